@@ -1,0 +1,77 @@
+"""Chunks: sentences packed under a token budget, with exact offsets into the article."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from corpus.article import Article, Chunk
+from corpus.sentences import split_sentences
+
+
+class TokenSpans(Protocol):
+    """A model's tokenizer, seen as character spans: what the chunker needs of it."""
+
+    special_tokens: int  # tokens the model adds around every input ([CLS], [SEP])
+
+    def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        """For each text, the `(start, end)` character span of every token."""
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    max_tokens: int  # model input tokens per chunk, special tokens included
+    overlap_sentences: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 8:
+            raise ValueError(f"max_tokens={self.max_tokens} is too small; use at least 8 (default 128)")
+        if self.overlap_sentences < 0:
+            raise ValueError("overlap_sentences must be 0 or more")
+
+
+def chunk_article(article: Article, tokenizer: TokenSpans, params: ChunkParams) -> list[Chunk]:
+    """Split an article into chunks; `article.text[c.start:c.end] == c.text` for every chunk."""
+    text = article.text
+    budget = params.max_tokens - tokenizer.special_tokens
+    sentences = split_sentences(text)
+    spans = tokenizer.token_spans([text[s:e] for s, e in sentences])
+    units: list[tuple[int, int, int]] = []  # (start, end, tokens)
+    for (s, e), tokens in zip(sentences, spans):
+        if len(tokens) <= budget:
+            units.append((s, e, len(tokens)))
+        else:
+            units.extend(_split_long(text, s, tokens, budget))
+    chunks = []
+    i = 0
+    while i < len(units):
+        j, total = i, units[i][2]
+        while j + 1 < len(units) and total + units[j + 1][2] <= budget:
+            j += 1
+            total += units[j][2]
+        start, end = units[i][0], units[j][1]
+        chunks.append(Chunk(article.id, len(chunks), start, end, text[start:end]))
+        if j + 1 >= len(units):
+            break
+        i = max(i + 1, j + 1 - params.overlap_sentences)
+    return chunks
+
+
+def _split_long(text: str, offset: int, tokens: list[tuple[int, int]], budget: int):
+    """Cut a sentence longer than the budget into pieces, at word starts where possible."""
+    pieces = []
+    first = 0
+    while first < len(tokens):
+        last = min(first + budget, len(tokens))  # exclusive
+        if last < len(tokens):
+            # Step back to a token that starts a word, so no word is cut in two.
+            for cut in range(last, first, -1):
+                at = offset + tokens[cut][0]
+                if at > 0 and text[at - 1].isspace():
+                    last = cut
+                    break
+        start = offset + tokens[first][0]
+        end = offset + tokens[last - 1][1]
+        pieces.append((start, end, last - first))
+        first = last
+    return pieces

@@ -1,0 +1,1 @@
+"""Embedding, the index on disk, retrieval, and answers with citations."""

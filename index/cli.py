@@ -1,0 +1,163 @@
+"""The `footnote` command: the only place (with the servers' entry points) that reads the environment."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from corpus.chunk import ChunkParams
+from corpus.load import corpus_files
+from index.build import DEFAULT_MAX_TOKENS, build_index
+from index.embed import DEFAULT_MODEL, load_embedder
+from index.generation import Generation
+from index.retrieve import LiveIndex, Retriever
+from index.store import IndexError_
+
+EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+DEMO_CORPUS = PACKAGE_ROOT / "corpus" / "demo"
+
+
+def default_index_dir() -> Path:
+    """`.footnote/index` in the source checkout (git-ignored), else in the working folder."""
+    base = PACKAGE_ROOT if (PACKAGE_ROOT / "pyproject.toml").exists() else Path.cwd()
+    return base / ".footnote" / "index"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=Path, default=os.environ.get("FOOTNOTE_CORPUS") or DEMO_CORPUS,
+                        help="folder of articles (env FOOTNOTE_CORPUS; default: the demo collection)")
+    common.add_argument("--index", type=Path, default=os.environ.get("FOOTNOTE_INDEX") or default_index_dir(),
+                        help="index folder (env FOOTNOTE_INDEX; default: .footnote/index in the project)")
+    common.add_argument("--model", default=os.environ.get("FOOTNOTE_MODEL") or DEFAULT_MODEL,
+                        help="embedding model: a sentence-transformers name or folder, or `hash` "
+                             f"(env FOOTNOTE_MODEL; default: {DEFAULT_MODEL}, bundled offline)")
+    parser = argparse.ArgumentParser(
+        prog="footnote", description="Answer questions over a folder of articles, with verbatim citations.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", parents=[common], help="bring the index up to date with the corpus",
+                       description="Parse the corpus, embed new and changed chunks, and publish a new "
+                                   "generation. Exit status: 0 ok, 1 some files skipped, 2 error.")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--rebuild", action="store_true",
+                   help="re-chunk every article (cached vectors are still reused)")
+    p.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS,
+                   help=f"model tokens per chunk, special tokens included (default {DEFAULT_MAX_TOKENS})")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("status", parents=[common], help="what is indexed, with which model, what is newer",
+                       description="Show the served generation, its model and counts, and corpus files "
+                                   "changed since it was built.")
+    p.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    p.set_defaults(run=cmd_status)
+
+    p = sub.add_parser("ask", parents=[common], help="ask a question and print the top passages",
+                       description="Search the index exactly as the API and the bot do.")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5, help="passages to show (default 5)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(run=cmd_ask)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the default model is bundled; never reach a hub
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (IndexError_, FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(f"footnote: error: {exc}", file=sys.stderr)
+        return EXIT_FATAL
+
+
+def cmd_index(args) -> int:
+    embedder = load_embedder(args.model)
+    summary = build_index(args.corpus, args.index, embedder, ChunkParams(args.max_tokens),
+                          rebuild=args.rebuild, progress=not (args.quiet or args.json))
+    if args.json:
+        print(json.dumps(summary.as_dict()))
+    else:
+        for skipped in summary.skipped:
+            print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
+        for aid in summary.kept:
+            print(f"kept {aid} from the previous build (its file could not be read)", file=sys.stderr)
+        if summary.up_to_date:
+            print(f"up to date: {summary.articles_total} articles, {summary.chunks_total} chunks "
+                  f"(generation {summary.generation})")
+        else:
+            print(f"{summary.added} added, {summary.changed} changed, {summary.removed} removed; "
+                  f"{summary.chunks_embedded} chunks embedded, {summary.chunks_total} in total; "
+                  f"{summary.articles_total} articles in generation {summary.generation}")
+    return EXIT_PARTIAL if summary.skipped else EXIT_OK
+
+
+def cmd_status(args) -> int:
+    generation = Generation.open(args.index)
+    try:
+        manifest = generation.manifest
+        built = dt.datetime.fromisoformat(manifest["built_at"]).timestamp()
+        newer = []
+        if Path(args.corpus).is_dir():
+            newer = [p.relative_to(args.corpus).as_posix() for p in corpus_files(Path(args.corpus))
+                     if p.stat().st_mtime > built]
+        status = {
+            "generation": generation.name,
+            "index": str(args.index),
+            "model": manifest["model"],
+            "chunking": manifest["chunking"],
+            "articles": generation.article_count(),
+            "chunks": generation.chunk_count(),
+            "built_at": manifest["built_at"],
+            "corpus": str(args.corpus),
+            "newer_than_index": newer,
+        }
+    finally:
+        generation.close()
+    if args.json:
+        print(json.dumps(status))
+        return EXIT_OK
+    print(f"generation {status['generation']} in {status['index']}, built {status['built_at']}")
+    print(f"model      {status['model']['name']} ({status['model']['dimension']} dimensions)")
+    print(f"chunks     {status['chunks']} from {status['articles']} articles, "
+          f"{status['chunking']['max_tokens']} tokens at most")
+    if newer:
+        print(f"{len(newer)} file(s) in {status['corpus']} changed since; run `footnote index`:")
+        for path in newer:
+            print(f"  {path}")
+    else:
+        print(f"no file in {status['corpus']} changed since")
+    return EXIT_OK
+
+
+def cmd_ask(args) -> int:
+    if not args.question.strip():
+        print("footnote: error: the question is empty; ask something", file=sys.stderr)
+        return EXIT_FATAL
+    retriever = Retriever(LiveIndex(args.index, args.model), load_embedder(args.model))
+    generation, passages = retriever.search(args.question, k=args.k)
+    if args.json:
+        print(json.dumps({
+            "question": args.question, "generation": generation.name,
+            "passages": [{"article_id": p.chunk.article_id, "title": p.title, "published": p.published,
+                          "url": p.url, "source": p.source, "start": p.chunk.start, "end": p.chunk.end,
+                          "score": p.score, "text": p.chunk.text} for p in passages]}))
+        return EXIT_OK
+    for n, p in enumerate(passages, 1):
+        print(f"[{n}] {p.title} ({p.published or 'undated'}) {p.chunk.article_id} "
+              f"[{p.chunk.start}:{p.chunk.end}] score {p.score:.3f}")
+        print(f"    {' '.join(p.chunk.text.split())}\n")
+    if not passages:
+        print("no passage matches; is the index empty?")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
