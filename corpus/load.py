@@ -57,16 +57,25 @@ def load_corpus(root: Path, max_file_bytes: int = MAX_FILE_BYTES) -> LoadResult:
         except ArticleError as exc:
             result.skipped.append(Skipped(rel, str(exc)))
             continue
-        clashes = [a.id for a in articles if a.id in seen]
-        if clashes:
+        clash = _first_clash(articles, seen)
+        if clash:
             result.skipped.append(Skipped(
-                rel, f"article id `{clashes[0]}` is already taken by {seen[clashes[0]]}; "
+                rel, f"article id `{clash}` is already taken by {seen.get(clash, 'another record in it')}; "
                      "rename one of the two files (or give the record another id)"))
             continue
         for article in articles:
             seen[article.id] = rel
         result.articles.extend(articles)
     return result
+
+
+def _first_clash(articles: list[Article], seen: dict[str, str]) -> str | None:
+    ids = set()
+    for article in articles:
+        if article.id in seen or article.id in ids:
+            return article.id
+        ids.add(article.id)
+    return None
 
 
 def load_file(root: Path, path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> list[Article]:

@@ -1,0 +1,183 @@
+"""Benchmark of the index build on Reuters-21578: full, incremental and unchanged builds.
+
+Prints figures, judges nothing. One cycle, on a fresh index each time:
+
+  1. full build of the first N articles (parse + chunk + embed + write), from an empty cache;
+  2. `embedder.encode` alone on exactly the texts the build embedded, in the build's batches;
+  3. incremental build after adding the next 10 articles as a new JSONL file;
+  4. unchanged re-index of that same corpus (should embed nothing).
+
+With --repeat R the cycle runs R times and each figure is the median.
+
+    .venv/bin/python bench/index_build.py --articles 2000 [--repeat 1] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is bundled; never reach the network
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from corpus.chunk import ChunkParams  # noqa: E402
+from index.build import DEFAULT_MAX_TOKENS, EMBED_BATCH, build_index  # noqa: E402
+from index.embed import DEFAULT_MODEL, load_embedder  # noqa: E402
+from index.generation import Generation  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+REUTERS = DATA / "reuters-21578" / "reuters21578.jsonl"
+NEW_ARTICLES = 10
+
+
+def reuters_records(limit: int) -> list[dict]:
+    """The first `limit` Reuters records with a body, as Footnote corpus records."""
+    records = []
+    with open(REUTERS, encoding="utf-8") as handle:
+        for line in handle:
+            raw = json.loads(line)
+            if not (raw.get("body") or "").strip():
+                continue
+            records.append({"id": raw["newid"], "title": raw.get("title"), "date": raw.get("date_iso"),
+                            "source": "Reuters", "text": raw["body"]})
+            if len(records) == limit:
+                break
+    return records
+
+
+def write_jsonl(path: Path, records: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def timed(fn, *args, **kwargs):
+    """(result, wall seconds) of one call."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def embedded_texts(index_dir: Path) -> list[str]:
+    """The distinct chunk texts of the current generation, in the order the build embedded them."""
+    generation = Generation.open(index_dir)
+    try:
+        rows = generation.db.execute("SELECT text FROM chunks ORDER BY id")
+        return list(dict.fromkeys(text for (text,) in rows))
+    finally:
+        generation.close()
+
+
+def encode_in_batches(embedder, texts: list[str]) -> None:
+    """Encode as the build does: slices of EMBED_BATCH chunks, one `encode` call each."""
+    for i in range(0, len(texts), EMBED_BATCH):
+        embedder.encode(texts[i:i + EMBED_BATCH])
+
+
+def one_cycle(embedder, base: Path, grown: Path, work: Path) -> dict:
+    """Full build of `base`, encode alone, then incremental and unchanged builds of `grown`."""
+    index_dir = Path(tempfile.mkdtemp(prefix="index-", dir=work))
+    params = ChunkParams(DEFAULT_MAX_TOKENS)
+    full, full_s = timed(build_index, base, index_dir, embedder, params, progress=False)
+    texts = embedded_texts(index_dir)
+    _, encode_s = timed(encode_in_batches, embedder, texts)
+    incr, incr_s = timed(build_index, grown, index_dir, embedder, params, progress=False)
+    same, same_s = timed(build_index, grown, index_dir, embedder, params, progress=False)
+    return {
+        "articles": full.articles_total, "chunks": full.chunks_total,
+        "chunks_embedded": full.chunks_embedded, "encoded_texts": len(texts),
+        "full_s": full_s, "encode_s": encode_s,
+        "incremental_added": incr.added, "incremental_new_chunks": incr.chunks_total - full.chunks_total,
+        "incremental_chunks_embedded": incr.chunks_embedded, "incremental_s": incr_s,
+        "unchanged_chunks_embedded": same.chunks_embedded, "unchanged_up_to_date": same.up_to_date,
+        "unchanged_s": same_s,
+    }
+
+
+def summarise(cycles: list[dict]) -> dict:
+    """Median of every timing over the cycles, counts from the first, and the derived rates."""
+    out = dict(cycles[0])
+    for key in ("full_s", "encode_s", "incremental_s", "unchanged_s"):
+        out[key] = statistics.median(c[key] for c in cycles)
+    out["repeat"] = len(cycles)
+    out["pipeline_chunks_per_s"] = out["chunks"] / out["full_s"]
+    out["encode_chunks_per_s"] = out["encoded_texts"] / out["encode_s"]
+    out["overhead_ratio"] = out["full_s"] / out["encode_s"]
+    out["incremental_ratio"] = out["incremental_s"] / out["full_s"]
+    out["unchanged_ratio"] = out["unchanged_s"] / out["full_s"]
+    return out
+
+
+def print_table(r: dict, machine: str) -> None:
+    rows = [
+        ("full build", f"{r['full_s']:.1f} s",
+         f"{r['articles']} articles, {r['chunks']} chunks ({r['chunks_embedded']} distinct embedded), "
+         f"{r['pipeline_chunks_per_s']:.1f} chunks/s"),
+        ("encode only", f"{r['encode_s']:.1f} s",
+         f"{r['encoded_texts']} texts in batches of {EMBED_BATCH}, {r['encode_chunks_per_s']:.1f} chunks/s"),
+        ("  overhead", f"{r['overhead_ratio']:.2f}x", "full build / encode only"),
+        (f"+{NEW_ARTICLES} articles", f"{r['incremental_s']:.2f} s",
+         f"{r['incremental_added']} added, {r['incremental_new_chunks']} new chunks, "
+         f"{r['incremental_chunks_embedded']} embedded"),
+        ("  ratio", f"{r['incremental_ratio']:.4f}", "incremental / full build"),
+        ("unchanged", f"{r['unchanged_s']:.2f} s",
+         f"{r['unchanged_chunks_embedded']} embedded, up_to_date={r['unchanged_up_to_date']}, "
+         f"ratio {r['unchanged_ratio']:.4f}"),
+    ]
+    print(f"{machine}; model {DEFAULT_MODEL}, max_tokens {DEFAULT_MAX_TOKENS}; "
+          f"median of {r['repeat']} run(s)")
+    for name, value, note in rows:
+        print(f"{name:<16}{value:>10}   {note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000, help="articles in the full build (default 2000)")
+    parser.add_argument("--repeat", type=int, default=1, help="cycles to run; figures are medians (default 1)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    args = parser.parse_args(argv)
+    if args.articles < 1 or args.repeat < 1:
+        parser.error("--articles and --repeat must be at least 1")
+    if not REUTERS.is_file():
+        print(f"Reuters data not found at {REUTERS.resolve()}; nothing to benchmark.")
+        return 0
+
+    records = reuters_records(args.articles + NEW_ARTICLES)
+    if len(records) < args.articles + NEW_ARTICLES:
+        parser.error(f"only {len(records)} Reuters records with a body; ask for fewer --articles")
+    embedder = load_embedder(DEFAULT_MODEL)
+    embedder.encode(["warm up the model"])  # load time is not part of any figure
+    embedder.token_spans(["warm up the tokenizer"])
+
+    with tempfile.TemporaryDirectory(prefix="footnote-bench-") as tmp:
+        work = Path(tmp)
+        base, grown = work / "corpus", work / "corpus-grown"
+        write_jsonl(base / "reuters.jsonl", records[:args.articles])
+        write_jsonl(grown / "reuters.jsonl", records[:args.articles])
+        write_jsonl(grown / "reuters-new.jsonl", records[args.articles:])
+        cycles = []
+        for i in range(args.repeat):
+            cycles.append(one_cycle(embedder, base, grown, work))
+            print(f"cycle {i + 1}/{args.repeat}: full {cycles[-1]['full_s']:.1f} s", file=sys.stderr)
+    result = summarise(cycles)
+    machine = f"{os.cpu_count()} CPUs, torch threads {_torch_threads()}"
+    if args.json:
+        print(json.dumps({**result, "machine": machine, "cycles": cycles}, indent=2))
+    else:
+        print_table(result, machine)
+    return 0
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
