@@ -1,0 +1,200 @@
+"""Building the index: incremental counts, the vector cache, manifests, FAISS, atomicity."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from corpus.chunk import ChunkParams
+from index import store
+from index.build import build_index
+from index.embed import HashingEmbedder
+from index.generation import Generation
+from index.store import IndexCorrupt, IndexMismatch, IndexMissing
+from index.vectors import VectorIndex
+from tests.conftest import ROOT, article_txt, write
+
+TOPICS = ["ferry", "bridge", "tram", "harbour", "market", "library", "museum", "stadium"]
+
+
+def corpus_of(root, n=6):
+    return write(root, {f"{TOPICS[i]}.txt": article_txt(
+        f"2026-01-{i + 1:02d}", f"The {TOPICS[i]} project started this week.",
+        f"Officials said the {TOPICS[i]} would cost more than planned. Work continues.") for i in range(n)})
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, counting every text it is asked to embed."""
+
+    def __init__(self):
+        super().__init__(64)
+        self.embedded = 0
+
+    def encode(self, texts):
+        self.embedded += len(texts)
+        return super().encode(texts)
+
+
+def build(corpus, index, embedder, **kwargs):
+    return build_index(corpus, index, embedder, ChunkParams(16), progress=False, **kwargs)
+
+
+def test_incremental_counts_for_unchanged_add_change_and_remove(tmp_path):
+    corpus, index, emb = corpus_of(tmp_path / "c"), tmp_path / "i", CountingEmbedder()
+    first = build(corpus, index, emb)
+    assert (first.added, first.changed, first.removed) == (6, 0, 0)
+    assert first.chunks_embedded == emb.embedded == first.chunks_total > 6
+
+    again = build(corpus, index, emb)
+    assert again.up_to_date and again.chunks_embedded == 0 and again.generation == first.generation
+    assert emb.embedded == first.chunks_embedded
+
+    write(corpus, {"pier.txt": article_txt("2026-02-01", "A new pier opened on the east side today."),
+                   "ferry.txt": article_txt("2026-01-01", "The ferry project started this week.",
+                                            "The ferry fare will be three dollars.")})
+    (corpus / "market.txt").unlink()
+    before = emb.embedded
+    third = build(corpus, index, emb)
+    assert (third.added, third.changed, third.removed) == (1, 1, 1)
+    new_texts = {"A new pier opened on the east side today.", "The ferry fare will be three dollars."}
+    assert emb.embedded - before == third.chunks_embedded
+    assert 1 <= third.chunks_embedded <= 3  # only chunks whose text is new
+    generation = Generation.open(index)
+    texts = {text for (text,) in generation.db.execute("SELECT text FROM chunks")}
+    assert all(any(t in chunk for chunk in texts) for t in new_texts)
+    assert not any("market" in t for t in texts)
+    assert generation.name == third.generation and third.generation > first.generation
+
+
+def test_a_full_rebuild_embeds_nothing_already_cached(tmp_path):
+    corpus, index, emb = corpus_of(tmp_path / "c"), tmp_path / "i", CountingEmbedder()
+    first = build(corpus, index, emb)
+    rebuilt = build(corpus, index, emb, rebuild=True)
+    assert not rebuilt.up_to_date and rebuilt.generation != first.generation
+    assert rebuilt.chunks_embedded == 0 and emb.embedded == first.chunks_total
+
+
+def test_old_generations_are_cleaned_up_keeping_the_previous_one(tmp_path):
+    corpus, index, emb = corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64)
+    for _ in range(4):
+        build(corpus, index, emb, rebuild=True)
+    names = sorted(p.name for p in store.generations_dir(index).iterdir())
+    assert names == ["000003", "000004"] and store.current_name(index) == "000004"
+
+
+def test_manifest_describes_the_generation(tmp_path):
+    summary = build(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64))
+    manifest = json.loads((store.generations_dir(tmp_path / "i") / summary.generation / "manifest.json").read_text())
+    assert manifest["model"] == {"name": "hash:64", "dimension": 64}
+    assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1}
+    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert manifest["counts"] == {"articles": 6, "chunks": summary.chunks_total}
+    assert manifest["generation"] == summary.generation and manifest["built_at"]
+
+
+def test_loading_with_another_model_names_both_models_and_the_fix(tmp_path):
+    build(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64))
+    with pytest.raises(IndexMismatch) as err:
+        Generation.open(tmp_path / "i", model="all-MiniLM-L6-v2")
+    message = str(err.value)
+    assert "'hash:64'" in message and "'all-MiniLM-L6-v2'" in message
+    assert "footnote index --model all-MiniLM-L6-v2" in message
+
+
+def test_changing_the_model_re_embeds_everything(tmp_path):
+    corpus, index = corpus_of(tmp_path / "c"), tmp_path / "i"
+    first = build(corpus, index, HashingEmbedder(64))
+    second = build(corpus, index, HashingEmbedder(32))
+    assert second.chunks_embedded == first.chunks_total and not second.up_to_date
+    assert Generation.open(index, model="hash:32").vectors.dimension == 32
+
+
+def test_missing_and_damaged_indexes_say_how_to_fix_them(tmp_path):
+    with pytest.raises(IndexMissing, match="footnote index"):
+        Generation.open(tmp_path / "nothing")
+    summary = build(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64))
+    vectors = store.generations_dir(tmp_path / "i") / summary.generation / store.VECTORS_FILE
+    vectors.write_bytes(b"not a faiss index")
+    with pytest.raises(IndexCorrupt, match="--rebuild"):
+        Generation.open(tmp_path / "i")
+    # A damaged current generation does not stop the next build.
+    rebuilt = build(tmp_path / "c", tmp_path / "i", HashingEmbedder(64))
+    assert Generation.open(tmp_path / "i").name == rebuilt.generation
+
+
+def test_faiss_search_equals_brute_force_cosine():
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(500, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    queries = rng.normal(size=(20, 32)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    index = VectorIndex.build(vectors, 32)
+    scores, ids = index.search(queries, 10)
+    brute = queries @ vectors.T
+    expected = np.argsort(-brute, axis=1)[:, :10]
+    assert (ids == expected).all()
+    assert np.allclose(scores, np.take_along_axis(brute, expected, axis=1), atol=1e-5)
+    subset = np.arange(0, 500, 7)
+    _, sub_ids = index.search(queries, 5, subset=subset)
+    sub_expected = subset[np.argsort(-brute[:, subset], axis=1)[:, :5]]
+    assert (sub_ids == sub_expected).all()
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+import index.build, index.store
+from corpus.chunk import ChunkParams
+from index.cache import VectorCache
+from index.embed import HashingEmbedder
+from index.vectors import VectorIndex
+
+point = sys.argv[3]
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+calls = {"n": 0}
+def put_then_die(self, hashes, vectors, _put=VectorCache.put_many):
+    _put(self, hashes, vectors)
+    calls["n"] += 1
+    if calls["n"] == 2:
+        die()
+index.build.EMBED_BATCH = 2
+if point == "mid-embedding":
+    VectorCache.put_many = put_then_die
+elif point == "writing-vectors":
+    VectorIndex.save = die
+elif point == "before-rename":
+    index.store.os.rename = die
+elif point == "before-pointer":
+    index.store.os.replace = die
+index.build.build_index(sys.argv[1], sys.argv[2], HashingEmbedder(64), ChunkParams(16), progress=False)
+"""
+
+
+@pytest.mark.parametrize("point", ["mid-embedding", "writing-vectors", "before-rename", "before-pointer"])
+def test_a_build_killed_part_way_leaves_the_previous_generation_and_a_rerun_completes(tmp_path, point):
+    corpus, index = corpus_of(tmp_path / "c", n=4), tmp_path / "i"
+    first = build(corpus, index, HashingEmbedder(64))
+    corpus_of(tmp_path / "c", n=8)  # four more articles
+    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(corpus), str(index), point],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr
+
+    survivor = Generation.open(index, model="hash:64")
+    assert survivor.name == first.generation
+    assert survivor.article_count() == 4 and survivor.vectors.count() == survivor.chunk_count()
+
+    emb = CountingEmbedder()
+    emb.name = "hash:64"
+    rerun = build(corpus, index, emb)
+    assert (rerun.added, rerun.removed) == (4, 0)
+    if point != "mid-embedding":
+        assert rerun.chunks_embedded == 0  # the killed build had embedded and cached them all
+    else:
+        assert rerun.chunks_embedded < rerun.chunks_total - first.chunks_total
+    final = Generation.open(index)
+    assert final.article_count() == 8 and final.vectors.count() == final.chunk_count()
+    assert not [p for p in store.generations_dir(index).iterdir() if p.name.startswith(".tmp-")]
+    assert not list(index.glob(".CURRENT.tmp-*"))
