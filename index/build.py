@@ -82,6 +82,7 @@ def _open_previous(index_dir: Path) -> Generation | None:
 
 
 def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress) -> BuildSummary:
+    read_at = dt.datetime.now(dt.timezone.utc).isoformat()
     loaded = load_corpus(corpus_dir)
     summary = BuildSummary(skipped=[asdict(s) for s in loaded.skipped], model=embedder.name)
     before = previous.article_hashes() if previous else {}
@@ -110,7 +111,8 @@ def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress)
         "model": {"name": embedder.name, "dimension": embedder.dimension},
         "chunking": _chunking(params),
         "counts": {"articles": len(ordered), "chunks": len(chunks)},
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "corpus_read_at": read_at,  # files changed after this are newer than the index
         "corpus": str(Path(corpus_dir).resolve()),
     }
     store.write_generation(index_dir, name, ordered, chunks, vectors, manifest)

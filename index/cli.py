@@ -103,7 +103,7 @@ def cmd_status(args) -> int:
     generation = Generation.open(args.index)
     try:
         manifest = generation.manifest
-        built = dt.datetime.fromisoformat(manifest["built_at"]).timestamp()
+        built = dt.datetime.fromisoformat(manifest.get("corpus_read_at", manifest["built_at"])).timestamp()
         newer = []
         if Path(args.corpus).is_dir():
             newer = [p.relative_to(args.corpus).as_posix() for p in corpus_files(Path(args.corpus))

@@ -1,0 +1,102 @@
+"""The `footnote` command: JSON output, exit codes, status, and the real model end to end."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from index.cli import main
+from tests.conftest import DEMO, ROOT, article_txt, write
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_index_json_summary_and_exit_codes(tmp_path, capsys):
+    corpus = write(tmp_path / "c", {"a.txt": article_txt("2026-01-01", "The tram line opened today."),
+                                    "b.md": "---\ntitle: B\ndate: 2026-01-02\n---\nThe ferry stopped running."})
+    common = ["--corpus", corpus, "--index", tmp_path / "i", "--model", "hash:64"]
+    code, out, _ = run(capsys, "index", "--json", *common)
+    summary = json.loads(out)
+    assert code == 0
+    assert {k: summary[k] for k in ("added", "changed", "removed", "skipped", "chunks_total")} == {
+        "added": 2, "changed": 0, "removed": 0, "skipped": [], "chunks_total": 2}
+    assert summary["chunks_embedded"] == 2 and summary["generation"] == "000001"
+
+    write(corpus, {"broken.txt": b"\x00\x00"})
+    code, out, _ = run(capsys, "index", "--json", *common)
+    assert code == 1
+    assert json.loads(out)["skipped"] == [{"path": "broken.txt", "reason": "is a binary file, not text; "
+                                           "export it as .txt, .md, .html or .json"}]
+
+    code, out, err = run(capsys, "index", *common)
+    assert code == 1 and "up to date: 2 articles" in out and "skipped broken.txt: is a binary file" in err
+
+
+def test_status_reports_model_counts_and_files_newer_than_the_index(tmp_path, capsys):
+    corpus = write(tmp_path / "c", {"a.txt": article_txt("2026-01-01", "The tram line opened today.")})
+    common = ["--corpus", corpus, "--index", tmp_path / "i", "--model", "hash:64"]
+    run(capsys, "index", "--quiet", *common)
+    code, out, _ = run(capsys, "status", "--json", *common)
+    status = json.loads(out)
+    assert code == 0 and status["model"] == {"name": "hash:64", "dimension": 64}
+    assert (status["articles"], status["chunks"], status["newer_than_index"]) == (1, 1, [])
+
+    later = time.time() + 5
+    write(corpus, {"b.txt": article_txt("2026-01-02", "A new bridge.")})
+    os.utime(corpus / "b.txt", (later, later))
+    code, out, _ = run(capsys, "status", *common)
+    assert code == 0 and "1 file(s)" in out and "b.txt" in out and "hash:64 (64 dimensions)" in out
+
+
+def test_fatal_errors_exit_2_with_a_message_naming_the_fix(tmp_path, capsys):
+    code, _, err = run(capsys, "status", "--index", tmp_path / "none", "--model", "hash:64")
+    assert code == 2 and "build one with `footnote index`" in err
+    code, _, err = run(capsys, "index", "--corpus", tmp_path / "missing", "--index", tmp_path / "i", "--model", "hash")
+    assert code == 2 and "does not exist; pass --corpus DIR" in err
+    code, _, err = run(capsys, "ask", "  ", "--index", tmp_path / "i", "--model", "hash")
+    assert code == 2 and "question is empty" in err
+    with pytest.raises(SystemExit) as exit_:
+        main(["index", "--no-such-flag"])
+    assert exit_.value.code == 2
+
+
+def test_ask_with_an_index_built_by_another_model_fails_clearly(tmp_path, capsys):
+    corpus = write(tmp_path / "c", {"a.txt": article_txt("2026-01-01", "The tram line opened today.")})
+    run(capsys, "index", "--quiet", "--corpus", corpus, "--index", tmp_path / "i", "--model", "hash:64")
+    code, _, err = run(capsys, "ask", "tram", "--index", tmp_path / "i", "--model", "hash:32")
+    assert code == 2 and "'hash:64'" in err and "'hash:32'" in err
+
+
+def test_help_is_the_reference_for_every_command():
+    for command in ("index", "status", "ask"):
+        out = subprocess.run([sys.executable, "-m", "index.cli", command, "--help"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+        assert "--corpus" in out and "--index" in out and "--model" in out
+
+
+@pytest.mark.model
+def test_end_to_end_with_the_bundled_model(tmp_path):
+    """The real model indexes the demo collection; a second run embeds nothing; ask finds the answer."""
+    env = {**os.environ, "FOOTNOTE_INDEX": str(tmp_path / "i"), "FOOTNOTE_CORPUS": str(DEMO)}
+    env.pop("FOOTNOTE_MODEL", None)
+    footnote = [sys.executable, "-m", "index.cli"]
+    first = subprocess.run([*footnote, "index", "--json"], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["added"] == 16 and summary["chunks_embedded"] > 16
+    second = json.loads(subprocess.run([*footnote, "index", "--json"], env=env, cwd=ROOT,
+                                       capture_output=True, text=True, check=True).stdout)
+    assert second["up_to_date"] and second["chunks_embedded"] == 0
+    asked = subprocess.run([*footnote, "ask", "Who led the tunnel workers' union during the strike?", "--json"],
+                           env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    result = json.loads(asked.stdout)
+    assert "Halvorsen" in " ".join(p["text"] for p in result["passages"][:3])
+    for passage in result["passages"]:
+        assert passage["published"] and passage["title"] and passage["end"] > passage["start"]
