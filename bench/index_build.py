@@ -57,10 +57,27 @@ def write_jsonl(path: Path, records: list[dict]) -> None:
 
 
 def timed(fn, *args, **kwargs):
-    """(result, wall seconds) of one call."""
-    start = time.perf_counter()
+    """(result, wall seconds, CPU seconds of this process) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
     result = fn(*args, **kwargs)
-    return result, time.perf_counter() - start
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+class TimedEmbedder:
+    """An embedder that adds up the wall time spent in `encode`, to split a build's time."""
+
+    def __init__(self, inner):
+        self.inner, self.encode_s = inner, 0.0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def encode(self, texts: list[str]):
+        start = time.perf_counter()
+        try:
+            return self.inner.encode(texts)
+        finally:
+            self.encode_s += time.perf_counter() - start
 
 
 def embedded_texts(index_dir: Path) -> list[str]:
@@ -83,15 +100,18 @@ def one_cycle(embedder, base: Path, grown: Path, work: Path) -> dict:
     """Full build of `base`, encode alone, then incremental and unchanged builds of `grown`."""
     index_dir = Path(tempfile.mkdtemp(prefix="index-", dir=work))
     params = ChunkParams(DEFAULT_MAX_TOKENS)
-    full, full_s = timed(build_index, base, index_dir, embedder, params, progress=False)
+    embedder.encode_s = 0.0
+    full, full_s, full_cpu = timed(build_index, base, index_dir, embedder, params, progress=False)
+    in_build_s = embedder.encode_s
     texts = embedded_texts(index_dir)
-    _, encode_s = timed(encode_in_batches, embedder, texts)
-    incr, incr_s = timed(build_index, grown, index_dir, embedder, params, progress=False)
-    same, same_s = timed(build_index, grown, index_dir, embedder, params, progress=False)
+    _, encode_s, encode_cpu = timed(encode_in_batches, embedder.inner, texts)
+    incr, incr_s, _ = timed(build_index, grown, index_dir, embedder, params, progress=False)
+    same, same_s, _ = timed(build_index, grown, index_dir, embedder, params, progress=False)
     return {
         "articles": full.articles_total, "chunks": full.chunks_total,
         "chunks_embedded": full.chunks_embedded, "encoded_texts": len(texts),
-        "full_s": full_s, "encode_s": encode_s,
+        "full_s": full_s, "full_cpu_s": full_cpu, "full_encode_s": in_build_s,
+        "encode_s": encode_s, "encode_cpu_s": encode_cpu,
         "incremental_added": incr.added, "incremental_new_chunks": incr.chunks_total - full.chunks_total,
         "incremental_chunks_embedded": incr.chunks_embedded, "incremental_s": incr_s,
         "unchanged_chunks_embedded": same.chunks_embedded, "unchanged_up_to_date": same.up_to_date,
@@ -102,12 +122,15 @@ def one_cycle(embedder, base: Path, grown: Path, work: Path) -> dict:
 def summarise(cycles: list[dict]) -> dict:
     """Median of every timing over the cycles, counts from the first, and the derived rates."""
     out = dict(cycles[0])
-    for key in ("full_s", "encode_s", "incremental_s", "unchanged_s"):
+    for key in ("full_s", "full_cpu_s", "full_encode_s", "encode_s", "encode_cpu_s",
+                "incremental_s", "unchanged_s"):
         out[key] = statistics.median(c[key] for c in cycles)
     out["repeat"] = len(cycles)
     out["pipeline_chunks_per_s"] = out["chunks"] / out["full_s"]
     out["encode_chunks_per_s"] = out["encoded_texts"] / out["encode_s"]
     out["overhead_ratio"] = out["full_s"] / out["encode_s"]
+    out["overhead_cpu_ratio"] = out["full_cpu_s"] / out["encode_cpu_s"]
+    out["full_not_encode_s"] = out["full_s"] - out["full_encode_s"]
     out["incremental_ratio"] = out["incremental_s"] / out["full_s"]
     out["unchanged_ratio"] = out["unchanged_s"] / out["full_s"]
     return out
@@ -118,9 +141,13 @@ def print_table(r: dict, machine: str) -> None:
         ("full build", f"{r['full_s']:.1f} s",
          f"{r['articles']} articles, {r['chunks']} chunks ({r['chunks_embedded']} distinct embedded), "
          f"{r['pipeline_chunks_per_s']:.1f} chunks/s"),
+        ("  in encode", f"{r['full_encode_s']:.1f} s",
+         f"the build's own encode calls; parse + chunk + write {r['full_not_encode_s']:.1f} s"),
         ("encode only", f"{r['encode_s']:.1f} s",
          f"{r['encoded_texts']} texts in batches of {EMBED_BATCH}, {r['encode_chunks_per_s']:.1f} chunks/s"),
-        ("  overhead", f"{r['overhead_ratio']:.2f}x", "full build / encode only"),
+        ("  overhead", f"{r['overhead_ratio']:.2f}x",
+         f"full build / encode only (CPU time: {r['full_cpu_s']:.1f} s / {r['encode_cpu_s']:.1f} s "
+         f"= {r['overhead_cpu_ratio']:.2f}x)"),
         (f"+{NEW_ARTICLES} articles", f"{r['incremental_s']:.2f} s",
          f"{r['incremental_added']} added, {r['incremental_new_chunks']} new chunks, "
          f"{r['incremental_chunks_embedded']} embedded"),
@@ -131,6 +158,8 @@ def print_table(r: dict, machine: str) -> None:
     ]
     print(f"{machine}; model {DEFAULT_MODEL}, max_tokens {DEFAULT_MAX_TOKENS}; "
           f"median of {r['repeat']} run(s)")
+    print(f"load average before/after: {r['load_before']:.2f} / {r['load_after']:.2f} "
+          "(above 0.5 means something else shared the CPUs)")
     for name, value, note in rows:
         print(f"{name:<16}{value:>10}   {note}")
 
@@ -150,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     records = reuters_records(args.articles + NEW_ARTICLES)
     if len(records) < args.articles + NEW_ARTICLES:
         parser.error(f"only {len(records)} Reuters records with a body; ask for fewer --articles")
-    embedder = load_embedder(DEFAULT_MODEL)
+    embedder = TimedEmbedder(load_embedder(DEFAULT_MODEL))
     embedder.encode(["warm up the model"])  # load time is not part of any figure
     embedder.token_spans(["warm up the tokenizer"])
+    load_before = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory(prefix="footnote-bench-") as tmp:
         work = Path(tmp)
@@ -164,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.repeat):
             cycles.append(one_cycle(embedder, base, grown, work))
             print(f"cycle {i + 1}/{args.repeat}: full {cycles[-1]['full_s']:.1f} s", file=sys.stderr)
-    result = summarise(cycles)
+    result = {**summarise(cycles), "load_before": load_before, "load_after": os.getloadavg()[0]}
     machine = f"{os.cpu_count()} CPUs, torch threads {_torch_threads()}"
     if args.json:
         print(json.dumps({**result, "machine": machine, "cycles": cycles}, indent=2))

@@ -27,7 +27,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def first_sentence(text: str, max_chars: int = 200) -> str:
+def first_sentence(text: str, max_chars: int = 100) -> str:
     """The first sentence of `text`, shortened at a word boundary to at most `max_chars`."""
     spans = split_sentences(text[: max_chars * 4])
     sentence = text[spans[0][0]:spans[0][1]] if spans else text.strip()

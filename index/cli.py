@@ -13,8 +13,11 @@ from corpus.chunk import ChunkParams
 from corpus.load import corpus_files
 from index.build import DEFAULT_MAX_TOKENS, build_index
 from index.embed import DEFAULT_MODEL, load_embedder
+from index.evaluate import register_eval
 from index.generation import Generation
-from index.retrieve import LiveIndex, Retriever
+from index.answer import Answerer, AskRequest, QuestionError
+from index.render import render_answer
+from index.retrieve import Filters, LiveIndex, Retriever
 from index.store import IndexError_
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
@@ -58,13 +61,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the status as one JSON object")
     p.set_defaults(run=cmd_status)
 
-    p = sub.add_parser("ask", parents=[common], help="ask a question and print the top passages",
-                       description="Search the index exactly as the API and the bot do.")
+    p = sub.add_parser("ask", parents=[common], help="ask a question; get verbatim quotes with citations",
+                       description="Answer a question exactly as the API and the bot do: verbatim quotes "
+                                   "with numbered citations, or \"the articles don't cover this\".")
     p.add_argument("question")
-    p.add_argument("-k", type=int, default=5, help="passages to show (default 5)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5, at most 50)")
+    p.add_argument("--as-of", type=iso_date, metavar="DATE",
+                   help="answer as of this date: later articles do not count, and \"latest\" or "
+                        "\"last week\" are read from it (default: today)")
+    p.add_argument("--after", type=iso_date, metavar="DATE", help="only articles published on or after DATE")
+    p.add_argument("--before", type=iso_date, metavar="DATE", help="only articles published on or before DATE")
+    p.add_argument("--source", action="append", metavar="S", help="only articles from this source (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the answer object as JSON (the API's schema)")
     p.set_defaults(run=cmd_ask)
+    register_eval(sub, common)
     return parser
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,24 +156,19 @@ def cmd_status(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    if not args.question.strip():
-        print("footnote: error: the question is empty; ask something", file=sys.stderr)
-        return EXIT_FATAL
     retriever = Retriever(LiveIndex(args.index, args.model), load_embedder(args.model))
-    generation, passages = retriever.search(args.question, k=args.k)
+    request = AskRequest(
+        question=args.question, k=args.k, as_of=args.as_of,
+        filters=Filters(args.after, args.before, tuple(args.source or ())))
+    try:
+        answer = Answerer(retriever).answer(request)
+    except QuestionError as exc:
+        print(f"footnote: error: {exc}", file=sys.stderr)
+        return EXIT_FATAL
     if args.json:
-        print(json.dumps({
-            "question": args.question, "generation": generation.name,
-            "passages": [{"article_id": p.chunk.article_id, "title": p.title, "published": p.published,
-                          "url": p.url, "source": p.source, "start": p.chunk.start, "end": p.chunk.end,
-                          "score": p.score, "text": p.chunk.text} for p in passages]}))
-        return EXIT_OK
-    for n, p in enumerate(passages, 1):
-        print(f"[{n}] {p.title} ({p.published or 'undated'}) {p.chunk.article_id} "
-              f"[{p.chunk.start}:{p.chunk.end}] score {p.score:.3f}")
-        print(f"    {' '.join(p.chunk.text.split())}\n")
-    if not passages:
-        print("no passage matches; is the index empty?")
+        print(json.dumps(answer.as_dict()))
+    else:
+        print(render_answer(answer, color=sys.stdout.isatty()))
     return EXIT_OK
 
 

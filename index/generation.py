@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,9 @@ class Passage:
     published: str | None
     url: str | None
     source: str | None
+    chunk_id: int = -1
+    dense: float = 0.0  # cosine between the question and the passage
+    duplicates: tuple[str, ...] = ()  # articles carrying the same story, folded into this one
 
 
 class Generation:
@@ -35,6 +39,8 @@ class Generation:
         self.manifest = manifest
         self.db = db
         self.vectors = vectors
+        self._memo: dict[str, object] = {}
+        self._memo_lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None) -> Generation:
@@ -68,6 +74,13 @@ class Generation:
                 f"generation {name} in {index_dir} is damaged: {vectors.count()} vectors for "
                 f"{generation.chunk_count()} chunks; rebuild it with `footnote index --rebuild`")
         return generation
+
+    def memo(self, key: str, make):
+        """A value derived from this generation, made on first use and kept with it."""
+        with self._memo_lock:
+            if key not in self._memo:
+                self._memo[key] = make()
+            return self._memo[key]
 
     def close(self) -> None:
         self.db.close()
@@ -112,7 +125,7 @@ class Generation:
             f"a.title, a.published, a.url, a.source FROM chunks c JOIN articles a "
             f"ON a.id = c.article_id WHERE c.id IN ({marks})", ids)
         by_id = {row[0]: row for row in rows}
-        return [Passage(Chunk(*by_id[i][1:6]), float(s), *by_id[i][6:])
+        return [Passage(Chunk(*by_id[i][1:6]), float(s), *by_id[i][6:], chunk_id=i)
                 for i, s in zip(ids, scores) if i in by_id]
 
 

@@ -1,39 +1,87 @@
-"""Retrieval: dense (FAISS) and lexical (SQLite FTS5 BM25) search over the same chunks, fused."""
+"""Retrieval: dense (FAISS) and lexical (SQLite FTS5 BM25) search over the same chunks, fused,
+filtered by date, source and article, at most a few passages per article, syndicated copies
+collapsed into one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import faiss
+import numpy as np
 
 from index import store
 from index.embed import Embedder
 from index.generation import Generation, Passage
 
-# Reciprocal rank fusion constant: the usual 60 flattens rank differences at the top.
+# Weighted reciprocal rank fusion, tuned on SQuAD dev (docs/quality.md): BM25 is the
+# stronger ranker at the top on news-like prose, dense recall rescues paraphrases.
 RRF_K = 60
-CANDIDATES = 50  # per retriever, before fusion
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+CANDIDATES = 50  # per ranker, before fusion
+MAX_PER_ARTICLE = 2
+DUPLICATE_JACCARD = 0.5  # word-trigram overlap above which two passages are one story
+RECENCY_WEIGHT = 0.25  # how far "latest" may lift a newer passage over a more relevant one
+HISTORY_BOOST = 0.15  # relative lift for articles cited earlier in the conversation
 
-_STOPWORDS = frozenset("""a an and are as at be by did do does for from had has have how i in
-into is it its of on or that the their there these this to was were what when where which who
-whom whose why will with would you your""".split())
+_STOPWORDS = frozenset("""a an and are as at be been being by can could did do does for from had
+has have he her his how i if in into is it its me my of on or our she so than that the their them
+then there these they this those to us was we were what when where which who whom whose why will
+with would you your about after before also any because between both during each few more most
+other over same some such through under until up very just not no nor only own too""".split())
 _TERM = re.compile(r"\w+", re.UNICODE)
 
 
-def fts_query(question: str) -> str | None:
-    """An FTS5 OR query of the question's content words, each quoted (no operator injection)."""
-    terms = [t for t in _TERM.findall(question.lower()) if t not in _STOPWORDS]
-    terms = list(dict.fromkeys(terms))
-    return " OR ".join(f'"{t}"' for t in terms) or None
+def content_terms(text: str) -> list[str]:
+    """The lower-cased words of `text` that carry meaning, in order, without repeats."""
+    return list(dict.fromkeys(t for t in _TERM.findall(text.lower()) if t not in _STOPWORDS))
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 OR query of the content words, each quoted (no operator injection)."""
+    return " OR ".join(f'"{t}"' for t in content_terms(text)) or None
 
 
 @dataclass(frozen=True)
-class Hit:
-    chunk_id: int
-    score: float
+class Filters:
+    published_after: dt.date | None = None  # inclusive
+    published_before: dt.date | None = None  # inclusive
+    sources: tuple[str, ...] = ()
+    article_ids: tuple[str, ...] = ()
+
+    def sql(self) -> tuple[str, list]:
+        """A WHERE clause over `articles a` and its parameters ("1" when unfiltered)."""
+        clauses, params = [], []
+        if self.published_after:
+            clauses.append("substr(a.published, 1, 10) >= ?")
+            params.append(self.published_after.isoformat())
+        if self.published_before:
+            clauses.append("substr(a.published, 1, 10) <= ?")
+            params.append(self.published_before.isoformat())
+        if self.sources:
+            clauses.append(f"a.source IN ({','.join('?' * len(self.sources))})")
+            params.extend(self.sources)
+        if self.article_ids:
+            clauses.append(f"a.id IN ({','.join('?' * len(self.article_ids))})")
+            params.extend(self.article_ids)
+        return " AND ".join(clauses) or "1", params
+
+    @property
+    def active(self) -> bool:
+        return bool(self.published_after or self.published_before or self.sources or self.article_ids)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # embedded for the dense search
+    terms: str  # matched by BM25
+    filters: Filters = field(default_factory=Filters)
+    prefer_recent: bool = False
+    boost_articles: frozenset[str] = frozenset()
 
 
 class LiveIndex:
@@ -61,40 +109,110 @@ class LiveIndex:
 
 
 class Retriever:
-    """Finds the passages that best match a question."""
+    """Finds the passages that best match a query."""
 
     def __init__(self, live: LiveIndex, embedder: Embedder):
         self.live = live
         self.embedder = embedder
         faiss.omp_set_num_threads(1)  # one thread per query measured fastest (DESIGN.md)
 
-    def search(self, question: str, k: int = 5) -> tuple[Generation, list[Passage]]:
-        generation = self.live.current()
-        dense = self.dense(generation, question, CANDIDATES)
-        lexical = self.lexical(generation, question, CANDIDATES)
-        fused = fuse([dense, lexical])[:k]
-        passages = generation.passages([h.chunk_id for h in fused], [h.score for h in fused])
-        return generation, passages
+    def search(self, generation: Generation, query: Query, k: int = 5) -> list[Passage]:
+        """The top `k` passages for `query` in `generation`, best first."""
+        where, params = query.filters.sql()
+        subset = None
+        if query.filters.active:
+            subset = np.array([i for (i,) in generation.db.execute(
+                f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}",
+                params)], dtype=np.int64)
+            if not len(subset):
+                return []
+        vector = self.embedder.encode([query.text])[0]
+        dense = self._dense(generation, vector, subset)
+        lexical = self._lexical(generation, query.terms, where, params)
+        fused = fuse([(dense, DENSE_WEIGHT), (lexical, LEXICAL_WEIGHT)])
+        ranked = generation.passages(list(fused)[:CANDIDATES], list(fused.values())[:CANDIDATES])
+        ranked = _adjust(ranked, query)
+        chosen = collapse(ranked, k)
+        return _with_cosines(generation, chosen, vector)
 
-    def dense(self, generation: Generation, question: str, k: int) -> list[Hit]:
-        query = self.embedder.encode([question])
-        scores, ids = generation.vectors.search(query, k)
-        return [Hit(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    def _dense(self, generation: Generation, vector: np.ndarray, subset) -> list[int]:
+        _, ids = generation.vectors.search(vector, CANDIDATES, subset)
+        return [int(i) for i in ids[0] if i >= 0]
 
-    def lexical(self, generation: Generation, question: str, k: int) -> list[Hit]:
-        query = fts_query(question)
+    def _lexical(self, generation: Generation, terms: str, where: str, params: list) -> list[int]:
+        query = fts_query(terms)
         if query is None:
             return []
         rows = generation.db.execute(
-            "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
-            "ORDER BY bm25(chunks_fts) LIMIT ?", (query, k))
-        return [Hit(int(i), float(s)) for i, s in rows]
+            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
+            f"JOIN articles a ON a.id = c.article_id WHERE chunks_fts MATCH ? AND {where} "
+            "ORDER BY bm25(chunks_fts) LIMIT ?", [query, *params, CANDIDATES])
+        return [i for (i,) in rows]
 
 
-def fuse(rankings: list[list[Hit]], k: int = RRF_K) -> list[Hit]:
-    """Reciprocal rank fusion: each list adds 1 / (k + rank) to a chunk's score."""
+def fuse(rankings: list[tuple[list[int], float]], k: int = RRF_K) -> dict[int, float]:
+    """Weighted reciprocal rank fusion: each list adds weight / (k + rank); best first."""
     scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, hit in enumerate(ranking, 1):
-            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + 1.0 / (k + rank)
-    return [Hit(cid, s) for cid, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+    for ranking, weight in rankings:
+        for rank, chunk_id in enumerate(ranking, 1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
+    return dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _adjust(passages: list[Passage], query: Query) -> list[Passage]:
+    """Lift articles cited earlier in the conversation, and newer ones when asked for the latest."""
+    if not passages or not (query.boost_articles or query.prefer_recent):
+        return passages
+    top = passages[0].score
+    dates = sorted({p.published[:10] for p in passages if p.published and p.score >= top / 2})
+    adjusted = []
+    for p in passages:
+        score = p.score / top
+        if p.chunk.article_id in query.boost_articles:
+            score += HISTORY_BOOST
+        if query.prefer_recent and len(dates) > 1 and p.published and p.published[:10] in dates:
+            score += RECENCY_WEIGHT * dates.index(p.published[:10]) / (len(dates) - 1)
+        adjusted.append(replace(p, score=score * top))
+    return sorted(adjusted, key=lambda p: -p.score)
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _TERM.findall(text.lower())
+    return {tuple(words[i:i + 3]) for i in range(max(len(words) - 2, 1))}
+
+
+def collapse(passages: list[Passage], k: int, per_article: int = MAX_PER_ARTICLE) -> list[Passage]:
+    """The first `k` passages with at most `per_article` from one article, and passages of
+    near-duplicate articles (syndicated copies) folded into the first one seen."""
+    kept: list[Passage] = []
+    shingles: list[set] = []
+    duplicate_of: dict[str, int] = {}  # article id -> index in kept of the passage it copies
+    per: dict[str, int] = {}
+    for p in passages:
+        aid = p.chunk.article_id
+        if aid in duplicate_of or per.get(aid, 0) >= per_article:
+            continue
+        grams = _shingles(p.chunk.text)
+        copy = next((i for i, (q, g) in enumerate(zip(kept, shingles))
+                     if q.chunk.article_id != aid and _jaccard(grams, g) >= DUPLICATE_JACCARD), None)
+        if copy is not None:
+            duplicate_of[aid] = copy
+            original = kept[copy]
+            kept[copy] = replace(original, duplicates=(*original.duplicates, aid))
+            continue
+        if len(kept) < k:
+            kept.append(p)
+            shingles.append(grams)
+            per[aid] = per.get(aid, 0) + 1
+    return kept
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _with_cosines(generation: Generation, passages: list[Passage], vector: np.ndarray) -> list[Passage]:
+    if not passages:
+        return passages
+    vectors = generation.vectors.reconstruct([p.chunk_id for p in passages])
+    return [replace(p, dense=float(v @ vector)) for p, v in zip(passages, vectors)]

@@ -49,6 +49,10 @@ class VectorIndex:
         scores, ids = self._index.search(queries, k, params=params)
         return scores, ids
 
+    def reconstruct(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of these ids."""
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids])
+
     def vectors(self) -> np.ndarray:
         """All stored vectors, in id order."""
         return self._index.reconstruct_n(0, self.count())

@@ -1,0 +1,292 @@
+"""`footnote eval`: answer a file of questions over a corpus and measure retrieval, quotes and abstention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from corpus.chunk import ChunkParams
+from index.answer import Answerer, AskRequest, QuestionError
+from index.build import DEFAULT_MAX_TOKENS, build_index
+from index.embed import load_embedder
+from index.metrics import Record, format_table, summarise
+from index.retrieve import Filters, LiveIndex, Retriever
+
+EXIT_OK, EXIT_FATAL = 0, 2
+TOP_K = 10  # passages per question: enough for recall@10 and MRR@10
+_FIELDS = {"id", "question", "answers", "article_id", "history", "as_of"}
+
+
+class QuestionsError(ValueError):
+    """A questions file cannot be used; the message names the file, the line and the fix."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    article_id: str | None = None
+    history: tuple[str, ...] = ()
+    as_of: dt.date | None = None
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a questions JSONL file, refusing the first bad line with its number and the fix."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestionsError(f"questions file {path} cannot be read ({exc}); pass --questions FILE") from None
+    questions, seen = [], set()
+    for lineno, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                question = parse_question(line)
+            except ValueError as exc:
+                raise QuestionsError(f"{path} line {lineno}: {exc}") from None
+            if question.id in seen:
+                raise QuestionsError(f"{path} line {lineno}: id {question.id!r} is used twice; give each question its own id")
+            seen.add(question.id)
+            questions.append(question)
+    if not questions:
+        raise QuestionsError(f"{path} holds no questions; write one JSON object per line: "
+                             '{"id": "q1", "question": "...", "answers": ["..."]}')
+    return questions
+
+
+def parse_question(line: str) -> Question:
+    """One line of a questions file; ValueError says what is wrong and how to fix it."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg}); write one JSON object per line") from None
+    if not isinstance(row, dict):
+        raise ValueError('not a JSON object; write {"id": ..., "question": ..., "answers": [...]}')
+    unknown = sorted(set(row) - _FIELDS)
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(_FIELDS))}")
+    missing = sorted({"id", "question", "answers"} - set(row))
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}; every line needs id, question and answers "
+                         "(an empty answers list marks a question the corpus does not answer)")
+    if not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool) or str(row["id"]) == "":
+        raise ValueError("`id` must be a non-empty string or a number")
+    if not isinstance(row["question"], str) or not row["question"].strip():
+        raise ValueError("`question` must be non-empty text")
+    answers = _strings(row["answers"], "answers")
+    article_id = row.get("article_id")
+    if article_id is not None and (not isinstance(article_id, str) or not article_id):
+        raise ValueError("`article_id` must be an article id such as \"2026/larkspur-line-opens\", or left out")
+    return Question(str(row["id"]), row["question"], answers, article_id,
+                    _strings(row.get("history") or [], "history"), _date(row.get("as_of")))
+
+
+def _strings(value, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"`{name}` must be a list of non-empty strings (it may be empty: [])")
+    return tuple(value)
+
+
+def _date(value) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"`as_of` {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def sample_questions(questions: list[Question], n: int | None, seed: int) -> list[Question]:
+    """A reproducible random subset of `n` questions, kept in file order; all when `n` is None."""
+    if n is None or n >= len(questions):
+        return list(questions)
+    if n < 1:
+        raise ValueError(f"--sample {n} selects no question; pass a positive number")
+    chosen = set(random.Random(seed).sample(range(len(questions)), n))
+    return [q for i, q in enumerate(questions) if i in chosen]
+
+
+def squad_to_corpus(squad_file: Path, out_dir: Path, holdout: int = 0, seed: int = 0) -> tuple[Path, Path]:
+    """Write SQuAD v1.1 as `out_dir/corpus/<title>.json` plus `out_dir/questions.jsonl`; reused when current.
+
+    `holdout` articles, chosen with `seed`, stay out of the corpus, and their questions
+    become unanswerable ones (no answers, no article_id).
+    """
+    out_dir = Path(out_dir)
+    raw = Path(squad_file).read_bytes()
+    source = {"squad": str(Path(squad_file).resolve()), "sha256": hashlib.sha256(raw).hexdigest(),
+              "holdout": holdout, "seed": seed}
+    stamp = out_dir / "source.json"
+    if stamp.is_file() and {k: v for k, v in json.loads(stamp.read_text()).items()
+                            if k in source} == source:
+        return out_dir / "corpus", out_dir / "questions.jsonl"
+    articles = _squad_articles(squad_file, raw)
+    if not 0 <= holdout < len(articles):
+        raise ValueError(f"--holdout {holdout} is out of range; {squad_file} has {len(articles)} articles, "
+                         f"so hold out 0 to {len(articles) - 1}")
+    held = set(random.Random(seed).sample(sorted(articles), holdout))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".squad-", dir=out_dir.parent))
+    (work / "corpus").mkdir()
+    with open(work / "questions.jsonl", "w", encoding="utf-8") as out:
+        for article_id, article in articles.items():
+            if article_id not in held:
+                (work / "corpus" / f"{article_id}.json").write_text(json.dumps(
+                    {"title": article["title"].replace("_", " "), "text": article["text"]}), encoding="utf-8")
+            for qa in article["qas"]:
+                answers = [] if article_id in held else list(dict.fromkeys(a["text"] for a in qa["answers"]))
+                row = {"id": qa["id"], "question": qa["question"], "answers": answers}
+                out.write(json.dumps(row | ({} if article_id in held else {"article_id": article_id})) + "\n")
+    (work / "source.json").write_text(json.dumps({**source, "held_out": sorted(held)}, indent=1))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    work.replace(out_dir)  # whole or not at all: a reader never sees half a conversion
+    return out_dir / "corpus", out_dir / "questions.jsonl"
+
+
+def _squad_articles(squad_file: Path, raw: bytes) -> dict[str, dict]:
+    """`{article id: {title, text, qas}}` in file order; the id is the title, safe as a file name."""
+    try:
+        data = json.loads(raw)
+        articles = {}
+        for entry in data["data"]:
+            article_id = entry["title"].replace("/", "_").replace("\\", "_").lstrip(".") or "_"
+            if article_id in articles:
+                raise ValueError(f"two articles are both titled {entry['title']!r}")
+            articles[article_id] = {
+                "title": entry["title"],
+                "text": "\n\n".join(p["context"].strip() for p in entry["paragraphs"]),
+                "qas": [qa for p in entry["paragraphs"] for qa in p["qas"]]}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{squad_file} is not SQuAD v1.1 JSON ({type(exc).__name__}: {exc}); "
+                         "pass the official dev-v1.1.json") from None
+    return articles
+
+
+def eval_dir() -> Path:
+    """`.footnote/eval`, beside the default index: eval never touches the served index."""
+    from index.cli import default_index_dir  # index.cli imports this module
+
+    return default_index_dir().parent / "eval"
+
+
+def eval_index_dir(corpus: Path) -> Path:
+    """The eval index of a corpus folder: one per folder, kept between runs."""
+    return eval_dir() / hashlib.sha1(str(Path(corpus).resolve()).encode()).hexdigest()[:12]
+
+
+def answer_all(answerer: Answerer, questions: list[Question], progress: bool = True) -> list[Record]:
+    """Answer every question and record what the metrics need."""
+    articles: dict[str, str | None] = {}
+    records = []
+    for question in tqdm(questions, desc="answering", unit="question", disable=not progress, file=sys.stderr):
+        request = AskRequest(question=question.question, history=question.history,
+                             as_of=question.as_of, filters=Filters(), k=TOP_K)
+        started = time.perf_counter()
+        try:
+            answer = answerer.answer(request)
+        except QuestionError as exc:
+            raise QuestionsError(f"question {question.id!r} cannot be asked: {exc}") from None
+        latency_ms = (time.perf_counter() - started) * 1000
+        records.append(to_record(question, answer.as_dict(), latency_ms,
+                                 lambda aid: _article_text(answerer, articles, aid)))
+    return records
+
+
+def _article_text(answerer: Answerer, cache: dict, article_id: str) -> str | None:
+    if article_id not in cache:
+        article = answerer.retriever.live.current().article(article_id)
+        cache[article_id] = article.text if article else None
+    return cache[article_id]
+
+
+def to_record(question: Question, answer: dict, latency_ms: float, article_text) -> Record:
+    """A Record from a question and its answer's JSON; `article_text(id)` checks the quotes."""
+    quotes = []
+    for quote in answer["quotes"]:
+        text = article_text(quote["article_id"])
+        quotes.append((quote["text"], text is not None and text[quote["start"]:quote["end"]] == quote["text"]))
+    return Record(id=question.id, answers=question.answers, article_id=question.article_id,
+                  passages=tuple((p["article_id"], p["text"]) for p in answer["passages"]),
+                  quotes=tuple(quotes), abstained=bool(answer["abstained"]),
+                  confidence=float(answer["confidence"]), latency_ms=latency_ms)
+
+
+def register_eval(sub, common) -> None:
+    """Add the `eval` subcommand to the `footnote` parser."""
+    p = sub.add_parser(
+        "eval", parents=[common], help="measure retrieval, quotes and abstention on a questions file",
+        description="Index a corpus in its own eval index (never the served one unless --index is given), "
+                    "answer every question and report passage recall@1/5/10, MRR, article recall@5, "
+                    "answer hit, verbatim rate, abstention precision/recall/AUROC and latency. Use "
+                    "--corpus DIR --questions FILE, or --squad FILE to convert SQuAD v1.1. Exit status: 0 ok, 2 error.")
+    p.add_argument("--questions", type=Path, metavar="FILE", help='JSONL, one {"id", "question", "answers": [...], '
+                   '"article_id"?, "history"?: [...], "as_of"?: "YYYY-MM-DD"} per line; [] = unanswerable')
+    p.add_argument("--squad", type=Path, metavar="FILE", help="SQuAD v1.1 JSON to convert into the corpus and questions "
+                   "(kept in .footnote/eval/squad-<holdout>-<seed>)")
+    p.add_argument("--holdout", type=int, default=0, metavar="N",
+                   help="with --squad: leave this many articles out; their questions become unanswerable")
+    p.add_argument("--sample", type=int, metavar="N", help="evaluate a random subset of this many questions")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sample and --holdout (default 0)")
+    p.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, metavar="N",
+                   help=f"model tokens per chunk (default {DEFAULT_MAX_TOKENS})")
+    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(run=cmd_eval, shared_defaults={"corpus": common.get_default("corpus"),
+                                                  "index": common.get_default("index")})
+
+
+def cmd_eval(args) -> int:
+    """Run `footnote eval`."""
+    corpus, questions_file = _inputs(args)
+    index_dir = args.index if args.index != args.shared_defaults["index"] else eval_index_dir(corpus)
+    questions = sample_questions(load_questions(questions_file), args.sample, args.seed)
+    embedder = load_embedder(args.model)
+    progress = not args.quiet
+    summary = build_index(corpus, index_dir, embedder, ChunkParams(args.max_tokens), progress=progress)
+    for skipped in summary.skipped:
+        print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
+    retriever = Retriever(LiveIndex(index_dir, embedder.name), embedder)
+    _check_gold_articles(questions, retriever, questions_file, corpus)
+    records = answer_all(Answerer(retriever), questions, progress)
+    metrics = summarise(records)
+    setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir),
+             "generation": summary.generation, "model": embedder.name, "max_tokens": args.max_tokens,
+             "sample": args.sample, "seed": args.seed, "holdout": args.holdout if args.squad else None}
+    if args.json:
+        print(json.dumps({**metrics, "setup": setup}))
+    else:
+        print(f"{len(records)} questions over {corpus} (model {embedder.name}, generation {summary.generation})\n")
+        print(format_table(metrics))
+    return EXIT_OK
+
+
+def _inputs(args) -> tuple[Path, Path]:
+    """The corpus folder and questions file, from --corpus/--questions or converted from --squad."""
+    if args.squad is None:
+        if args.questions is None:
+            raise ValueError("eval needs questions: pass --corpus DIR --questions FILE, or --squad FILE")
+        return Path(args.corpus), args.questions
+    if args.questions is not None or args.corpus != args.shared_defaults["corpus"]:
+        raise ValueError("--squad makes its own corpus and questions; drop --corpus and --questions")
+    return squad_to_corpus(args.squad, eval_dir() / f"squad-{args.holdout}-{args.seed}", args.holdout, args.seed)
+
+
+def _check_gold_articles(questions, retriever: Retriever, questions_file, corpus) -> None:
+    """A gold article_id the index does not hold would silently count as a miss: refuse it."""
+    generation = retriever.live.current()
+    for question in questions:
+        if question.article_id is not None and generation.article(question.article_id) is None:
+            raise QuestionsError(
+                f"{questions_file}: question {question.id!r} names article_id {question.article_id!r}, "
+                f"which is not in {corpus}; correct the id (an article's id is its path without the "
+                "extension) or drop the field")

@@ -1,0 +1,144 @@
+"""Answers: verbatim quotes, citations, abstention, dates, follow-ups, duplicate collapse."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus.chunk import ChunkParams
+from index.answer import ABSTAIN_TEXT, Answerer, AskRequest, QuestionError, Turn
+from index.build import build_index
+from index.embed import HashingEmbedder
+from index.retrieve import Filters, LiveIndex, Retriever
+from tests.conftest import DEMO, article_txt, write
+
+NEWS = {
+    "2026/budget-jan.txt": article_txt(
+        "2026-01-10", "The harbour bridge repair budget was set at 40 million dollars by the council.",
+        "Engineer Mara Quill said the steel cables were corroded. She expects work to take a year."),
+    "2026/budget-jun.txt": article_txt(
+        "2026-06-20", "The harbour bridge repair budget rose to 55 million dollars after new inspections.",
+        "Engineer Mara Quill said the deck also needs replacing."),
+    "2026/ferry.md": "---\ntitle: Ferry fares frozen\ndate: 2026-03-05\nsource: Bay Times\n---\n"
+                     "The ferry operator froze fares for the year. Commuters welcomed the decision.\n\n"
+                     "The operator's chief, Tom Reyes, said fuel prices had eased.",
+    "2026/ferry-copy.md": "---\ntitle: Ferry operator freezes fares\ndate: 2026-03-05\nsource: Coast Wire\n---\n"
+                          "The ferry operator froze fares for the year. Commuters welcomed the decision.\n\n"
+                          "The operator's chief, Tom Reyes, said that fuel prices had eased.",
+    "2025/library.txt": article_txt(
+        "2025-11-02", "The city library opened a new reading room for children in November.",
+        "Librarian Ada Brook said the room holds four thousand books."),
+}
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory):
+    root = tmp_path_factory.mktemp("answers")
+    corpus = write(root / "corpus", NEWS)
+    embedder = HashingEmbedder(256)
+    build_index(corpus, root / "index", embedder, ChunkParams(40), progress=False)
+    retriever = Retriever(LiveIndex(root / "index", embedder.name), embedder)
+    return Answerer(retriever, threshold=0.3, today=lambda: dt.date(2026, 11, 24))
+
+
+def article_text(answerer, article_id):
+    return answerer.retriever.live.current().article(article_id).text
+
+
+def assert_verbatim(answerer, answer):
+    for quote in answer.quotes:
+        assert article_text(answerer, quote.article_id)[quote.start:quote.end] == quote.text
+        assert quote.n in {c.n for c in answer.citations}
+    for p in answer.passages:
+        assert article_text(answerer, p.chunk.article_id)[p.chunk.start:p.chunk.end] == p.chunk.text
+
+
+def test_an_answer_quotes_verbatim_with_numbered_dated_citations(answerer):
+    answer = answerer.answer(AskRequest("Who is the librarian of the city library reading room?"))
+    assert not answer.abstained
+    assert any("Ada Brook" in q.text for q in answer.quotes)
+    assert_verbatim(answerer, answer)
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert answer.citations[0].published == "2025-11-02"
+    assert all(f"[{q.n}]" in answer.text and q.text in answer.text for q in answer.quotes)
+    assert set(answer.timings_ms) == {"retrieve", "answer", "total"} and 0 <= answer.confidence <= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from("harbour bridge budget ferry fares library room Quill Reyes cables "
+                                "deck steel commuters children books fuel what who when how much".split()),
+                min_size=1, max_size=8))
+def test_quotes_are_always_exact_slices_of_their_articles(answerer, words):
+    answer = answerer.answer(AskRequest(" ".join(words) + "?", k=8))
+    assert_verbatim(answerer, answer)
+    assert len(answer.quotes) <= 3
+    if answer.abstained:
+        assert answer.quotes == [] and answer.citations == [] and answer.text.startswith(ABSTAIN_TEXT)
+
+
+def test_questions_the_articles_never_mention_are_declined(answerer):
+    answer = answerer.answer(AskRequest("What is the population of Zanzibar?"))
+    assert answer.abstained and answer.quotes == [] and answer.text.startswith(ABSTAIN_TEXT)
+
+
+def test_latest_prefers_the_newer_of_two_articles(answerer):
+    answer = answerer.answer(AskRequest("What is the latest harbour bridge repair budget?"))
+    assert answer.quotes[0].article_id == "2026/budget-jun"
+    assert "55 million" in answer.quotes[0].text
+    plain = answerer.answer(AskRequest("What was the harbour bridge repair budget set by the council?"))
+    assert plain.citations[0].article_id == "2026/budget-jan"
+
+
+def test_as_of_hides_later_articles_and_sets_the_clock(answerer):
+    answer = answerer.answer(AskRequest("What is the latest harbour bridge repair budget?",
+                                        as_of=dt.date(2026, 2, 1)))
+    assert {p.chunk.article_id for p in answer.passages} <= {"2026/budget-jan", "2025/library"}
+    assert "40 million" in answer.quotes[0].text and answer.as_of == "2026-02-01"
+
+
+def test_date_words_and_filters_narrow_the_articles(answerer):
+    answer = answerer.answer(AskRequest("What happened to ferry fares in March 2026?"))
+    assert {p.published for p in answer.passages} == {"2026-03-05"}
+    last_year = answerer.answer(AskRequest("What opened last year?"))
+    assert {p.chunk.article_id for p in last_year.passages} == {"2025/library"}
+    by_source = answerer.answer(AskRequest("ferry fares", filters=Filters(sources=("Coast Wire",))))
+    assert {p.source for p in by_source.passages} == {"Coast Wire"}
+    window = answerer.answer(AskRequest("bridge budget", filters=Filters(
+        published_after=dt.date(2026, 6, 1), published_before=dt.date(2026, 6, 30))))
+    assert {p.chunk.article_id for p in window.passages} == {"2026/budget-jun"}
+    nothing = answerer.answer(AskRequest("bridge budget", filters=Filters(article_ids=("no/such",))))
+    assert nothing.abstained and nothing.passages == []
+
+
+def test_syndicated_copies_collapse_into_one_passage_listing_the_copy(answerer):
+    answer = answerer.answer(AskRequest("Why did the ferry operator freeze fares?", k=5))
+    ferry = [p for p in answer.passages if p.chunk.article_id.startswith("2026/ferry")]
+    assert len(ferry) == 1
+    other = {"2026/ferry", "2026/ferry-copy"} - {ferry[0].chunk.article_id}
+    assert ferry[0].duplicates == tuple(other)
+
+
+def test_a_follow_up_uses_the_history(answerer):
+    alone = answerer.answer(AskRequest("What did she say about the deck?"))
+    follow = answerer.answer(AskRequest(
+        "What did she say about it?",
+        history=(Turn("Who is the engineer on the harbour bridge repair?", ("2026/budget-jun",)),)))
+    assert follow.citations and follow.citations[0].article_id.startswith("2026/budget")
+    assert any("Quill" in q.text for q in follow.quotes) or any("Quill" in p.chunk.text for p in follow.passages[:1])
+    assert alone.passages  # a standalone question still works without history
+
+
+def test_per_article_cap(answerer):
+    answer = answerer.answer(AskRequest("harbour bridge budget engineer cables deck", k=10))
+    counts = {}
+    for p in answer.passages:
+        counts[p.chunk.article_id] = counts.get(p.chunk.article_id, 0) + 1
+    assert max(counts.values()) <= 2
+
+
+@pytest.mark.parametrize("question, k, message", [
+    ("   ", 5, "question is empty"), ("x" * 2001, 5, "2001 characters"), ("fine", 0, "k=0"), ("fine", 51, "k=51")])
+def test_bad_questions_are_refused_with_the_reason(answerer, question, k, message):
+    with pytest.raises(QuestionError, match=message):
+        answerer.answer(AskRequest(question, k=k))
