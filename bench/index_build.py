@@ -26,6 +26,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is bundled; never reach the network
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import torch  # noqa: E402
+
 from corpus.chunk import ChunkParams  # noqa: E402
 from index.build import DEFAULT_MAX_TOKENS, EMBED_BATCH, build_index  # noqa: E402
 from index.embed import DEFAULT_MODEL, load_embedder  # noqa: E402
@@ -146,8 +148,10 @@ def print_table(r: dict, machine: str) -> None:
         ("encode only", f"{r['encode_s']:.1f} s",
          f"{r['encoded_texts']} texts in batches of {EMBED_BATCH}, {r['encode_chunks_per_s']:.1f} chunks/s"),
         ("  overhead", f"{r['overhead_ratio']:.2f}x",
-         f"full build / encode only (CPU time: {r['full_cpu_s']:.1f} s / {r['encode_cpu_s']:.1f} s "
-         f"= {r['overhead_cpu_ratio']:.2f}x)"),
+         f"full build / encode only; in CPU time {r['overhead_cpu_ratio']:.2f}x "
+         f"({r['full_cpu_s']:.0f} s / {r['encode_cpu_s']:.0f} s)"),
+        ("  cores used", f"{r['full_cpu_s'] / r['full_s']:.2f}",
+         f"CPU s / wall s in the full build ({r['encode_cpu_s'] / r['encode_s']:.2f} encoding only)"),
         (f"+{NEW_ARTICLES} articles", f"{r['incremental_s']:.2f} s",
          f"{r['incremental_added']} added, {r['incremental_new_chunks']} new chunks, "
          f"{r['incremental_chunks_embedded']} embedded"),
@@ -158,8 +162,7 @@ def print_table(r: dict, machine: str) -> None:
     ]
     print(f"{machine}; model {DEFAULT_MODEL}, max_tokens {DEFAULT_MAX_TOKENS}; "
           f"median of {r['repeat']} run(s)")
-    print(f"load average before/after: {r['load_before']:.2f} / {r['load_after']:.2f} "
-          "(above 0.5 means something else shared the CPUs)")
+    print(f"load average at start {r['load_before']:.2f}: other work on the machine slows wall times")
     for name, value, note in rows:
         print(f"{name:<16}{value:>10}   {note}")
 
@@ -194,19 +197,13 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.repeat):
             cycles.append(one_cycle(embedder, base, grown, work))
             print(f"cycle {i + 1}/{args.repeat}: full {cycles[-1]['full_s']:.1f} s", file=sys.stderr)
-    result = {**summarise(cycles), "load_before": load_before, "load_after": os.getloadavg()[0]}
-    machine = f"{os.cpu_count()} CPUs, torch threads {_torch_threads()}"
+    result = {**summarise(cycles), "load_before": load_before}
+    machine = f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}"
     if args.json:
         print(json.dumps({**result, "machine": machine, "cycles": cycles}, indent=2))
     else:
         print_table(result, machine)
     return 0
-
-
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 if __name__ == "__main__":

@@ -32,16 +32,31 @@ class ChunkParams:
 
 def chunk_article(article: Article, tokenizer: TokenSpans, params: ChunkParams) -> list[Chunk]:
     """Split an article into chunks; `article.text[c.start:c.end] == c.text` for every chunk."""
+    budget = params.max_tokens - tokenizer.special_tokens
+    return pack_chunks(article, sentence_units(article, tokenizer, params), budget,
+                       params.overlap_sentences)
+
+
+def sentence_units(article: Article, tokenizer: TokenSpans, params: ChunkParams) -> list[tuple[int, int, int]]:
+    """`(start, end, tokens)` of each sentence, a sentence over the budget cut into pieces."""
     text = article.text
     budget = params.max_tokens - tokenizer.special_tokens
     sentences = split_sentences(text)
     spans = tokenizer.token_spans([text[s:e] for s, e in sentences])
-    units: list[tuple[int, int, int]] = []  # (start, end, tokens)
+    units: list[tuple[int, int, int]] = []
     for (s, e), tokens in zip(sentences, spans):
         if len(tokens) <= budget:
             units.append((s, e, len(tokens)))
         else:
             units.extend(_split_long(text, s, tokens, budget))
+    return units
+
+
+def pack_chunks(article: Article, units: list[tuple[int, int, int]], budget: int,
+                overlap: int) -> list[Chunk]:
+    """Greedily pack sentence units into chunks of at most `budget` tokens, overlapping by
+    `overlap` whole units."""
+    text = article.text
     chunks = []
     i = 0
     while i < len(units):
@@ -53,7 +68,7 @@ def chunk_article(article: Article, tokenizer: TokenSpans, params: ChunkParams) 
         chunks.append(Chunk(article.id, len(chunks), start, end, text[start:end]))
         if j + 1 >= len(units):
             break
-        i = max(i + 1, j + 1 - params.overlap_sentences)
+        i = max(i + 1, j + 1 - overlap)
     return chunks
 
 

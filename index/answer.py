@@ -8,10 +8,8 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 
-from corpus.sentences import split_sentences
 from index.generation import Generation, Passage
-from index.retrieve import Filters, Query, Retriever, content_terms
-from index.terms import TermWeights, stem
+from index.retrieve import Filters, Query, Retriever, content_terms, span_text
 from index.when import read_time, without_phrases
 
 MAX_QUESTION_CHARS = 2000
@@ -19,6 +17,7 @@ MAX_K = 50
 MAX_QUOTES = 3
 QUOTE_PASSAGES = 4  # sentences are drawn from this many top passages
 KEEP_RATIO = 0.6  # a further quote must score at least this share of the best one
+PASSAGE_WEIGHT = 0.5  # how much a sentence's passage rank counts beside its own scores
 # Confidence = logistic(BIAS + COSINE * best cosine + COVERAGE * best sentence coverage),
 # fitted on SQuAD dev with held-out articles (docs/quality.md); abstain below THRESHOLD.
 BIAS, COSINE, COVERAGE = -7.0, 8.0, 4.0
@@ -104,8 +103,9 @@ class _Sentence:
     start: int  # offsets into the article
     end: int
     text: str
-    coverage: float = 0.0
-    score: float = 0.0
+    coverage: float
+    cosine: float
+    score: float
 
 
 class Answerer:
@@ -124,9 +124,7 @@ class Answerer:
         query = self.query(request, question, as_of)
         passages = self.retriever.search(generation, query, k=request.k)
         retrieved = time.perf_counter()
-        weights = TermWeights.of(generation)
-        terms = [stem(t) for t in content_terms(query.terms)]
-        sentences = best_sentences(passages[:QUOTE_PASSAGES], terms, weights)
+        sentences = best_sentences(passages[:QUOTE_PASSAGES])
         confidence = score_confidence(passages, sentences)
         abstained = confidence < self.threshold or not sentences
         answer = compose(question, passages, sentences, confidence, abstained, generation, as_of)
@@ -174,24 +172,21 @@ def is_follow_up(question: str) -> bool:
     return bool(_ANAPHORA.intersection(words)) or len(content_terms(question)) < 3
 
 
-def best_sentences(passages: list[Passage], terms: list[str], weights: TermWeights) -> list[_Sentence]:
-    """The sentences of the passages, scored against the question's terms, best first."""
+def best_sentences(passages: list[Passage]) -> list[_Sentence]:
+    """The sentences of the passages, scored against the question, best first."""
     if not passages:
         return []
     top = passages[0].score or 1.0
-    total = sum(weights.idf(t) for t in terms) or 1.0
     seen, found = set(), []
     for p in passages:
-        for s, e in split_sentences(p.chunk.text):
-            start, end = p.chunk.start + s, p.chunk.start + e
-            key = (p.chunk.article_id, start)
+        for hit in p.sentences:
+            key = (p.chunk.article_id, hit.start)
             if key in seen:
                 continue  # the overlap sentence of two neighbouring chunks
             seen.add(key)
-            words = {stem(w) for w in content_terms(p.chunk.text[s:e])}
-            coverage = sum(weights.idf(t) for t in terms if t in words) / total
-            found.append(_Sentence(p, start, end, p.chunk.text[s:e], coverage,
-                                   coverage + 0.5 * p.score / top))
+            score = hit.coverage + hit.cosine + PASSAGE_WEIGHT * p.score / top
+            found.append(_Sentence(p, hit.start, hit.end, span_text(p, hit.start, hit.end),
+                                   hit.coverage, hit.cosine, score))
     return sorted(found, key=lambda x: -x.score)
 
 
@@ -215,8 +210,11 @@ def compose(question, passages, sentences, confidence, abstained, generation: Ge
             text += " The closest articles are: " + "; ".join(
                 f"{c.title} ({c.published[:10] if c.published else 'undated'})" for c in related) + "."
         return Answer(text=text, abstained=True, quotes=[], citations=[], related=related, **common)
-    best = sentences[0].score
-    chosen = [s for s in sentences[:MAX_QUOTES] if s.score >= KEEP_RATIO * best]
+    # The lead quote comes from the top passage, whose rank already weighs its sentences,
+    # recency and the conversation; the others are the best-scoring sentences beside it.
+    lead = next((s for s in sentences if s.passage is passages[0]), sentences[0])
+    others = [s for s in sentences if s is not lead and s.score >= KEEP_RATIO * lead.score]
+    chosen = [lead, *others[:MAX_QUOTES - 1]]
     citations = _citations([s.passage for s in chosen])
     number = {c.article_id: c.n for c in citations}
     quotes = sorted((Quote(number[s.passage.chunk.article_id], s.passage.chunk.article_id, s.start,

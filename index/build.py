@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from corpus import Article, Chunk
-from corpus.chunk import ChunkParams, chunk_article
+from corpus.chunk import ChunkParams, pack_chunks, sentence_units
 from corpus.load import Skipped, load_corpus
 from index import store
 from index.cache import VectorCache, text_hash
@@ -37,6 +37,7 @@ class BuildSummary:
     skipped: list[dict] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # articles kept from the last build: their file went bad
     chunks_embedded: int = 0
+    sentences_embedded: int = 0  # sentence vectors rerank passages and pick the quotes
     chunks_total: int = 0
     articles_total: int = 0
     generation: str | None = None
@@ -61,14 +62,20 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS),
-                rebuild: bool = False, progress: bool = True) -> BuildSummary:
-    """Bring the index in `index_dir` up to date with the articles in `corpus_dir`."""
+                rebuild: bool = False, progress: bool = True,
+                cache_path: Path | None = None) -> BuildSummary:
+    """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
+
+    Vectors are cached in `cache_path` (default: cache.sqlite in the index folder); indexes
+    that share a cache never embed the same text twice.
+    """
     index_dir = Path(index_dir)
     with build_lock(index_dir):
         store.cleanup(index_dir)
         previous = _open_previous(index_dir)
         try:
-            return _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress)
+            cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
+            return _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress, cache)
         finally:
             if previous is not None:
                 previous.close()
@@ -81,7 +88,7 @@ def _open_previous(index_dir: Path) -> Generation | None:
         return None  # nothing to reuse: a missing or damaged index is built afresh
 
 
-def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress) -> BuildSummary:
+def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress, cache) -> BuildSummary:
     read_at = dt.datetime.now(dt.timezone.utc).isoformat()
     loaded = load_corpus(corpus_dir)
     summary = BuildSummary(skipped=[asdict(s) for s in loaded.skipped], model=embedder.name)
@@ -103,19 +110,25 @@ def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress)
         return summary
 
     ordered = [articles[aid] for aid in sorted(articles)]
-    chunks = _chunks(ordered, before, previous if same_setup else None, embedder, params, progress)
-    vectors, summary.chunks_embedded = _vectors(index_dir, embedder, chunks, progress)
+    chunks, sentences = _split(ordered, before, previous if same_setup else None, embedder, params, progress)
+    texts = [c.text for c in chunks] + [s.text for s in sentences]
+    matrix, embedded = _vectors(cache, embedder, texts, progress)
+    vectors, sentence_vectors = matrix[:len(chunks)], matrix[len(chunks):]
+    chunk_hashes = {text_hash(c.text) for c in chunks}
+    summary.chunks_embedded = len(embedded & chunk_hashes)
+    summary.sentences_embedded = len(embedded - chunk_hashes)
     name = store.next_name(index_dir)
     manifest = {
         "format_version": store.FORMAT_VERSION,
         "model": {"name": embedder.name, "dimension": embedder.dimension},
         "chunking": _chunking(params),
-        "counts": {"articles": len(ordered), "chunks": len(chunks)},
+        "counts": {"articles": len(ordered), "chunks": len(chunks), "sentences": len(sentences)},
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "corpus_read_at": read_at,  # files changed after this are newer than the index
         "corpus": str(Path(corpus_dir).resolve()),
     }
-    store.write_generation(index_dir, name, ordered, chunks, vectors, manifest)
+    store.write_generation(index_dir, name, ordered, chunks, vectors, sentences, sentence_vectors,
+                           manifest)
     store.cleanup(index_dir)
     summary.generation = name
     summary.chunks_total = len(chunks)
@@ -136,41 +149,50 @@ def _chunking(params: ChunkParams) -> dict:
     return {"max_tokens": params.max_tokens, "overlap_sentences": params.overlap_sentences}
 
 
-def _chunks(articles: list[Article], before, previous: Generation | None, embedder,
-            params, progress) -> list[Chunk]:
-    """Chunks of every article: reused from the previous generation when unchanged."""
+def _split(articles: list[Article], before, previous: Generation | None, embedder,
+           params: ChunkParams, progress) -> tuple[list[Chunk], list[Chunk]]:
+    """Chunks and sentence units of every article, reused from the previous generation when
+    the article is unchanged."""
     reuse = set()
     if previous is not None:
         reuse = {a.id for a in articles if a.id in before and before[a.id][0] == a.content_hash}
-    reused = {}
-    for chunk in previous.chunks_of(sorted(reuse)) if reuse else []:
-        reused.setdefault(chunk.article_id, []).append(chunk)
+    old_chunks = _by_article(previous.chunks_of(sorted(reuse)) if reuse else [])
+    old_sentences = _by_article(previous.sentences_of(sorted(reuse)) if reuse else [])
     chunks: list[Chunk] = []
+    sentences: list[Chunk] = []
+    budget = params.max_tokens - embedder.special_tokens
     fresh = [a for a in articles if a.id not in reuse]
     bar = tqdm(total=len(fresh), desc="chunking", unit="article", disable=not progress or not fresh,
                file=sys.stderr)
     for article in articles:
         if article.id in reuse:
-            chunks.extend(reused.get(article.id, []))
-        else:
-            chunks.extend(chunk_article(article, embedder, params))
-            bar.update()
+            chunks.extend(old_chunks.get(article.id, []))
+            sentences.extend(old_sentences.get(article.id, []))
+            continue
+        units = sentence_units(article, embedder, params)
+        chunks.extend(pack_chunks(article, units, budget, params.overlap_sentences))
+        sentences.extend(Chunk(article.id, n, s, e, article.text[s:e]) for n, (s, e, _) in enumerate(units))
+        bar.update()
     bar.close()
-    return chunks
+    return chunks, sentences
 
 
-def _vectors(index_dir: Path, embedder: Embedder, chunks: list[Chunk], progress) -> tuple[np.ndarray, int]:
-    """Vectors for every chunk, from the cache where possible; returns (vectors, embedded)."""
-    cache = VectorCache(Path(index_dir) / "cache.sqlite", embedder.name, embedder.dimension)
+def _by_article(items: list[Chunk]) -> dict[str, list[Chunk]]:
+    grouped: dict[str, list[Chunk]] = {}
+    for item in items:
+        grouped.setdefault(item.article_id, []).append(item)
+    return grouped
+
+
+def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], progress) -> tuple[np.ndarray, set[bytes]]:
+    """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now)."""
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    cache = VectorCache(cache_path, embedder.name, embedder.dimension)
     try:
-        hashes = [text_hash(c.text) for c in chunks]
+        hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)
-        missing: dict[bytes, str] = {}
-        for h, chunk in zip(hashes, chunks):
-            if h not in known:
-                missing.setdefault(h, chunk.text)
-        todo = list(missing.items())
-        bar = tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not progress or not todo,
+        todo = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
+        bar = tqdm(total=len(todo), desc="embedding", unit="text", disable=not progress or not todo,
                    file=sys.stderr)
         for i in range(0, len(todo), EMBED_BATCH):
             batch = todo[i:i + EMBED_BATCH]
@@ -181,8 +203,7 @@ def _vectors(index_dir: Path, embedder: Embedder, chunks: list[Chunk], progress)
         bar.close()
     finally:
         cache.close()
-    matrix = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    matrix = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     for row, h in enumerate(hashes):
         matrix[row] = known[h]
-    return matrix, len(todo)
-
+    return matrix, {h for h, _ in todo}

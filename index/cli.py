@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from corpus.chunk import ChunkParams
@@ -75,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the answer object as JSON (the API's schema)")
     p.set_defaults(run=cmd_ask)
     register_eval(sub, common)
+    # `serve` (api/) and `bot` (bot/) plug in through entry points, so that index/ never
+    # imports the packages built on top of it.
+    for entry in sorted(entry_points(group="footnote.commands"), key=lambda e: e.name):
+        entry.load()(sub, common)
     return parser
 
 

@@ -7,9 +7,11 @@ import hashlib
 import json
 import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,20 +139,31 @@ def squad_to_corpus(squad_file: Path, out_dir: Path, holdout: int = 0, seed: int
     held = set(random.Random(seed).sample(sorted(articles), holdout))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".squad-", dir=out_dir.parent))
-    (work / "corpus").mkdir()
-    with open(work / "questions.jsonl", "w", encoding="utf-8") as out:
-        for article_id, article in articles.items():
-            if article_id not in held:
-                (work / "corpus" / f"{article_id}.json").write_text(json.dumps(
-                    {"title": article["title"].replace("_", " "), "text": article["text"]}), encoding="utf-8")
-            for qa in article["qas"]:
-                answers = [] if article_id in held else list(dict.fromkeys(a["text"] for a in qa["answers"]))
-                row = {"id": qa["id"], "question": qa["question"], "answers": answers}
-                out.write(json.dumps(row | ({} if article_id in held else {"article_id": article_id})) + "\n")
-    (work / "source.json").write_text(json.dumps({**source, "held_out": sorted(held)}, indent=1))
+    try:
+        _write_squad(work, articles, held)
+        (work / "source.json").write_text(json.dumps({**source, "held_out": sorted(held)}, indent=1))
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     shutil.rmtree(out_dir, ignore_errors=True)
     work.replace(out_dir)  # whole or not at all: a reader never sees half a conversion
     return out_dir / "corpus", out_dir / "questions.jsonl"
+
+
+def _write_squad(folder: Path, articles: dict[str, dict], held: set[str]) -> None:
+    """The corpus (one JSON article per kept article) and the questions, in `folder`."""
+    (folder / "corpus").mkdir()
+    with open(folder / "questions.jsonl", "w", encoding="utf-8") as out:
+        for article_id, article in articles.items():
+            kept = article_id not in held
+            if kept:
+                (folder / "corpus" / f"{article_id}.json").write_text(json.dumps(
+                    {"title": article["title"].replace("_", " "), "text": article["text"]}), encoding="utf-8")
+            for qa in article["qas"]:
+                row = {"id": qa["id"], "question": qa["question"], "answers": []}
+                if kept:
+                    row.update(answers=list(dict.fromkeys(a["text"] for a in qa["answers"])), article_id=article_id)
+                out.write(json.dumps(row) + "\n")
 
 
 def _squad_articles(squad_file: Path, raw: bytes) -> dict[str, dict]:
@@ -182,6 +195,19 @@ def eval_dir() -> Path:
 def eval_index_dir(corpus: Path) -> Path:
     """The eval index of a corpus folder: one per folder, kept between runs."""
     return eval_dir() / hashlib.sha1(str(Path(corpus).resolve()).encode()).hexdigest()[:12]
+
+
+def seed_cache(index_dir: Path) -> None:
+    """Give a new eval index the largest sibling's vector cache: another --holdout re-embeds nothing."""
+    target = Path(index_dir) / "cache.sqlite"
+    siblings = sorted(eval_dir().glob("*/cache.sqlite"), key=lambda p: -p.stat().st_size)
+    if target.exists() or not siblings:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".seeding")
+    with closing(sqlite3.connect(siblings[0])) as source, closing(sqlite3.connect(partial)) as copy:
+        source.backup(copy)
+    partial.replace(target)
 
 
 def answer_all(answerer: Answerer, questions: list[Question], progress: bool = True) -> list[Record]:
@@ -248,7 +274,10 @@ def register_eval(sub, common) -> None:
 def cmd_eval(args) -> int:
     """Run `footnote eval`."""
     corpus, questions_file = _inputs(args)
-    index_dir = args.index if args.index != args.shared_defaults["index"] else eval_index_dir(corpus)
+    index_dir = args.index
+    if index_dir == args.shared_defaults["index"]:
+        index_dir = eval_index_dir(corpus)
+        seed_cache(index_dir)
     questions = sample_questions(load_questions(questions_file), args.sample, args.seed)
     embedder = load_embedder(args.model)
     progress = not args.quiet

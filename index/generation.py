@@ -9,10 +9,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+import numpy as np
+
 from corpus import Article, Chunk
 from index import store
 from index.store import IndexCorrupt, IndexMismatch, IndexMissing
 from index.vectors import VectorIndex
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    """A sentence of a passage, scored against the question."""
+
+    start: int  # offsets into the article
+    end: int
+    coverage: float  # the share of the question's term weight found in the sentence
+    cosine: float  # between the question and the sentence
 
 
 @dataclass(frozen=True)
@@ -28,17 +40,20 @@ class Passage:
     chunk_id: int = -1
     dense: float = 0.0  # cosine between the question and the passage
     duplicates: tuple[str, ...] = ()  # articles carrying the same story, folded into this one
+    sentences: tuple[SentenceHit, ...] = ()
 
 
 class Generation:
     """One immutable generation, opened for reading."""
 
-    def __init__(self, path: Path, manifest: dict, db: sqlite3.Connection, vectors: VectorIndex):
+    def __init__(self, path: Path, manifest: dict, db: sqlite3.Connection, vectors: VectorIndex,
+                 sentence_vectors: np.ndarray):
         self.path = path
         self.name = path.name
         self.manifest = manifest
         self.db = db
         self.vectors = vectors
+        self.sentence_vectors = sentence_vectors
         self._memo: dict[str, object] = {}
         self._memo_lock = threading.Lock()
 
@@ -65,14 +80,16 @@ class Generation:
                                  check_same_thread=False)
             db.execute("SELECT count(*) FROM chunks").fetchone()
             vectors = VectorIndex.load(path / store.VECTORS_FILE)
-        except (sqlite3.Error, RuntimeError) as exc:
+            sentence_vectors = np.load(path / store.SENTENCE_VECTORS_FILE, mmap_mode="r")
+        except (sqlite3.Error, RuntimeError, OSError, ValueError) as exc:
             raise IndexCorrupt(f"generation {name} in {index_dir} is damaged ({exc}); "
                                "rebuild it with `footnote index --rebuild`") from None
-        generation = cls(path, manifest, db, vectors)
-        if vectors.count() != generation.chunk_count():
+        generation = cls(path, manifest, db, vectors, sentence_vectors)
+        sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
+        if vectors.count() != generation.chunk_count() or len(sentence_vectors) != sentences:
             raise IndexCorrupt(
-                f"generation {name} in {index_dir} is damaged: {vectors.count()} vectors for "
-                f"{generation.chunk_count()} chunks; rebuild it with `footnote index --rebuild`")
+                f"generation {name} in {index_dir} is damaged: its vectors do not match its chunks "
+                "and sentences; rebuild it with `footnote index --rebuild`")
         return generation
 
     def memo(self, key: str, make):
@@ -114,6 +131,22 @@ class Generation:
                 "WHERE article_id = ? ORDER BY ordinal", (aid,))
             found.extend(Chunk(*row) for row in rows)
         return found
+
+    def sentences_of(self, article_ids: list[str]) -> list[Chunk]:
+        """The sentence units of these articles (text included), in article then ordinal order."""
+        found = []
+        for aid in article_ids:
+            text = self.db.execute("SELECT text FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+            rows = self.db.execute('SELECT ordinal, start, "end" FROM sentences WHERE article_id = ? '
+                                   "ORDER BY ordinal", (aid,))
+            found.extend(Chunk(aid, n, s, e, text[s:e]) for n, s, e in rows)
+        return found
+
+    def sentences_within(self, chunk: Chunk) -> list[tuple[int, int, int]]:
+        """`(id, start, end)` of the sentence units inside a chunk, in order."""
+        return self.db.execute(
+            'SELECT id, start, "end" FROM sentences WHERE article_id = ? AND start >= ? AND "end" <= ? '
+            "ORDER BY start", (chunk.article_id, chunk.start, chunk.end)).fetchall()
 
     def passages(self, ids: list[int], scores: list[float]) -> list[Passage]:
         """Passages for chunk ids (with their scores), in the order given."""

@@ -187,18 +187,20 @@ def format_table(metrics: dict) -> str:
     """The metrics as aligned `name  value` lines, then the threshold sweep."""
     scalars = {k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}
     width = max(map(len, scalars))
-    lines = [f"{name:<{width}}  {_cell(value)}" for name, value in scalars.items()]
+    lines = [f"{name:<{width}}  {_cell(name, value)}" for name, value in scalars.items()]
     sweep = metrics.get("threshold_sweep") or []
     if sweep:
         columns = list(sweep[0])
         lines += ["", "if abstaining below a confidence threshold:", "  ".join(columns)]
-        lines += ["  ".join(f"{_cell(row[c]):>{len(c)}}" for c in columns) for row in sweep]
+        lines += ["  ".join(f"{_cell(c, row[c]):>{len(c)}}" for c in columns) for row in sweep]
     return "\n".join(lines)
 
 
-def _cell(value) -> str:
+def _cell(name: str, value) -> str:
     if value is None:
         return "n/a"
+    if name == "threshold" or name.endswith("_ms"):
+        return f"{value:.1f}"
     if isinstance(value, float):
         return f"{value:.{DIGITS}f}"
     return str(value)

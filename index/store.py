@@ -1,7 +1,8 @@
 """The index on disk: immutable generations and a pointer replaced atomically.
 
     INDEX_DIR/CURRENT                 the name of the generation being served
-    INDEX_DIR/generations/NAME/       footnote.sqlite (articles, chunks, FTS5), vectors.faiss, manifest.json
+    INDEX_DIR/generations/NAME/       footnote.sqlite (articles, chunks, sentences, FTS5),
+                                      vectors.faiss (chunks), sentences.npy (float16), manifest.json
     INDEX_DIR/cache.sqlite            embedded vectors by (model, text hash)
     INDEX_DIR/build.lock              held by the one build that may run at a time
 
@@ -24,10 +25,11 @@ from corpus import Article, Chunk
 from index.cache import text_hash
 from index.vectors import VectorIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 POINTER = "CURRENT"
 DB_FILE = "footnote.sqlite"
 VECTORS_FILE = "vectors.faiss"
+SENTENCE_VECTORS_FILE = "sentences.npy"
 MANIFEST_FILE = "manifest.json"
 
 SCHEMA = """
@@ -40,6 +42,11 @@ CREATE TABLE chunks (
     article_id TEXT NOT NULL REFERENCES articles(id), ordinal INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, text_hash BLOB NOT NULL);
 CREATE INDEX chunks_by_article ON chunks(article_id, ordinal);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY,  -- the row of its vector in sentences.npy
+    article_id TEXT NOT NULL REFERENCES articles(id), ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL);
+CREATE INDEX sentences_by_article ON sentences(article_id, start);
 CREATE INDEX articles_by_published ON articles(published);
 CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',
     tokenize='porter unicode61');
@@ -79,8 +86,9 @@ def next_name(index_dir: Path) -> str:
     return f"{max(numbers, default=0) + 1:06d}"
 
 
-def write_generation(index_dir: Path, name: str, articles: Iterable[Article],
-                     chunks: list[Chunk], vectors: np.ndarray, manifest: dict) -> Path:
+def write_generation(index_dir: Path, name: str, articles: Iterable[Article], chunks: list[Chunk],
+                     vectors: np.ndarray, sentences: list[Chunk], sentence_vectors: np.ndarray,
+                     manifest: dict) -> Path:
     """Write a complete generation and point CURRENT at it."""
     final = generations_dir(index_dir) / name
     tmp = final.with_name(f".tmp-{name}-{os.getpid()}")
@@ -97,9 +105,13 @@ def write_generation(index_dir: Path, name: str, articles: Iterable[Article],
             "VALUES (?,?,?,?,?,?,?)",
             [(i, c.article_id, c.ordinal, c.start, c.end, c.text, text_hash(c.text))
              for i, c in enumerate(chunks)])
+        db.executemany('INSERT INTO sentences (id, article_id, ordinal, start, "end") VALUES (?,?,?,?,?)',
+                       [(i, s.article_id, s.ordinal, s.start, s.end) for i, s in enumerate(sentences)])
         db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
     db.close()
     VectorIndex.build(vectors, manifest["model"]["dimension"]).save(tmp / VECTORS_FILE)
+    # Sentence vectors only rerank and pick quotes: half precision is plenty and halves the file.
+    np.save(tmp / SENTENCE_VECTORS_FILE, sentence_vectors.astype(np.float16))
     (tmp / MANIFEST_FILE).write_text(json.dumps({**manifest, "generation": name}, indent=2) + "\n")
     _fsync_tree(tmp)
     os.rename(tmp, final)

@@ -46,11 +46,12 @@ def test_incremental_counts_for_unchanged_add_change_and_remove(tmp_path):
     corpus, index, emb = corpus_of(tmp_path / "c"), tmp_path / "i", CountingEmbedder()
     first = build(corpus, index, emb)
     assert (first.added, first.changed, first.removed) == (6, 0, 0)
-    assert first.chunks_embedded == emb.embedded == first.chunks_total > 6
+    assert first.chunks_embedded == first.chunks_total > 6
+    assert emb.embedded == first.chunks_embedded + first.sentences_embedded
 
     again = build(corpus, index, emb)
     assert again.up_to_date and again.chunks_embedded == 0 and again.generation == first.generation
-    assert emb.embedded == first.chunks_embedded
+    assert emb.embedded == first.chunks_embedded + first.sentences_embedded
 
     write(corpus, {"pier.txt": article_txt("2026-02-01", "A new pier opened on the east side today."),
                    "ferry.txt": article_txt("2026-01-01", "The ferry project started this week.",
@@ -60,7 +61,7 @@ def test_incremental_counts_for_unchanged_add_change_and_remove(tmp_path):
     third = build(corpus, index, emb)
     assert (third.added, third.changed, third.removed) == (1, 1, 1)
     new_texts = {"A new pier opened on the east side today.", "The ferry fare will be three dollars."}
-    assert emb.embedded - before == third.chunks_embedded
+    assert emb.embedded - before == third.chunks_embedded + third.sentences_embedded
     assert 1 <= third.chunks_embedded <= 3  # only chunks whose text is new
     generation = Generation.open(index)
     texts = {text for (text,) in generation.db.execute("SELECT text FROM chunks")}
@@ -74,7 +75,8 @@ def test_a_full_rebuild_embeds_nothing_already_cached(tmp_path):
     first = build(corpus, index, emb)
     rebuilt = build(corpus, index, emb, rebuild=True)
     assert not rebuilt.up_to_date and rebuilt.generation != first.generation
-    assert rebuilt.chunks_embedded == 0 and emb.embedded == first.chunks_total
+    assert rebuilt.chunks_embedded == rebuilt.sentences_embedded == 0
+    assert emb.embedded == first.chunks_embedded + first.sentences_embedded
 
 
 def test_old_generations_are_cleaned_up_keeping_the_previous_one(tmp_path):
@@ -91,7 +93,8 @@ def test_manifest_describes_the_generation(tmp_path):
     assert manifest["model"] == {"name": "hash:64", "dimension": 64}
     assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1}
     assert manifest["format_version"] == store.FORMAT_VERSION
-    assert manifest["counts"] == {"articles": 6, "chunks": summary.chunks_total}
+    assert manifest["counts"]["articles"] == 6 and manifest["counts"]["chunks"] == summary.chunks_total
+    assert manifest["counts"]["sentences"] >= 12
     assert manifest["generation"] == summary.generation and manifest["built_at"]
 
 

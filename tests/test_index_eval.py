@@ -1,6 +1,8 @@
 """`footnote eval`: the metrics on a hand-made set, SQuAD conversion, the questions file, end to end."""
 
 import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -308,3 +310,16 @@ def test_eval_squad_with_holdout_measures_abstention(tmp_path, capsys, monkeypat
     assert result["questions"] == 5 and result["abstain_auroc"] is not None and result["verbatim_rate"] in (1.0, None)
     assert (tmp_path / "eval" / "squad-1-3" / "questions.jsonl").is_file()
     assert result["setup"]["index"].startswith(str(tmp_path / "eval"))
+
+
+def test_a_new_eval_index_starts_with_a_sibling_vector_cache(tmp_path, capsys, monkeypatch):
+    """Another --holdout of the same SQuAD file must not embed all of it again."""
+    monkeypatch.setattr(evaluate, "eval_dir", lambda: tmp_path / "eval")
+    squad = squad_json(tmp_path / "dev.json")
+    assert run(capsys, "eval", "--squad", squad, "--model", "hash:64", "--quiet")[0] == 0
+    (first,) = (tmp_path / "eval").glob("*/cache.sqlite")
+    fresh = tmp_path / "eval" / "fresh"
+    evaluate.seed_cache(fresh)
+    count = "SELECT count(*) FROM vectors"
+    with closing(sqlite3.connect(first)) as a, closing(sqlite3.connect(fresh / "cache.sqlite")) as b:
+        assert a.execute(count).fetchone()[0] == b.execute(count).fetchone()[0] > 0
