@@ -3,7 +3,8 @@
 Prints figures, judges nothing. One cycle, on a fresh index each time:
 
   1. full build of the first N articles (parse + chunk + embed + write), from an empty cache;
-  2. `embedder.encode` alone on exactly the texts the build embedded, in the build's batches;
+  2. `embedder.encode` alone on exactly the texts the build embedded (chunks, and sentence
+     units where the build embeds them too), in the build's slices;
   3. incremental build after adding the next 10 articles as a new JSONL file;
   4. unchanged re-index of that same corpus (should embed nothing).
 
@@ -23,15 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is bundled; never reach the network
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+import torch
 
-import torch  # noqa: E402
-
-from corpus.chunk import ChunkParams  # noqa: E402
-from index.build import DEFAULT_MAX_TOKENS, EMBED_BATCH, build_index  # noqa: E402
-from index.embed import DEFAULT_MODEL, load_embedder  # noqa: E402
-from index.generation import Generation  # noqa: E402
+from corpus.chunk import ChunkParams
+from index.build import DEFAULT_MAX_TOKENS, EMBED_BATCH, build_index
+from index.embed import DEFAULT_MODEL, load_embedder
+from index.generation import Generation
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 REUTERS = DATA / "reuters-21578" / "reuters21578.jsonl"
@@ -54,6 +52,7 @@ def reuters_records(limit: int) -> list[dict]:
 
 
 def write_jsonl(path: Path, records: list[dict]) -> None:
+    """Records as one JSON Lines collection file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
 
@@ -75,21 +74,24 @@ class TimedEmbedder:
         return getattr(self.inner, name)
 
     def encode(self, texts: list[str]):
-        start = time.perf_counter()
-        try:
-            return self.inner.encode(texts)
-        finally:
-            self.encode_s += time.perf_counter() - start
+        vectors, seconds, _ = timed(self.inner.encode, texts)
+        self.encode_s += seconds
+        return vectors
 
 
 def embedded_texts(index_dir: Path) -> list[str]:
-    """The distinct chunk texts of the current generation, in the order the build embedded them."""
-    generation = Generation.open(index_dir)
+    """The distinct texts of the current generation (its chunks, then its sentence units when
+    it stores them), in the order a build from an empty cache embeds them."""
+    db = Generation.open(index_dir).db
     try:
-        rows = generation.db.execute("SELECT text FROM chunks ORDER BY id")
-        return list(dict.fromkeys(text for (text,) in rows))
+        texts = [text for (text,) in db.execute("SELECT text FROM chunks ORDER BY id")]
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sentences'").fetchone():
+            articles = dict(db.execute("SELECT id, text FROM articles"))
+            rows = db.execute('SELECT article_id, start, "end" FROM sentences ORDER BY id')
+            texts += [articles[aid][start:end] for aid, start, end in rows]
+        return list(dict.fromkeys(texts))
     finally:
-        generation.close()
+        db.close()
 
 
 def encode_in_batches(embedder, texts: list[str]) -> None:
@@ -112,24 +114,26 @@ def one_cycle(embedder, base: Path, grown: Path, work: Path) -> dict:
     return {
         "articles": full.articles_total, "chunks": full.chunks_total,
         "chunks_embedded": full.chunks_embedded, "encoded_texts": len(texts),
+        "sentences_embedded": getattr(full, "sentences_embedded", 0),
         "full_s": full_s, "full_cpu_s": full_cpu, "full_encode_s": in_build_s,
         "encode_s": encode_s, "encode_cpu_s": encode_cpu,
         "incremental_added": incr.added, "incremental_new_chunks": incr.chunks_total - full.chunks_total,
         "incremental_chunks_embedded": incr.chunks_embedded, "incremental_s": incr_s,
-        "unchanged_chunks_embedded": same.chunks_embedded, "unchanged_up_to_date": same.up_to_date,
-        "unchanged_s": same_s,
+        "incremental_sentences_embedded": getattr(incr, "sentences_embedded", 0),
+        "unchanged_embedded": same.chunks_embedded + getattr(same, "sentences_embedded", 0),
+        "unchanged_up_to_date": same.up_to_date, "unchanged_s": same_s,
     }
 
 
 def summarise(cycles: list[dict]) -> dict:
     """Median of every timing over the cycles, counts from the first, and the derived rates."""
     out = dict(cycles[0])
-    for key in ("full_s", "full_cpu_s", "full_encode_s", "encode_s", "encode_cpu_s",
-                "incremental_s", "unchanged_s"):
+    for key in (k for k in out if k.endswith("_s")):  # every timing
         out[key] = statistics.median(c[key] for c in cycles)
     out["repeat"] = len(cycles)
     out["pipeline_chunks_per_s"] = out["chunks"] / out["full_s"]
-    out["encode_chunks_per_s"] = out["encoded_texts"] / out["encode_s"]
+    out["pipeline_texts_per_s"] = out["encoded_texts"] / out["full_s"]
+    out["encode_texts_per_s"] = out["encoded_texts"] / out["encode_s"]
     out["overhead_ratio"] = out["full_s"] / out["encode_s"]
     out["overhead_cpu_ratio"] = out["full_cpu_s"] / out["encode_cpu_s"]
     out["full_not_encode_s"] = out["full_s"] - out["full_encode_s"]
@@ -141,12 +145,14 @@ def summarise(cycles: list[dict]) -> dict:
 def print_table(r: dict, machine: str) -> None:
     rows = [
         ("full build", f"{r['full_s']:.1f} s",
-         f"{r['articles']} articles, {r['chunks']} chunks ({r['chunks_embedded']} distinct embedded), "
-         f"{r['pipeline_chunks_per_s']:.1f} chunks/s"),
+         f"{r['articles']} articles, {r['chunks']} chunks: {r['pipeline_chunks_per_s']:.1f} chunks/s"),
+        ("  embedded", f"{r['encoded_texts']}",
+         f"distinct texts: {r['chunks_embedded']} chunks + {r['sentences_embedded']} sentences, "
+         f"{r['pipeline_texts_per_s']:.1f} texts/s"),
         ("  in encode", f"{r['full_encode_s']:.1f} s",
          f"the build's own encode calls; parse + chunk + write {r['full_not_encode_s']:.1f} s"),
         ("encode only", f"{r['encode_s']:.1f} s",
-         f"{r['encoded_texts']} texts in batches of {EMBED_BATCH}, {r['encode_chunks_per_s']:.1f} chunks/s"),
+         f"the same {r['encoded_texts']} texts in slices of {EMBED_BATCH}, {r['encode_texts_per_s']:.1f} texts/s"),
         ("  overhead", f"{r['overhead_ratio']:.2f}x",
          f"full build / encode only; in CPU time {r['overhead_cpu_ratio']:.2f}x "
          f"({r['full_cpu_s']:.0f} s / {r['encode_cpu_s']:.0f} s)"),
@@ -154,14 +160,12 @@ def print_table(r: dict, machine: str) -> None:
          f"CPU s / wall s in the full build ({r['encode_cpu_s'] / r['encode_s']:.2f} encoding only)"),
         (f"+{NEW_ARTICLES} articles", f"{r['incremental_s']:.2f} s",
          f"{r['incremental_added']} added, {r['incremental_new_chunks']} new chunks, "
-         f"{r['incremental_chunks_embedded']} embedded"),
+         f"{r['incremental_chunks_embedded']} chunks + {r['incremental_sentences_embedded']} sentences embedded"),
         ("  ratio", f"{r['incremental_ratio']:.4f}", "incremental / full build"),
-        ("unchanged", f"{r['unchanged_s']:.2f} s",
-         f"{r['unchanged_chunks_embedded']} embedded, up_to_date={r['unchanged_up_to_date']}, "
-         f"ratio {r['unchanged_ratio']:.4f}"),
+        ("unchanged", f"{r['unchanged_s']:.2f} s", f"{r['unchanged_embedded']} embedded, "
+         f"up_to_date={r['unchanged_up_to_date']}, ratio {r['unchanged_ratio']:.4f}"),
     ]
-    print(f"{machine}; model {DEFAULT_MODEL}, max_tokens {DEFAULT_MAX_TOKENS}; "
-          f"median of {r['repeat']} run(s)")
+    print(f"{machine}; model {DEFAULT_MODEL}, max_tokens {DEFAULT_MAX_TOKENS}; median of {r['repeat']} run(s)")
     print(f"load average at start {r['load_before']:.2f}: other work on the machine slows wall times")
     for name, value, note in rows:
         print(f"{name:<16}{value:>10}   {note}")
@@ -182,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     records = reuters_records(args.articles + NEW_ARTICLES)
     if len(records) < args.articles + NEW_ARTICLES:
         parser.error(f"only {len(records)} Reuters records with a body; ask for fewer --articles")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is bundled: never reach the network
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     embedder = TimedEmbedder(load_embedder(DEFAULT_MODEL))
     embedder.encode(["warm up the model"])  # load time is not part of any figure
     embedder.token_spans(["warm up the tokenizer"])

@@ -34,7 +34,7 @@ def features(answerer: Answerer, question: str, visible: tuple[str, ...]) -> lis
     sentences = best_sentences(passages[:answer_module.QUOTE_PASSAGES])
     if not passages or not sentences:
         return [0.0, 0.0, 0.0]
-    lead = next((s for s in sentences if s.passage is passages[0]), sentences[0])
+    lead = answer_module.lead_sentence(passages, sentences)
     return [max(p.dense for p in passages[:3]), lead.coverage, lead.cosine]
 
 
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    retriever = Retriever(LiveIndex(args.index, args.model), load_embedder(args.model))
+    retriever = Retriever(LiveIndex(args.index, args.model), load_embedder(args.model, threads=1))
     answerer = Answerer(retriever)
     ids = sorted(a.id for a in retriever.live.current().articles())
     rng = random.Random(args.seed)

@@ -161,7 +161,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    retriever = Retriever(LiveIndex(args.index, args.model), load_embedder(args.model))
+    embedder = load_embedder(args.model, threads=1)
+    retriever = Retriever(LiveIndex(args.index, embedder.name), embedder)
     request = AskRequest(
         question=args.question, k=args.k, as_of=args.as_of,
         filters=Filters(args.after, args.before, tuple(args.source or ())))

@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import random
 import shutil
-import sqlite3
 import sys
-import tempfile
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from index.embed import load_embedder
 from index.metrics import Record, format_table, summarise
 from index.retrieve import Filters, LiveIndex, Retriever
 
-EXIT_OK, EXIT_FATAL = 0, 2
+EXIT_OK = 0  # errors raise; index.cli.main prints them and exits 2
 TOP_K = 10  # passages per question: enough for recall@10 and MRR@10
 _FIELDS = {"id", "question", "answers", "article_id", "history", "as_of"}
 
@@ -138,7 +136,9 @@ def squad_to_corpus(squad_file: Path, out_dir: Path, holdout: int = 0, seed: int
                          f"so hold out 0 to {len(articles) - 1}")
     held = set(random.Random(seed).sample(sorted(articles), holdout))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".squad-", dir=out_dir.parent))
+    work = out_dir.with_name(f".{out_dir.name}-{os.getpid()}")  # a name no other writer uses
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
     try:
         _write_squad(work, articles, held)
         (work / "source.json").write_text(json.dumps({**source, "held_out": sorted(held)}, indent=1))
@@ -197,35 +197,28 @@ def eval_index_dir(corpus: Path) -> Path:
     return eval_dir() / hashlib.sha1(str(Path(corpus).resolve()).encode()).hexdigest()[:12]
 
 
-def seed_cache(index_dir: Path) -> None:
-    """Give a new eval index the largest sibling's vector cache: another --holdout re-embeds nothing."""
-    target = Path(index_dir) / "cache.sqlite"
-    siblings = sorted(eval_dir().glob("*/cache.sqlite"), key=lambda p: -p.stat().st_size)
-    if target.exists() or not siblings:
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".seeding")
-    with closing(sqlite3.connect(siblings[0])) as source, closing(sqlite3.connect(partial)) as copy:
-        source.backup(copy)
-    partial.replace(target)
-
-
 def answer_all(answerer: Answerer, questions: list[Question], progress: bool = True) -> list[Record]:
     """Answer every question and record what the metrics need."""
     articles: dict[str, str | None] = {}
     records = []
+    if questions:
+        _answer(answerer, questions[0])  # loads the model and the term weights: not a question's latency
     for question in tqdm(questions, desc="answering", unit="question", disable=not progress, file=sys.stderr):
-        request = AskRequest(question=question.question, history=question.history,
-                             as_of=question.as_of, filters=Filters(), k=TOP_K)
         started = time.perf_counter()
-        try:
-            answer = answerer.answer(request)
-        except QuestionError as exc:
-            raise QuestionsError(f"question {question.id!r} cannot be asked: {exc}") from None
+        answer = _answer(answerer, question)
         latency_ms = (time.perf_counter() - started) * 1000
         records.append(to_record(question, answer.as_dict(), latency_ms,
                                  lambda aid: _article_text(answerer, articles, aid)))
     return records
+
+
+def _answer(answerer: Answerer, question: Question):
+    request = AskRequest(question=question.question, history=question.history,
+                         as_of=question.as_of, filters=Filters(), k=TOP_K)
+    try:
+        return answerer.answer(request)
+    except QuestionError as exc:
+        raise QuestionsError(f"question {question.id!r} cannot be asked: {exc}") from None
 
 
 def _article_text(answerer: Answerer, cache: dict, article_id: str) -> str | None:
@@ -267,36 +260,43 @@ def register_eval(sub, common) -> None:
                    help=f"model tokens per chunk (default {DEFAULT_MAX_TOKENS})")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.set_defaults(run=cmd_eval, shared_defaults={"corpus": common.get_default("corpus"),
-                                                  "index": common.get_default("index")})
+    # --index and --corpus default to the served index and corpus (or their env vars): eval
+    # keeps to its own index unless --index is given, so the served one never gets SQuAD.
+    p.set_defaults(run=cmd_eval, shared_defaults={name: Path(common.get_default(name))
+                                                  for name in ("corpus", "index")})
 
 
 def cmd_eval(args) -> int:
     """Run `footnote eval`."""
     corpus, questions_file = _inputs(args)
-    index_dir = args.index
-    if index_dir == args.shared_defaults["index"]:
-        index_dir = eval_index_dir(corpus)
-        seed_cache(index_dir)
     questions = sample_questions(load_questions(questions_file), args.sample, args.seed)
-    embedder = load_embedder(args.model)
-    progress = not args.quiet
-    summary = build_index(corpus, index_dir, embedder, ChunkParams(args.max_tokens), progress=progress)
-    for skipped in summary.skipped:
-        print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
+    index_dir, generation = _bring_index_up_to_date(args, corpus)
+    embedder = load_embedder(args.model, threads=1)  # one question at a time, as `ask` and the API do
     retriever = Retriever(LiveIndex(index_dir, embedder.name), embedder)
     _check_gold_articles(questions, retriever, questions_file, corpus)
-    records = answer_all(Answerer(retriever), questions, progress)
-    metrics = summarise(records)
+    metrics = summarise(answer_all(Answerer(retriever), questions, progress=not args.quiet))
     setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir),
-             "generation": summary.generation, "model": embedder.name, "max_tokens": args.max_tokens,
+             "generation": generation, "model": embedder.name, "max_tokens": args.max_tokens,
              "sample": args.sample, "seed": args.seed, "holdout": args.holdout if args.squad else None}
     if args.json:
         print(json.dumps({**metrics, "setup": setup}))
     else:
-        print(f"{len(records)} questions over {corpus} (model {embedder.name}, generation {summary.generation})\n")
+        print(f"{metrics['questions']} questions over {corpus} (model {embedder.name}, generation {generation})\n")
         print(format_table(metrics))
     return EXIT_OK
+
+
+def _bring_index_up_to_date(args, corpus: Path) -> tuple[Path, str]:
+    """Build or update the eval index of `corpus`; returns its folder and generation."""
+    index_dir, cache = args.index, None
+    if index_dir == args.shared_defaults["index"]:
+        # One cache for every eval index: another --holdout or corpus variant re-embeds nothing.
+        index_dir, cache = eval_index_dir(corpus), eval_dir() / "cache.sqlite"
+    summary = build_index(corpus, index_dir, load_embedder(args.model), ChunkParams(args.max_tokens),
+                          progress=not args.quiet, cache_path=cache)
+    for skipped in summary.skipped:
+        print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
+    return index_dir, summary.generation
 
 
 def _inputs(args) -> tuple[Path, Path]:

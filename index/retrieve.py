@@ -20,7 +20,7 @@ from index.terms import TermWeights, stem
 
 # Weighted reciprocal rank fusion, tuned on SQuAD dev (docs/quality.md): BM25 is the
 # stronger ranker at the top on news-like prose, dense recall rescues paraphrases.
-RRF_K = 60
+RRF_K = 10
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 CANDIDATES = 50  # per ranker, before fusion
@@ -30,7 +30,7 @@ CANDIDATES = 50  # per ranker, before fusion
 RERANK = 20
 COVERAGE_WEIGHT = 1.0
 SENTENCE_WEIGHT = 1.0
-MAX_PER_ARTICLE = 2
+MAX_PER_ARTICLE = 3
 DUPLICATE_JACCARD = 0.5  # word-trigram overlap above which two passages are one story
 RECENCY_WEIGHT = 0.25  # how far "latest" may lift a newer passage over a more relevant one
 HISTORY_BOOST = 0.15  # relative lift for articles cited earlier in the conversation
@@ -59,16 +59,18 @@ class Filters:
     published_before: dt.date | None = None  # inclusive
     sources: tuple[str, ...] = ()
     article_ids: tuple[str, ...] = ()
+    # A window read from the question's words lets undated articles through (their date is
+    # unknown, not out of range); a window the caller sets does not.
+    undated: bool = False
 
     def sql(self) -> tuple[str, list]:
         """A WHERE clause over `articles a` and its parameters ("1" when unfiltered)."""
         clauses, params = [], []
-        if self.published_after:
-            clauses.append("substr(a.published, 1, 10) >= ?")
-            params.append(self.published_after.isoformat())
-        if self.published_before:
-            clauses.append("substr(a.published, 1, 10) <= ?")
-            params.append(self.published_before.isoformat())
+        for op, day in ((">=", self.published_after), ("<=", self.published_before)):
+            if day:
+                clause = f"substr(a.published, 1, 10) {op} ?"
+                clauses.append(f"(a.published IS NULL OR {clause})" if self.undated else clause)
+                params.append(day.isoformat())
         if self.sources:
             clauses.append(f"a.source IN ({','.join('?' * len(self.sources))})")
             params.extend(self.sources)
@@ -89,6 +91,7 @@ class Query:
     filters: Filters = field(default_factory=Filters)
     prefer_recent: bool = False
     boost_articles: frozenset[str] = frozenset()
+    max_per_article: int = MAX_PER_ARTICLE
 
 
 class LiveIndex:
@@ -140,7 +143,7 @@ class Retriever:
         ranked = generation.passages(list(fused)[:CANDIDATES], list(fused.values())[:CANDIDATES])
         ranked = rerank(generation, ranked[:RERANK], vector, query.terms) + ranked[RERANK:]
         ranked = _adjust(ranked, query)
-        chosen = collapse(ranked, k)
+        chosen = collapse(ranked, k, query.max_per_article)
         return _with_cosines(generation, chosen, vector)
 
     def _dense(self, generation: Generation, vector: np.ndarray, subset) -> list[int]:

@@ -22,7 +22,7 @@ class TimeIntent:
     after: dt.date | None = None  # inclusive
     before: dt.date | None = None  # inclusive
     prefer_recent: bool = False
-    phrases: tuple[str, ...] = ()  # the words that said so, to leave out of the search terms
+    phrases: tuple[str, ...] = ()  # the words that said so
 
 
 def _month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -79,8 +79,9 @@ def read_time(question: str, as_of: dt.date) -> TimeIntent:
     return TimeIntent(after, before, prefer_recent=bool(recent), phrases=tuple(phrases))
 
 
-def without_phrases(question: str, intent: TimeIntent) -> str:
-    """The question with its time words removed, for matching the rest against the text."""
-    for phrase in intent.phrases:
-        question = question.replace(phrase, " ")
-    return " ".join(question.split())
+def without_recency_words(question: str, intent: TimeIntent) -> str:
+    """The question without words such as "latest": they say how to rank, not what to find.
+
+    Dates stay: "2025" or "March" may well be written in the articles themselves.
+    """
+    return " ".join(_RECENT.sub(" ", question).split()) if intent.prefer_recent else question

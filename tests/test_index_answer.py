@@ -142,3 +142,16 @@ def test_per_article_cap(answerer):
 def test_bad_questions_are_refused_with_the_reason(answerer, question, k, message):
     with pytest.raises(QuestionError, match=message):
         answerer.answer(AskRequest(question, k=k))
+
+
+def test_undated_articles_pass_windows_read_from_words_but_not_explicit_ones(tmp_path):
+    corpus = write(tmp_path / "c", {"undated.txt": "The lighthouse keeper retired in 2015 after forty years.\n",
+                                    "dated.txt": article_txt("2015-06-01", "The lighthouse was painted red.")})
+    embedder = HashingEmbedder(128)
+    build_index(corpus, tmp_path / "i", embedder, ChunkParams(40), progress=False)
+    answerer = Answerer(Retriever(LiveIndex(tmp_path / "i", embedder.name), embedder), threshold=0.0)
+    worded = answerer.answer(AskRequest("When did the lighthouse keeper retire in 2015?"))
+    assert {p.chunk.article_id for p in worded.passages} == {"undated", "dated"}
+    explicit = answerer.answer(AskRequest("When did the lighthouse keeper retire?", filters=Filters(
+        published_after=dt.date(2015, 1, 1), published_before=dt.date(2015, 12, 31))))
+    assert {p.chunk.article_id for p in explicit.passages} == {"dated"}

@@ -1,14 +1,13 @@
 """`footnote eval`: the metrics on a hand-made set, SQuAD conversion, the questions file, end to end."""
 
 import json
-import sqlite3
-from contextlib import closing
 
 import pytest
 
 from corpus.load import load_corpus
 from index import evaluate
 from index.cli import main
+from index.embed import HashingEmbedder
 from index.evaluate import QuestionsError, load_questions, sample_questions, squad_to_corpus
 from index.metrics import (Record, abstain_auroc, abstain_precision_recall, abstain_rate_answerable,
                            answer_hit, article_recall, auroc, contains_answer, mrr, passage_recall,
@@ -301,6 +300,7 @@ def test_eval_refuses_bad_lines_and_unknown_gold_articles_with_exit_2(tmp_path, 
 
 def test_eval_squad_with_holdout_measures_abstention(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(evaluate, "eval_dir", lambda: tmp_path / "eval")
+    monkeypatch.setenv("FOOTNOTE_INDEX", str(tmp_path / "served"))  # eval must keep off the served index
     squad = squad_json(tmp_path / "dev.json")
     code, out, _ = run(capsys, "eval", "--squad", squad, "--holdout", 1, "--seed", 3, "--model", "hash:64",
                        "--json", "--quiet")
@@ -310,16 +310,24 @@ def test_eval_squad_with_holdout_measures_abstention(tmp_path, capsys, monkeypat
     assert result["questions"] == 5 and result["abstain_auroc"] is not None and result["verbatim_rate"] in (1.0, None)
     assert (tmp_path / "eval" / "squad-1-3" / "questions.jsonl").is_file()
     assert result["setup"]["index"].startswith(str(tmp_path / "eval"))
+    assert not (tmp_path / "served").exists()
 
 
-def test_a_new_eval_index_starts_with_a_sibling_vector_cache(tmp_path, capsys, monkeypatch):
-    """Another --holdout of the same SQuAD file must not embed all of it again."""
+def test_eval_indexes_share_one_vector_cache_so_another_holdout_embeds_nothing(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(evaluate, "eval_dir", lambda: tmp_path / "eval")
+    embedded = []
+
+    class Counting(HashingEmbedder):
+        def encode(self, texts):
+            embedded.append(len(texts))
+            return super().encode(texts)
+
+    monkeypatch.setattr(evaluate, "load_embedder", lambda model, threads=None: Counting(64))
     squad = squad_json(tmp_path / "dev.json")
     assert run(capsys, "eval", "--squad", squad, "--model", "hash:64", "--quiet")[0] == 0
-    (first,) = (tmp_path / "eval").glob("*/cache.sqlite")
-    fresh = tmp_path / "eval" / "fresh"
-    evaluate.seed_cache(fresh)
-    count = "SELECT count(*) FROM vectors"
-    with closing(sqlite3.connect(first)) as a, closing(sqlite3.connect(fresh / "cache.sqlite")) as b:
-        assert a.execute(count).fetchone()[0] == b.execute(count).fetchone()[0] > 0
+    assert (tmp_path / "eval" / "cache.sqlite").is_file()
+    built = len(embedded)
+    assert run(capsys, "eval", "--squad", squad, "--holdout", 2, "--model", "hash:64", "--quiet")[0] == 0
+    indexes = [p for p in (tmp_path / "eval").iterdir() if p.is_dir() and not p.name.startswith("squad-")]
+    assert len(indexes) == 2  # one index per corpus variant...
+    assert embedded[built:] == [1] * (len(embedded) - built)  # ...and only the questions were encoded

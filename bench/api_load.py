@@ -1,0 +1,208 @@
+"""Load benchmark of the HTTP API: POST /v1/ask over loopback at several concurrencies, beside
+the in-process `Answerer.answer()` latency of the same questions in the same run.
+
+Prints figures, judges nothing. Indexes the first N Reuters-21578 articles (with a body) into
+a work folder that is kept between runs (the vector cache makes a second run cheap), starts
+`footnote serve` on 127.0.0.1 with a free port, and for each concurrency sends a fixed number
+of requests (bounded), cycling through questions made from article titles.
+
+    .venv/bin/python bench/api_load.py [--articles 2000] [--requests 200] [--concurrency 1,8,32] [--json]
+
+Skips (exit 0) when ../shared/data/reuters-21578 is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is bundled; never reach the network
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+REUTERS = ROOT.parent / "shared" / "data" / "reuters-21578" / "reuters21578.jsonl"
+WORK = ROOT / ".footnote" / "bench" / "api-load"
+
+
+def reuters_records(limit: int) -> list[dict]:
+    """The first `limit` Reuters records with a body, as Footnote corpus records."""
+    records = []
+    with open(REUTERS, encoding="utf-8") as handle:
+        for line in handle:
+            raw = json.loads(line)
+            if (raw.get("body") or "").strip():
+                records.append({"id": raw["newid"], "title": raw.get("title"), "date": raw.get("date_iso"),
+                                "source": "Reuters", "text": raw["body"]})
+                if len(records) == limit:
+                    break
+    return records
+
+
+def prepare(articles: int, model: str, work: Path) -> tuple[Path, Path, list[str], dict]:
+    """The corpus and its up-to-date index in `work`, and questions made from titles."""
+    from corpus.chunk import ChunkParams
+    from index.build import DEFAULT_MAX_TOKENS, build_index
+    from index.embed import load_embedder
+
+    records = reuters_records(articles)
+    corpus, index = work / "corpus", work / "index"
+    corpus.mkdir(parents=True, exist_ok=True)
+    data = "".join(json.dumps(r) + "\n" for r in records)
+    target = corpus / "reuters.jsonl"
+    if not target.is_file() or target.read_text(encoding="utf-8") != data:
+        target.write_text(data, encoding="utf-8")
+    started = time.perf_counter()
+    summary = build_index(corpus, index, load_embedder(model), ChunkParams(DEFAULT_MAX_TOKENS), progress=True)
+    build = {"seconds": round(time.perf_counter() - started, 1), "chunks": summary.chunks_total,
+             "articles": summary.articles_total, "embedded": summary.chunks_embedded + summary.sentences_embedded}
+    titles = [r["title"] for r in records if r.get("title")]
+    step = max(1, len(titles) // 50)
+    questions = [f"What happened with {t.lower()}?" for t in titles[::step][:50]]
+    return corpus, index, questions, build
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def in_process(index: Path, model: str, questions: list[str], rounds: int = 2) -> dict:
+    """`Answerer.answer()` latency on the same index and questions, one at a time, on a thread
+    set up as the API's query threads are (one OpenMP thread); and, for comparison, a few calls
+    on the main thread with the default thread count, as `footnote ask` runs it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import faiss
+
+    from index.answer import Answerer, AskRequest
+    from index.embed import load_embedder
+    from index.retrieve import LiveIndex, Retriever
+
+    embedder = load_embedder(model)
+    answerer = Answerer(Retriever(LiveIndex(index, embedder.name), embedder))
+
+    def timed(q: str) -> float:
+        started = time.perf_counter()
+        answerer.answer(AskRequest(q))
+        return (time.perf_counter() - started) * 1000
+
+    with ThreadPoolExecutor(1, initializer=lambda: faiss.omp_set_num_threads(1)) as pool:
+        for q in questions[:5]:
+            pool.submit(timed, q).result()  # warm up: model, FAISS, SQLite pages
+        latencies = [pool.submit(timed, q).result() for _ in range(rounds) for q in questions]
+    main_thread = [timed(q) for q in questions[:20]]
+    return {"n": len(latencies), "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
+            "mean_ms": statistics.fmean(latencies), "main_thread_p50_ms": percentile(main_thread, 0.5)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(corpus: Path, index: Path, model: str, port: int) -> subprocess.Popen:
+    import httpx
+
+    env = {**os.environ, "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "index.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--corpus", str(corpus), "--index", str(index), "--model", model],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):  # bounded: up to a minute for the model to load
+        if proc.poll() is not None:
+            raise SystemExit(f"footnote serve exited with status {proc.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("footnote serve did not become ready within a minute")
+
+
+async def load(base: str, questions: list[str], concurrency: int, requests: int) -> dict:
+    """`requests` POST /v1/ask from `concurrency` clients at once; latencies and throughput."""
+    import httpx
+
+    latencies: list[float] = []
+    server_ms: list[float] = []
+    failures = 0
+    counter = iter(range(requests))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+        for q in questions[:concurrency]:  # open the connections first
+            await client.post("/v1/ask", json={"question": q})
+
+        async def worker() -> None:
+            nonlocal failures
+            for i in counter:
+                started = time.perf_counter()
+                r = await client.post("/v1/ask", json={"question": questions[i % len(questions)]})
+                latencies.append((time.perf_counter() - started) * 1000)
+                if r.status_code == 200:
+                    server_ms.append(r.json()["timings_ms"]["total"])
+                else:
+                    failures += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    return {"concurrency": concurrency, "requests": requests, "failures": failures, "rps": requests / wall,
+            "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
+            "answer_p50_ms": percentile(server_ms, 0.5) if server_ms else None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2000, help="Reuters articles to index (default 2000)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level (default 200)")
+    parser.add_argument("--concurrency", default="1,8,32", help="comma-separated levels (default 1,8,32)")
+    parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedding model (default: the bundled one)")
+    parser.add_argument("--work", type=Path, default=WORK, help=f"kept between runs (default {WORK})")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    args = parser.parse_args(argv)
+    if not REUTERS.is_file():
+        print(f"skipped: {REUTERS} is absent (see ../shared/data/README.md)")
+        return 0
+    sys.path.insert(0, str(ROOT))
+    corpus, index, questions, build = prepare(args.articles, args.model, args.work)
+    direct = in_process(index, args.model, questions)
+    port = free_port()
+    server = start_server(corpus, index, args.model, port)
+    try:
+        levels = [asyncio.run(load(f"http://127.0.0.1:{port}", questions, int(c), args.requests))
+                  for c in args.concurrency.split(",")]
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    result = {"articles": args.articles, "index": build, "questions": len(questions), "in_process": direct,
+              "http": levels, "overhead_ratio_p50": levels[0]["p50_ms"] / direct["p50_ms"],
+              "cpus": os.cpu_count(), "model": args.model}
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"Reuters-21578, {build['articles']} articles, {build['chunks']} chunks, model {args.model}, "
+          f"{os.cpu_count()} CPUs; {len(questions)} questions from titles")
+    print(f"in-process answer(): p50 {direct['p50_ms']:.1f} ms, p99 {direct['p99_ms']:.1f} ms ({direct['n']} calls, "
+          f"one OpenMP thread as in the API); on the main thread with default threads "
+          f"p50 {direct['main_thread_p50_ms']:.1f} ms")
+    print("concurrency  requests/s  p50 ms  p99 ms  server answer p50 ms  failures")
+    for r in levels:
+        print(f"{r['concurrency']:>11}  {r['rps']:>10.1f}  {r['p50_ms']:>6.1f}  {r['p99_ms']:>6.1f}  "
+              f"{r['answer_p50_ms'] or 0:>20.1f}  {r['failures']:>8}")
+    print(f"HTTP overhead at concurrency 1: p50 {levels[0]['p50_ms']:.1f} ms over HTTP vs "
+          f"{direct['p50_ms']:.1f} ms in process (ratio {result['overhead_ratio_p50']:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

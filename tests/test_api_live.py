@@ -1,0 +1,155 @@
+"""`footnote serve` as a real process on 127.0.0.1: httpx, a rebuild while queries run, and the
+official `openai` client against the chat endpoint (plain and streaming)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from tests.conftest import ROOT
+from tests.test_api_fixtures import KEY, WRITE, make_corpus, make_index, make_settings
+
+QUESTION = "How much will the Larkspur Line cost?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A `footnote serve` process over a fresh index; yields (base url, tmp folder)."""
+    tmp = tmp_path_factory.mktemp("live")
+    make_corpus(tmp / "corpus")
+    make_index(tmp / "corpus", tmp / "index")
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "FOOTNOTE_API_KEYS": f'["{KEY}"]',
+           "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0", "FOOTNOTE_ANSWER_THRESHOLD": "0"}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "index.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--corpus", str(tmp / "corpus"), "--index", str(tmp / "index"), "--model", "hash:64"],
+        cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        banner = proc.stdout.readline()
+        assert f"interactive docs at {base}/docs" in banner, banner
+        for _ in range(300):  # bounded: the server is up within a few seconds
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("footnote serve did not become ready")
+        yield base, tmp
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_served_api_answers_and_switches_generation_while_queries_run(server):
+    base, tmp = server
+    with httpx.Client(base_url=base, timeout=30) as http:
+        assert http.get("/docs").status_code == 200 and "/v1/ask" in http.get("/openapi.json").text
+        first = http.post("/v1/ask", json={"question": QUESTION}).json()
+        assert first["generation"] == "000001" and first["quotes"]
+
+        seen, statuses, started = [], [], threading.Event()
+
+        def ask_in_a_loop():
+            with httpx.Client(base_url=base, timeout=30) as own:
+                for i in range(500):  # bounded; stops soon after the new generation shows up
+                    r = own.post("/v1/ask", json={"question": "What did the gondola company announce?"})
+                    statuses.append(r.status_code)
+                    seen.append(r.json().get("generation"))
+                    if i >= 3:
+                        started.set()
+                    if seen.count("000002") >= 5:
+                        return
+                started.set()
+
+        worker = threading.Thread(target=ask_in_a_loop)
+        worker.start()
+        assert started.wait(60)
+        put = http.put("/v1/articles/2026/gondola", headers=WRITE, json={
+            "title": "Gondola planned", "date": "2026-09-01", "text": "The gondola company announced a new line."})
+        assert put.status_code == 202
+        for _ in range(600):
+            job = http.get(f"/v1/index/jobs/{put.json()['job']['id']}").json()
+            if job["status"] in ("succeeded", "failed"):
+                break
+            time.sleep(0.05)
+        worker.join(120)
+        assert not worker.is_alive()
+        assert job["status"] == "succeeded", job
+        assert set(statuses) == {200}
+        assert seen[0] == "000001" and seen[-1] == "000002"
+        assert seen == sorted(seen)  # never back to the old generation once the new one serves
+        after = http.post("/v1/ask", json={"question": "What did the gondola company announce?"}).json()
+        assert after["generation"] == "000002" and after["citations"][0]["article_id"] == "2026/gondola"
+        metrics = http.get("/metrics").text
+        assert "footnote_index_generation 2.0" in metrics and 'footnote_answers_total{' in metrics
+
+
+def test_openai_client_plain_and_streaming(server):
+    base, _ = server
+    client = openai.OpenAI(base_url=f"{base}/v1", api_key="not-needed-for-reading", max_retries=0)
+    assert [m.id for m in client.models.list()] == ["footnote"]
+    messages = [{"role": "system", "content": "Answer from the articles."},
+                {"role": "user", "content": QUESTION}]
+    plain = client.chat.completions.create(model="footnote", messages=messages)
+    content = plain.choices[0].message.content
+    answer = plain.model_extra["footnote"]
+    assert plain.object == "chat.completion" and plain.choices[0].finish_reason == "stop"
+    assert content.startswith(answer["text"]) and "[1]" in content and "\nSources:\n[1] " in content
+    assert f"<{answer['citations'][0]['article_id']}>" in content
+
+    pieces, last = [], None
+    with client.chat.completions.create(model="footnote", messages=messages, stream=True) as stream:
+        for chunk in stream:
+            pieces.append(chunk.choices[0].delta.content or "")
+            last = chunk
+    assert "".join(pieces) == content
+    assert last.choices[0].finish_reason == "stop" and last.model_extra["footnote"]["quotes"] == answer["quotes"]
+
+    follow_up = client.chat.completions.create(model="footnote", messages=[
+        *messages, {"role": "assistant", "content": content}, {"role": "user", "content": "and the length?"}])
+    assert follow_up.model_extra["footnote"]["passages"][0]["article_id"] == answer["citations"][0]["article_id"]
+
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(model="gpt-4", messages=messages)
+    assert "use model 'footnote'" in caught.value.message
+
+
+@pytest.mark.model
+def test_real_model_answers_through_the_api(tmp_path, real_embedder):
+    """The bundled all-MiniLM-L6-v2 end to end: build, serve in-process, a cited answer."""
+    from corpus.chunk import ChunkParams
+    from index.build import build_index
+
+    make_corpus(tmp_path / "corpus")
+    build_index(tmp_path / "corpus", tmp_path / "index", real_embedder, ChunkParams(128), progress=False)
+    settings = make_settings(tmp_path, model="all-MiniLM-L6-v2", warm_up=False)
+    with TestClient(create_app(settings)) as c:
+        c.app.state.services.retriever.embedder = real_embedder  # reuse the session's loaded model
+        answer = c.post("/v1/ask", json={"question": "When did the Larkspur Line open to passengers?"}).json()
+    assert not answer["abstained"], answer["confidence"]
+    assert answer["citations"][0]["article_id"] == "2026/line-opens"

@@ -1,0 +1,245 @@
+"""/ask, its buttons, follow-ups in threads, mentions, cooldown, allowlist and errors, driven through
+real discord.py interactions (see test_bot_harness)."""
+
+import asyncio
+
+from bot.service import LocalFootnote
+from tests.test_bot_harness import (APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, Harness, Recorder, custom_ids,
+                                    embeds_of, harness_for, make_bot, news_index, run)
+
+__all__ = ["harness_for", "news_index"]  # fixtures used here
+
+LIBRARIAN = "Who is the librarian of the city library reading room?"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_ask_defers_then_sends_the_answer_with_buttons(harness_for):
+    async def scenario(h: Harness):
+        return await h.slash("ask", {"question": LIBRARIAN})
+
+    defer, send = harness_for(scenario)
+    assert defer.path.endswith("/callback") and defer.payload == {"type": 5}
+    assert send.method == "POST" and send.path.startswith(f"/webhooks/{APP_ID}/")
+    [embed] = embeds_of(send)
+    assert embed["title"] == LIBRARIAN
+    assert "Ada Brook" in embed["description"] and "[1]" in embed["description"]
+    assert embed["fields"][0]["name"].startswith("[1] ")
+    assert "generation 000001" in embed["footer"]["text"]
+    assert custom_ids(send.payload) == ["footnote:sources:1", "footnote:thread:1",
+                                        "footnote:vote:up:1", "footnote:vote:down:1"]
+    assert send.payload["allowed_mentions"] == {"parse": []}
+
+
+def test_a_private_ask_is_ephemeral_and_offers_no_thread(harness_for):
+    async def scenario(h: Harness):
+        return await h.slash("ask", {"question": LIBRARIAN, "private": True})
+
+    defer, send = harness_for(scenario)
+    assert defer.payload == {"type": 5, "data": {"flags": 64}}
+    assert send.payload["flags"] & 64
+    assert not any(c.startswith("footnote:thread") for c in custom_ids(send.payload))
+
+
+def test_show_sources_sends_the_passages_with_offsets_ephemerally(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": LIBRARIAN})
+        return await h.click(h.sent_message(send), "footnote:sources:1")
+
+    [reply] = harness_for(scenario)
+    assert reply.payload["type"] == 4 and reply.payload["data"]["flags"] == 64
+    fields = reply.payload["data"]["embeds"][0]["fields"]
+    assert fields[0]["name"].startswith("1. 2025/library · characters 0–")
+    assert "Librarian Ada Brook said the room holds four thousand books." in fields[0]["value"]
+    assert reply.payload["data"]["allowed_mentions"] == {"parse": []}
+
+
+def test_feedback_is_stored_with_question_answer_and_generation(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": LIBRARIAN})
+        message = h.sent_message(send)
+        up = await h.click(message, "footnote:vote:up:1")
+        down = await h.click(message, "footnote:vote:down:1", user_id=USER_ID + 1)
+        return up + down, h.bot.store.feedback()
+
+    calls, rows = harness_for(scenario)
+    assert [c.payload["data"]["content"] for c in calls] == ["Thanks, noted."] * 2
+    assert [(r["vote"], r["user_id"]) for r in rows] == [(1, USER_ID), (-1, USER_ID + 1)]
+    assert rows[0]["question"] == LIBRARIAN and "Ada Brook" in rows[0]["answer"]
+    assert rows[0]["generation"] == "000001"
+
+
+def test_buttons_keep_working_after_a_restart(news_index, tmp_path):
+    async def ask(h: Harness):
+        *_, send = await h.slash("ask", {"question": LIBRARIAN})
+        return h.sent_message(send)
+
+    message = run(ask, make_bot(*news_index, tmp_path), Recorder())
+
+    async def click(h: Harness):  # a new process: a new bot on the same store
+        return await h.click(message, "footnote:vote:up:1")
+
+    [reply] = run(click, make_bot(*news_index, tmp_path), Recorder())
+    assert reply.payload["data"]["content"] == "Thanks, noted."
+
+
+def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
+    asked = []
+
+    class Spy(LocalFootnote):  # the real service, with the history it is given written down
+        async def ask(self, question, history=(), k=5):
+            asked.append((question, history))
+            return await super().ask(question, history, k)
+
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": "What is the harbour bridge repair budget?"})
+        opened = await h.click(h.sent_message(send), "footnote:thread:1")
+        thread_id = h.recorder.threads[0]
+        follow = await h.slash("ask", {"question": "Who said the cables were corroded?"}, channel_id=thread_id,
+                               channel_type=11, parent_id=CHANNEL_ID)
+        return opened, follow
+
+    def service(h_index):
+        corpus, index, embedder = h_index
+        from index.answer import Answerer
+        from index.retrieve import LiveIndex, Retriever
+        return Spy(Answerer(Retriever(LiveIndex(index, embedder.name), embedder), threshold=0.2), corpus, index)
+
+    opened, follow = harness_for(scenario, service=service(news_index))
+    thread_call, ack = opened
+    assert thread_call.kind == "http" and thread_call.path.endswith("/threads")
+    assert thread_call.payload["name"] == "What is the harbour bridge repair budget?"
+    assert "Opened <#" in ack.payload["data"]["content"]
+    (_, first_history), (_, second_history) = asked
+    assert first_history == ()
+    assert [t.question for t in second_history] == ["What is the harbour bridge repair budget?"]
+    assert second_history[0].article_ids == ("2026/bridge",)
+    [embed] = embeds_of(follow[-1])
+    assert "Mara Quill" in embed["description"]
+    assert "footnote:thread:2" not in custom_ids(follow[-1].payload)  # already in a thread
+
+
+def test_a_mention_in_a_channel_is_answered_as_a_reply(harness_for):
+    async def scenario(h: Harness):
+        return await h.post(f"<@{APP_ID}> {LIBRARIAN}")
+
+    typing, reply = harness_for(scenario)
+    assert typing.path == f"/channels/{CHANNEL_ID}/typing"
+    assert reply.path == f"/channels/{CHANNEL_ID}/messages"
+    assert "Ada Brook" in reply.payload["embeds"][0]["description"]
+    assert reply.payload["allowed_mentions"]["parse"] == [] and reply.payload["allowed_mentions"]["replied_user"] is False
+    assert reply.payload["message_reference"]["channel_id"] == CHANNEL_ID
+
+
+def test_a_mention_inside_a_footnote_thread_is_a_follow_up(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": "What is the harbour bridge repair budget?"})
+        await h.click(h.sent_message(send), "footnote:thread:1")
+        thread_id = h.recorder.threads[0]
+        calls = await h.post(f"<@{APP_ID}> who said the cables were corroded?", channel_id=thread_id)
+        return calls, h.bot.store.history(thread_id)
+
+    (typing, reply), history = harness_for(scenario)
+    assert "Mara Quill" in reply.payload["embeds"][0]["description"]
+    assert [t.question for t in history] == ["What is the harbour bridge repair budget?",
+                                             "who said the cables were corroded?"]
+
+
+def test_messages_without_a_mention_are_ignored(harness_for):
+    async def scenario(h: Harness):
+        return await h.post(LIBRARIAN, mention_bot=False)
+
+    assert harness_for(scenario) == []
+
+
+def test_article_text_pings_no_one(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": "Did the ferry operator freeze fares? Who should ride it?"})
+        sources = await h.click(h.sent_message(send), "footnote:sources:1")
+        return [send, *sources]
+
+    calls = harness_for(scenario)
+    assert any("@everyone" in str(c.payload) for c in calls)
+    for call in calls:
+        body = call.payload.get("data", call.payload)
+        assert body["allowed_mentions"] == {"parse": []}
+
+
+def test_cooldown_refuses_then_lets_the_user_ask_again(harness_for):
+    clock = Clock()
+
+    async def scenario(h: Harness):
+        first = await h.slash("ask", {"question": LIBRARIAN})
+        refused = await h.slash("ask", {"question": LIBRARIAN})
+        other_user = await h.slash("ask", {"question": LIBRARIAN}, user_id=USER_ID + 7)
+        clock.now += 31
+        again = await h.slash("ask", {"question": LIBRARIAN})
+        return first, refused, other_user, again
+
+    first, refused, other_user, again = harness_for(scenario, clock=clock, cooldown_uses=1, cooldown_s=30)
+    assert first[0].payload["type"] == 5
+    [refusal] = refused
+    assert refusal.payload["type"] == 4 and refusal.payload["data"]["flags"] == 64
+    assert "try again in 30 s" in refusal.payload["data"]["content"]
+    assert other_user[0].payload["type"] == 5 and again[0].payload["type"] == 5
+
+
+def test_the_channel_allowlist_refuses_other_channels(harness_for):
+    async def scenario(h: Harness):
+        refused = await h.slash("ask", {"question": LIBRARIAN})
+        allowed = await h.slash("ask", {"question": LIBRARIAN}, channel_id=CHANNEL_ID + 1)
+        return refused, allowed
+
+    refused, allowed = harness_for(scenario, allowed_channels={GUILD_ID: [CHANNEL_ID + 1]})
+    assert f"I only answer in <#{CHANNEL_ID + 1}>" in refused[0].payload["data"]["content"]
+    assert allowed[0].payload["type"] == 5
+
+
+class Broken(LocalFootnote):
+    """A service whose answering fails the way a bug would."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+    async def ask(self, question, history=(), k=5):
+        raise self.error
+
+
+def test_an_exception_inside_answering_still_gets_a_reply_with_an_error_id(harness_for, caplog):
+    async def scenario(h: Harness):
+        return await h.slash("ask", {"question": LIBRARIAN})
+
+    defer, reply = harness_for(scenario, service=Broken(KeyError("boom")))
+    assert defer.payload["type"] == 5
+    text = reply.payload["content"]
+    assert "Something went wrong on my side (error `" in text
+    error_id = text.split("`")[1]
+    assert any(error_id in r.getMessage() for r in caplog.records)
+
+
+def test_a_bad_question_is_explained_and_a_timeout_is_answered(harness_for):
+    from index.answer import QuestionError
+
+    async def scenario(h: Harness):
+        return await h.slash("ask", {"question": LIBRARIAN})
+
+    _, reply = harness_for(scenario, service=Broken(QuestionError("the question is empty; ask something")))
+    assert reply.payload["content"] == "I couldn't do that: the question is empty; ask something"
+    _, reply = harness_for(scenario, service=Broken(asyncio.TimeoutError()))
+    assert reply.payload["content"].startswith("That took too long")
+
+
+def test_a_mention_that_fails_is_still_answered(harness_for):
+    async def scenario(h: Harness):
+        return await h.post(f"<@{APP_ID}> {LIBRARIAN}")
+
+    *_, reply = harness_for(scenario, service=Broken(RuntimeError("index gone")))
+    assert "Something went wrong on my side" in reply.payload["content"]

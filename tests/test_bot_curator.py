@@ -1,0 +1,144 @@
+"""/search paging and the curator commands (/article add|remove, /reindex, /status), allowed and refused."""
+
+import shutil
+
+import discord
+import httpx
+import pytest
+
+from tests.test_bot_harness import (APP_ID, CURATOR_ROLE, Harness, custom_ids, embeds_of, harness_for, make_bot,
+                                    news_index, run, Recorder, snowflake)
+
+__all__ = ["harness_for", "news_index"]
+
+MANAGE_GUILD = discord.Permissions(manage_guild=True).value
+PAGE = """<html><head><title>Tram trial starts</title>
+<meta property="article:published_time" content="2026-05-02"></head>
+<body><article><h1>Tram trial starts</h1><p>The first tram trial on the harbour line starts in May.
+The operator said twelve trams will run every ten minutes.</p></article></body></html>"""
+
+
+@pytest.fixture
+def own_index(news_index, tmp_path):
+    """A private copy of the tiny corpus and index, for commands that change them."""
+    corpus, index, embedder = news_index
+    shutil.copytree(corpus, tmp_path / "corpus")
+    shutil.copytree(index, tmp_path / "index")
+    return tmp_path / "corpus", tmp_path / "index", embedder
+
+
+def test_search_pages_with_buttons(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("search", {"query": "ferry bridge library council"})
+        nxt = [c for c in custom_ids(send.payload) if c.endswith(":next")][0]
+        page2 = await h.click(h.sent_message(send), nxt)
+        return send, page2
+
+    send, [page2] = harness_for(scenario, search_per_page=1, search_k=3)
+    assert "page 1 of 3" in embeds_of(send)[0]["footer"]["text"]
+    assert custom_ids(send.payload) == ["footnote:page:1:0:prev", "footnote:page:1:1:next"]
+    assert page2.payload["type"] == 7  # the message is edited in place
+    data = page2.payload["data"]
+    assert "page 2 of 3" in data["embeds"][0]["footer"]["text"]
+    assert [c["custom_id"] for c in data["components"][0]["components"]] == ["footnote:page:1:0:prev",
+                                                                             "footnote:page:1:2:next"]
+
+
+@pytest.mark.parametrize("command,options,sub", [("status", {}, None), ("reindex", {}, None),
+                                                 ("article", {"id": "2026/ferry"}, "remove")])
+def test_curator_commands_are_refused_to_members(harness_for, command, options, sub):
+    async def scenario(h: Harness):
+        return await h.slash(command, options, subcommand=sub, permissions=0)
+
+    [refusal] = harness_for(scenario, curator_roles=[CURATOR_ROLE])
+    assert refusal.payload["type"] == 4 and refusal.payload["data"]["flags"] == 64
+    assert refusal.payload["data"]["content"].startswith("Only curators can change the articles")
+
+
+def test_status_for_manage_server_and_for_the_curator_role(harness_for):
+    async def scenario(h: Harness):
+        manager = await h.slash("status", permissions=MANAGE_GUILD)
+        role = await h.slash("status", permissions=0, roles=(CURATOR_ROLE,))
+        return manager, role
+
+    manager, role = harness_for(scenario, curator_roles=[CURATOR_ROLE])
+    for defer, send in (manager, role):
+        assert defer.payload == {"type": 5, "data": {"flags": 64}}
+        fields = {f["name"]: f["value"] for f in embeds_of(send)[0]["fields"]}
+        assert fields["Generation"] == "000001" and fields["Articles"] == "3" and fields["Model"] == "hash:64"
+
+
+def test_add_a_file_then_reindex_then_it_answers(own_index, tmp_path):
+    corpus, index, _ = own_index
+    url = "https://cdn.discordapp.com/attachments/1/2/tram.md"
+    text = "---\ntitle: Tram trial\ndate: 2026-05-02\n---\nThe tram trial on the harbour line starts in May.\n"
+
+    async def scenario(h: Harness):
+        h.recorder.uploads[url] = text.encode()
+        attachment_id = str(snowflake())
+        resolved = {"attachments": {attachment_id: {"id": attachment_id, "filename": "Tram Trial.md",
+                                                    "size": len(text), "url": url, "proxy_url": url}}}
+        added = await h.slash("article", {"file": attachment_id}, subcommand="add", resolved=resolved,
+                              permissions=MANAGE_GUILD)
+        reindexed = await h.slash("reindex", permissions=MANAGE_GUILD)
+        asked = await h.slash("ask", {"question": "When does the tram trial on the harbour line start?"})
+        return added, reindexed, asked
+
+    added, reindexed, asked = run(scenario, make_bot(corpus, index, own_index[2], tmp_path), Recorder())
+    assert "Saved `discord/tram-trial`" in added[-1].payload["content"]
+    assert (corpus / "discord" / "tram-trial.md").read_text() == text
+    assert reindexed[0].payload["type"] == 5
+    edits = [c for c in reindexed if c.method == "PATCH" and c.path.endswith("/messages/@original")]
+    assert edits[0].payload["content"].startswith("Re-indexing")
+    assert "1 added" in edits[-1].payload["content"] and "generation 000002" in edits[-1].payload["content"]
+    assert "tram trial" in embeds_of(asked[-1])[0]["description"].lower()
+
+
+def test_add_a_bad_file_is_refused_with_the_reason(own_index, tmp_path):
+    corpus, index, embedder = own_index
+    url = "https://cdn.discordapp.com/attachments/1/2/empty.txt"
+
+    async def scenario(h: Harness):
+        h.recorder.uploads[url] = b"   \n"
+        attachment_id = str(snowflake())
+        resolved = {"attachments": {attachment_id: {"id": attachment_id, "filename": "empty.txt", "size": 4,
+                                                    "url": url, "proxy_url": url}}}
+        return await h.slash("article", {"file": attachment_id}, subcommand="add", resolved=resolved,
+                             permissions=MANAGE_GUILD)
+
+    *_, reply = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
+    assert reply.payload["content"] == "I couldn't do that: `empty.txt` is empty; write the article or delete the file"
+    assert not (corpus / "discord").exists()
+
+
+def test_add_a_url_fetches_and_extracts_the_page(own_index, tmp_path):
+    corpus, index, embedder = own_index
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert str(request.url) == "https://news.example/tram"
+        return httpx.Response(200, text=PAGE, headers={"content-type": "text/html; charset=utf-8"})
+
+    async def scenario(h: Harness):
+        return await h.slash("article", {"url": "https://news.example/tram"}, subcommand="add",
+                             permissions=MANAGE_GUILD)
+
+    bot = make_bot(corpus, index, embedder, tmp_path)
+    bot.fetcher = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    *_, reply = run(scenario, bot, Recorder())
+    assert "Saved `discord/tram-trial-starts`" in reply.payload["content"]
+    saved = (corpus / "discord" / "tram-trial-starts.md").read_text()
+    assert "url: https://news.example/tram" in saved and "twelve trams" in saved
+
+
+def test_remove_an_article_and_an_unknown_id(own_index, tmp_path):
+    corpus, index, embedder = own_index
+
+    async def scenario(h: Harness):
+        gone = await h.slash("article", {"id": "2026/ferry"}, subcommand="remove", permissions=MANAGE_GUILD)
+        missing = await h.slash("article", {"id": "2026/nothing"}, subcommand="remove", permissions=MANAGE_GUILD)
+        return gone, missing
+
+    gone, missing = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
+    assert gone[-1].payload["content"].startswith("Removed `2026/ferry.md`")
+    assert not (corpus / "2026" / "ferry.md").exists()
+    assert "no article `2026/nothing` in the corpus" in missing[-1].payload["content"]
