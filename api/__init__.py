@@ -1,1 +1,1 @@
-"""HTTP API (FastAPI): to come."""
+"""HTTP API (FastAPI): `create_app(settings)` in api.app, `footnote serve` in api.cli."""

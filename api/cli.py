@@ -1,5 +1,62 @@
 """`footnote serve`: registered into the footnote command through an entry point."""
 
+from __future__ import annotations
+
+import os
+import sys
+
+from pydantic import ValidationError
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+
 
 def register(sub, common) -> None:
-    """Add the `serve` subcommand (filled in by the API work)."""
+    """Add the `serve` subcommand."""
+    p = sub.add_parser(
+        "serve", parents=[common], help="serve the HTTP API (FastAPI + uvicorn)",
+        description="Serve the HTTP API over the index, switching to each new generation without a "
+                    "restart. Other settings come from FOOTNOTE_* variables or a .env file: "
+                    "FOOTNOTE_API_KEYS (JSON list; needed to write), FOOTNOTE_READ_REQUIRES_KEY, "
+                    "FOOTNOTE_RATE_LIMIT_PER_MINUTE, FOOTNOTE_RATE_LIMIT_BURST, FOOTNOTE_CORS_ORIGINS, "
+                    "FOOTNOTE_MAX_BODY_BYTES, FOOTNOTE_MAX_ARTICLE_BYTES, FOOTNOTE_QUERY_THREADS.")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"address to bind (default {DEFAULT_HOST}; 0.0.0.0 listens on every interface)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes (default 1); each loads the model, and jobs and rate limits "
+                        "are per worker")
+    p.set_defaults(run=cmd_serve)
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+    from index.cli import EXIT_FATAL, EXIT_OK
+
+    overrides = {"corpus": args.corpus, "index": args.index, "model": args.model}
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            message = error["msg"].removeprefix("Value error, ")
+            if not message.startswith("FOOTNOTE_"):
+                message = f"FOOTNOTE_{'_'.join(map(str, error['loc'])).upper()}: {message}"
+            print(f"footnote: error: {message}", file=sys.stderr)
+        return EXIT_FATAL
+    if args.workers < 1:
+        print(f"footnote: error: --workers {args.workers}: run 1 or more worker processes", file=sys.stderr)
+        return EXIT_FATAL
+    shown = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"Footnote API on http://{shown}:{args.port} (index {settings.index}, model {settings.model}); "
+          f"interactive docs at http://{shown}:{args.port}/docs", flush=True)
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        return EXIT_OK
+    # Each worker process builds its own app from the environment, so pass the flags on there.
+    os.environ.update({"FOOTNOTE_CORPUS": str(args.corpus), "FOOTNOTE_INDEX": str(args.index),
+                       "FOOTNOTE_MODEL": args.model})
+    uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info")
+    return EXIT_OK

@@ -86,7 +86,7 @@ def in_process(index: Path, model: str, questions: list[str], rounds: int = 2) -
     from index.embed import load_embedder
     from index.retrieve import LiveIndex, Retriever
 
-    embedder = load_embedder(model)
+    embedder = load_embedder(model, threads=1)
     answerer = Answerer(Retriever(LiveIndex(index, embedder.name), embedder))
 
     def timed(q: str) -> float:

@@ -1,5 +1,95 @@
-"""`footnote bot`: registered into the footnote command through an entry point."""
+"""`footnote bot`: registered into the footnote command through an entry point. The bot's main:
+the only place in bot/ that reads the environment and builds the long-lived objects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import discord
+
+PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
+                                  create_public_threads=True, embed_links=True, read_message_history=True)
+SCOPES = ("bot", "applications.commands")
 
 
 def register(sub, common) -> None:
-    """Add the `bot` subcommand (filled in by the bot work)."""
+    """Add the `bot` subcommand."""
+    p = sub.add_parser("bot", parents=[common], help="run the Discord bot (FOOTNOTE_DISCORD_TOKEN)",
+                       description="Run the Discord bot. It answers from the local index in-process, or "
+                                   "with --api from a running `footnote serve`. Settings come from "
+                                   "FOOTNOTE_* environment variables (see the README's Discord section).")
+    p.add_argument("--sync", action="store_true", help="register the slash commands with Discord, then exit")
+    p.add_argument("--guild", type=int, metavar="ID",
+                   help="with --sync: register them in this server only (instant, for testing)")
+    p.add_argument("--invite-url", action="store_true",
+                   help="print the link that invites the bot with the permissions it needs, then exit (offline)")
+    p.add_argument("--api", metavar="URL", help="ask this Footnote API instead of the local index (env FOOTNOTE_API_URL)")
+    p.add_argument("--api-key", metavar="KEY", help="the API's key for write endpoints (env FOOTNOTE_API_KEY)")
+    p.add_argument("--export-feedback", type=Path, metavar="FILE",
+                   help="write the 👍/👎 feedback (question, answer, generation) as JSON Lines, then exit")
+    p.set_defaults(run=cmd_bot)
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES)
+
+
+def cmd_bot(args) -> int:
+    from bot.settings import BotSettings
+    from bot.store import BotStore
+
+    # Flags win over the environment.
+    settings = BotSettings(**{k: v for k, v in (("api_url", args.api), ("api_key", args.api_key)) if v})
+    if args.invite_url:
+        print(invite_url(settings.app_id()))
+        return 0
+    db = settings.bot_db or Path(args.index) / "bot.sqlite"
+    if args.export_feedback:
+        store = BotStore(db)
+        rows = store.feedback()
+        store.close()
+        args.export_feedback.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        print(f"wrote {len(rows)} feedback rows to {args.export_feedback}")
+        return 0
+    token = settings.token()
+    store = BotStore(db, settings.history_turns)
+    bot = build_bot(args, settings, store)
+    if args.sync:
+        return asyncio.run(sync_commands(bot, token, args.guild))
+    bot.run(token)
+    return 0
+
+
+def build_bot(args, settings, store):
+    """The bot with its service: the Footnote API over HTTP, or the local index in-process."""
+    from bot.app import FootnoteBot
+    from bot.remote import RemoteFootnote
+    from bot.service import LocalFootnote
+
+    if settings.api_url:
+        key = settings.api_key.get_secret_value() if settings.api_key else None
+        service = RemoteFootnote.connect(settings.api_url, key)
+    else:
+        from index.answer import Answerer
+        from index.embed import load_embedder
+        from index.retrieve import LiveIndex, Retriever
+
+        embedder = load_embedder(args.model, threads=1)
+        live = LiveIndex(args.index, embedder.name)
+        live.current()  # fail now, with the fix, if there is no index or it was built with another model
+        service = LocalFootnote(Answerer(Retriever(live, embedder)), args.corpus, args.index)
+    return FootnoteBot(service, store, settings)
+
+
+async def sync_commands(bot, token: str, guild_id: int | None) -> int:
+    async with bot:
+        await bot.login(token)
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+        where = f"server {guild_id}" if guild else "every server (global commands can take up to an hour to appear)"
+        print(f"registered {', '.join('/' + c.name for c in synced)} in {where}")
+    return 0

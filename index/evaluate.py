@@ -20,7 +20,7 @@ from index.answer import Answerer, AskRequest, QuestionError
 from index.build import DEFAULT_MAX_TOKENS, build_index
 from index.embed import load_embedder
 from index.metrics import Record, format_table, summarise
-from index.retrieve import Filters, LiveIndex, Retriever
+from index.retrieve import MAX_PER_ARTICLE, Filters, LiveIndex, Retriever
 
 EXIT_OK = 0  # errors raise; index.cli.main prints them and exits 2
 TOP_K = 10  # passages per question: enough for recall@10 and MRR@10
@@ -197,24 +197,25 @@ def eval_index_dir(corpus: Path) -> Path:
     return eval_dir() / hashlib.sha1(str(Path(corpus).resolve()).encode()).hexdigest()[:12]
 
 
-def answer_all(answerer: Answerer, questions: list[Question], progress: bool = True) -> list[Record]:
+def answer_all(answerer: Answerer, questions: list[Question], progress: bool = True,
+               per_article: int = MAX_PER_ARTICLE) -> list[Record]:
     """Answer every question and record what the metrics need."""
     articles: dict[str, str | None] = {}
     records = []
     if questions:
-        _answer(answerer, questions[0])  # loads the model and the term weights: not a question's latency
+        _answer(answerer, questions[0], per_article)  # loads the model and the term weights: not timed
     for question in tqdm(questions, desc="answering", unit="question", disable=not progress, file=sys.stderr):
         started = time.perf_counter()
-        answer = _answer(answerer, question)
+        answer = _answer(answerer, question, per_article)
         latency_ms = (time.perf_counter() - started) * 1000
         records.append(to_record(question, answer.as_dict(), latency_ms,
                                  lambda aid: _article_text(answerer, articles, aid)))
     return records
 
 
-def _answer(answerer: Answerer, question: Question):
+def _answer(answerer: Answerer, question: Question, per_article: int):
     request = AskRequest(question=question.question, history=question.history,
-                         as_of=question.as_of, filters=Filters(), k=TOP_K)
+                         as_of=question.as_of, filters=Filters(), k=TOP_K, max_per_article=per_article)
     try:
         return answerer.answer(request)
     except QuestionError as exc:
@@ -258,6 +259,8 @@ def register_eval(sub, common) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sample and --holdout (default 0)")
     p.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, metavar="N",
                    help=f"model tokens per chunk (default {DEFAULT_MAX_TOKENS})")
+    p.add_argument("--per-article", type=int, default=MAX_PER_ARTICLE, metavar="N",
+                   help=f"passages one article may hold in the results (default {MAX_PER_ARTICLE})")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     # --index and --corpus default to the served index and corpus (or their env vars): eval
@@ -274,10 +277,11 @@ def cmd_eval(args) -> int:
     embedder = load_embedder(args.model, threads=1)  # one question at a time, as `ask` and the API do
     retriever = Retriever(LiveIndex(index_dir, embedder.name), embedder)
     _check_gold_articles(questions, retriever, questions_file, corpus)
-    metrics = summarise(answer_all(Answerer(retriever), questions, progress=not args.quiet))
+    metrics = summarise(answer_all(Answerer(retriever), questions, progress=not args.quiet,
+                                   per_article=args.per_article))
     setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir),
              "generation": generation, "model": embedder.name, "max_tokens": args.max_tokens,
-             "sample": args.sample, "seed": args.seed, "holdout": args.holdout if args.squad else None}
+             "sample": args.sample, "seed": args.seed, "per_article": args.per_article, "holdout": args.holdout if args.squad else None}
     if args.json:
         print(json.dumps({**metrics, "setup": setup}))
     else:

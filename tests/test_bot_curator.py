@@ -6,7 +6,7 @@ import discord
 import httpx
 import pytest
 
-from tests.test_bot_harness import (APP_ID, CURATOR_ROLE, Harness, custom_ids, embeds_of, harness_for, make_bot,
+from tests.test_bot_harness import (CURATOR_ROLE, Harness, custom_ids, embeds_of, harness_for, make_bot,
                                     news_index, run, Recorder, snowflake)
 
 __all__ = ["harness_for", "news_index"]

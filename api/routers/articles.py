@@ -1,0 +1,156 @@
+"""/v1/articles: list, read (with a quoted span in context), add or replace, delete.
+
+Writing an article puts its file in the corpus folder and queues an incremental re-index;
+the response carries that job."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import PurePosixPath
+from typing import Annotated
+
+from fastapi import APIRouter, Query as Q, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from fastapi.exceptions import RequestValidationError
+
+from api.corpus_folder import CorpusFolder
+from api.errors import ApiError
+from api.schemas import ArticleIn, ArticleOut, ArticlePage, ArticleWritten, Day, Name
+from api.security import Reader, Writer
+from api.services import GenerationDep, ServicesDep
+from corpus.formats import PARSERS
+from index.generation import Generation
+from index.retrieve import Filters
+from index.store import IndexError_
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"])
+MAX_CONTEXT = 2000
+
+_PUT_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": ArticleIn.model_json_schema(ref_template="#/components/schemas/{model}")},
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary",
+                                "description": f"an article file: {', '.join(sorted(PARSERS))}"}}}}}}}
+
+
+@router.get("", response_model=ArticlePage, dependencies=[Reader])
+async def list_articles(services: ServicesDep, generation: GenerationDep,
+                        source: Annotated[list[Name], Q(max_length=100, description="repeatable")] = [],
+                        published_after: Annotated[Day | None, Q()] = None,
+                        published_before: Annotated[Day | None, Q()] = None,
+                        offset: Annotated[int, Q(ge=0, le=10_000_000)] = 0,
+                        limit: Annotated[int, Q(ge=1, le=500)] = 50) -> dict:
+    """Articles of the served generation (metadata, no text), by id, a page at a time."""
+    filters = Filters(published_after, published_before, tuple(source))
+    total, rows = await services.run(_page, generation, filters, offset, limit)
+    return {"generation": generation.name, "total": total, "offset": offset, "limit": limit, "articles": rows}
+
+
+def _page(generation: Generation, filters: Filters, offset: int, limit: int) -> tuple[int, list[dict]]:
+    where, params = filters.sql()
+    total = generation.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
+    rows = generation.db.execute(
+        "SELECT a.id, a.title, a.title_source, a.published, a.url, a.source, a.author, a.tags, a.path "
+        f"FROM articles a WHERE {where} ORDER BY a.id LIMIT ? OFFSET ?", [*params, limit, offset])
+    columns = ("id", "title", "title_source", "published", "url", "source", "author", "tags", "path")
+    return total, [{**dict(zip(columns, row)), "tags": json.loads(row[7])} for row in rows]
+
+
+@router.get("/{article_id:path}", response_model=ArticleOut, dependencies=[Reader])
+async def get_article(article_id: str, services: ServicesDep, generation: GenerationDep,
+                      start: Annotated[int | None, Q(ge=0, description="with `end`: quote this span")] = None,
+                      end: Annotated[int | None, Q(ge=0)] = None,
+                      context: Annotated[int, Q(ge=0, le=MAX_CONTEXT, description="characters around the span")] = 200,
+                      ) -> dict:
+    """An article's metadata and text; with `start` and `end`, that span quoted with context."""
+    article = await services.run(generation.article, article_id)
+    if article is None:
+        raise ApiError(404, f"no article {article_id!r} in generation {generation.name}; "
+                            "GET /v1/articles lists them", "article_not_found")
+    body = {**dataclasses.asdict(article), "tags": list(article.tags), "generation": generation.name}
+    if start is not None or end is not None:
+        body["span"] = _span(article_id, article.text, start, end, context)
+    return body
+
+
+def _span(article_id: str, text: str, start: int | None, end: int | None, context: int) -> dict:
+    if start is None or end is None:
+        raise ApiError(422, "give both `start` and `end` to quote a span (character offsets, end exclusive)")
+    if not start < end <= len(text):
+        raise ApiError(422, f"span {start}..{end} is outside article {article_id!r}, whose text is "
+                            f"{len(text)} characters; use 0 <= start < end <= {len(text)}", "invalid_span")
+    return {"start": start, "end": end, "text": text[start:end],
+            "before": text[max(0, start - context):start], "after": text[end:end + context]}
+
+
+@router.put("/{article_id:path}", response_model=ArticleWritten, status_code=status.HTTP_202_ACCEPTED,
+            dependencies=[Writer], openapi_extra=_PUT_BODY,
+            responses={409: {"description": "the id belongs to a record of a collection file"},
+                       413: {"description": "the body is over FOOTNOTE_MAX_ARTICLE_BYTES"},
+                       415: {"description": "the upload's file type is not an article format"},
+                       422: {"description": "the article does not parse, or the id is not allowed"}})
+async def put_article(article_id: str, request: Request, services: ServicesDep) -> JSONResponse:
+    """Add or replace one article (JSON, or an uploaded file in any supported format); the file
+    is written atomically into the corpus folder and an incremental re-index is queued."""
+    folder = CorpusFolder(services.settings.corpus)
+    folder.check_id(article_id)
+    suffix, data = await _article_file(request)
+    await _refuse_collection_record(services, article_id)
+    path, removed = await services.run(folder.write, article_id, suffix, data, services.settings.max_article_bytes)
+    job = services.jobs.submit(f"PUT {article_id}")
+    return _written(article_id, folder.relative(path), [folder.relative(p) for p in removed], job)
+
+
+@router.delete("/{article_id:path}", response_model=ArticleWritten, status_code=status.HTTP_202_ACCEPTED,
+               dependencies=[Writer], responses={404: {"description": "no file holds this article"},
+                                                 409: {"description": "the article is a record of a collection file"}})
+async def delete_article(article_id: str, services: ServicesDep) -> JSONResponse:
+    """Remove an article's file from the corpus folder and queue an incremental re-index."""
+    folder = CorpusFolder(services.settings.corpus)
+    folder.check_id(article_id)
+    await _refuse_collection_record(services, article_id)
+    removed = await services.run(folder.delete, article_id)
+    if not removed:
+        raise ApiError(404, f"no file for article {article_id!r} in the corpus folder; "
+                            "GET /v1/articles lists the indexed ones", "article_not_found")
+    job = services.jobs.submit(f"DELETE {article_id}")
+    return _written(article_id, None, [folder.relative(p) for p in removed], job)
+
+
+async def _article_file(request: Request) -> tuple[str, bytes]:
+    """(suffix, bytes) of the article in the request: a JSON object or a multipart upload."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json":
+        try:
+            article = ArticleIn.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+        return ".json", json.dumps(article.model_dump(exclude_none=True), ensure_ascii=False).encode()
+    if kind == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=5)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ApiError(422, "the multipart body has no file; send it in a field named `file`")
+        return PurePosixPath(upload.filename or "").suffix.lower(), await upload.read()
+    raise ApiError(415, f"content type {kind or '(none)'!r} is not accepted; send the article as "
+                        "application/json or upload a file as multipart/form-data (field `file`)")
+
+
+async def _refuse_collection_record(services, article_id: str) -> None:
+    """An article that is one record of a .json/.jsonl collection is edited in that file."""
+    try:
+        generation = await services.run(services.live.current)
+    except IndexError_:
+        return  # no index yet: nothing is known to live in a collection
+    article = await services.run(generation.article, article_id)
+    if article is not None and PurePosixPath(article.path).with_suffix("").as_posix() != article_id:
+        raise ApiError(409, f"article {article_id!r} is a record in the collection file {article.path}; "
+                            "edit that file in the corpus folder instead", "article_in_collection")
+
+
+def _written(article_id: str, path: str | None, removed: list[str], job) -> JSONResponse:
+    return JSONResponse({"id": article_id, "path": path, "removed": removed, "job": job.as_dict()},
+                        status_code=202, headers={"Location": f"/v1/index/jobs/{job.id}"})

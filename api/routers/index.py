@@ -1,0 +1,56 @@
+"""/v1/index: what is served, and rebuilds as background jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from fastapi import APIRouter, Query as Q, status
+from fastapi.responses import JSONResponse
+from typing import Annotated
+
+from api.errors import ApiError
+from api.schemas import IndexStatus, JobOut
+from api.security import Reader, Writer
+from api.services import GenerationDep, ServicesDep
+from corpus.load import corpus_files
+from index.generation import Generation
+
+router = APIRouter(prefix="/v1/index", tags=["index"])
+
+
+@router.get("", response_model=IndexStatus, dependencies=[Reader])
+async def index_status(services: ServicesDep, generation: GenerationDep) -> dict:
+    """The served generation: model, chunking, counts, build time, and corpus files newer than it."""
+    return await services.run(_status, generation, services.settings.index, services.settings.corpus)
+
+
+def _status(generation: Generation, index_dir: Path, corpus: Path) -> dict:
+    manifest = generation.manifest
+    read_at = dt.datetime.fromisoformat(manifest.get("corpus_read_at", manifest["built_at"])).timestamp()
+    newer = []
+    if corpus.is_dir():
+        newer = [p.relative_to(corpus).as_posix() for p in corpus_files(corpus) if p.stat().st_mtime > read_at]
+    return {"generation": generation.name, "index": str(index_dir), "model": manifest["model"],
+            "chunking": manifest["chunking"], "articles": generation.article_count(),
+            "chunks": generation.chunk_count(), "built_at": manifest["built_at"], "corpus": str(corpus),
+            "newer_than_index": newer}
+
+
+@router.post("/rebuild", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Writer])
+async def rebuild(services: ServicesDep,
+                  full: Annotated[bool, Q(description="re-chunk every article (cached vectors are reused)")] = False,
+                  ) -> JSONResponse:
+    """Queue a build of the index from the corpus folder; poll the job it returns."""
+    job = services.jobs.submit("rebuild" + (" (full)" if full else ""), rebuild=full)
+    return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/v1/index/jobs/{job.id}"})
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, dependencies=[Reader])
+async def get_job(job_id: str, services: ServicesDep) -> dict:
+    """A build job: its state, and when finished its summary (as `footnote index --json`) or its error."""
+    job = services.jobs.get(job_id)
+    if job is None:
+        raise ApiError(404, f"no job {job_id!r} on this server (the last 200 are kept); "
+                            "start one with POST /v1/index/rebuild", "job_not_found")
+    return job.as_dict()

@@ -1,0 +1,83 @@
+"""The long-lived objects of a running API, built once in the lifespan and reached through
+typed dependencies; model and index work runs on their own threads, off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+from collections.abc import Callable
+
+import faiss
+from fastapi import Depends, Request
+
+from api.jobs import JobRunner
+from api.metrics import ApiMetrics
+from api.settings import Settings
+from index.answer import Answerer
+from index.embed import Embedder, load_embedder
+from index.generation import Generation
+from index.retrieve import LiveIndex, Retriever
+
+T = TypeVar("T")
+
+
+def _one_thread_per_query() -> None:
+    # OpenMP settings are per thread: set FAISS's where the searches run (DESIGN.md).
+    faiss.omp_set_num_threads(1)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    live: LiveIndex
+    embedder: Embedder
+    retriever: Retriever
+    answerer: Answerer
+    executor: ThreadPoolExecutor
+    jobs: JobRunner
+    metrics: ApiMetrics
+    started_at: int = 0  # seconds since the epoch
+
+    @classmethod
+    def start(cls, settings: Settings, metrics: ApiMetrics) -> Services:
+        """Build everything; nothing here touches the model or the disk yet."""
+        embedder = load_embedder(settings.model, threads=1)
+        live = LiveIndex(settings.index, embedder.name)
+        retriever = Retriever(live, embedder)
+        executor = ThreadPoolExecutor(settings.query_threads, thread_name_prefix="footnote-query",
+                                      initializer=_one_thread_per_query)
+        jobs = JobRunner(settings.corpus, settings.index, embedder, metrics)
+        answerer = Answerer(retriever, settings.answer_threshold)
+        return cls(settings, live, embedder, retriever, answerer, executor, jobs, metrics, int(time.time()))
+
+    async def run(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        """Run blocking work (encode, FAISS, SQLite) on the query threads and await it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    def warm_up(self) -> None:
+        """Load the model now, so that the first question does not pay for it."""
+        self.embedder.encode(["warm up"])
+
+    def close(self) -> None:
+        self.jobs.close()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_generation(services: ServicesDep) -> Generation:
+    """The newest complete generation, taken once for the whole request (the live switch)."""
+    return await services.run(services.live.current)
+
+
+GenerationDep = Annotated[Generation, Depends(get_generation)]

@@ -1,0 +1,64 @@
+"""Shortening text to a character budget at a sentence boundary, and saying so."""
+
+from __future__ import annotations
+
+import re
+
+ELLIPSIS = "…"
+# A sentence ends at . ! ? (perhaps closed by a quote or bracket) before a space or the end;
+# a citation marker "[n]" ends a quote in an answer text.
+_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)|\[\d+\](?=\s|$)")
+_SPACE = re.compile(r"\s+")
+
+
+def cut_point(text: str, room: int) -> tuple[int, bool]:
+    """Where to cut `text` to at most `room` characters: (index, at a sentence boundary)."""
+    best = 0
+    for match in _BOUNDARY.finditer(text, 0, room + 1):
+        if match.end() <= room:
+            best = match.end()
+    if best:
+        return best, True
+    spaces = [m.start() for m in _SPACE.finditer(text, 0, room + 1) if m.start() <= room]
+    return (spaces[-1] if spaces else room), False
+
+
+def clip(text: str, limit: int, note: str = "") -> tuple[str, bool]:
+    """`text` cut to `limit` characters at the last sentence boundary that fits, `note`
+    appended when anything was cut; returns (text, trimmed).
+
+    When not even one sentence fits, the text is cut at a word and marked with an ellipsis,
+    so a reader always sees that something is missing.
+    """
+    if len(text) <= limit:
+        return text, False
+    room = max(limit - len(note) - len(ELLIPSIS) - 1, 0)
+    index, whole = cut_point(text, room)
+    head = text[:index].rstrip()
+    if not whole:
+        head += ELLIPSIS
+    return (head + note)[:limit], True
+
+
+def clip_words(text: str, limit: int) -> str:
+    """A short label (a title) cut at a word, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    spaces = [m.start() for m in _SPACE.finditer(text, 0, limit)]
+    index = spaces[-1] if spaces else limit - len(ELLIPSIS)
+    return text[:index].rstrip() + ELLIPSIS
+
+
+def split(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at sentence boundaries where one fits."""
+    pieces = []
+    rest = text.strip()
+    while len(rest) > limit:
+        index, _ = cut_point(rest, limit)
+        index = index or limit  # one unbroken word longer than the limit
+        pieces.append(rest[:index].rstrip())
+        rest = rest[index:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces

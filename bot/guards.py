@@ -1,0 +1,67 @@
+"""Who may do what, where and how often: the checks run before any work is done."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+import discord
+from discord import app_commands
+
+
+class Refused(app_commands.CheckFailure):
+    """A request the bot declines; the message tells the person why and what they can do."""
+
+
+class Cooldown:
+    """At most `uses` requests per user within `per_s` seconds (a sliding window)."""
+
+    def __init__(self, uses: int, per_s: float, clock: Callable[[], float] = time.monotonic):
+        self.uses = uses
+        self.per_s = per_s
+        self.clock = clock
+        self._seen: dict[int, deque[float]] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """0 and the use counted when the user may go ahead, else the seconds to wait."""
+        now = self.clock()
+        seen = self._seen.setdefault(user_id, deque())
+        while seen and now - seen[0] >= self.per_s:
+            seen.popleft()
+        if len(seen) >= self.uses:
+            return self.per_s - (now - seen[0])
+        seen.append(now)
+        return 0.0
+
+    def check(self, user_id: int) -> None:
+        wait = self.retry_after(user_id)
+        if wait > 0:
+            raise Refused(f"You're asking quickly: try again in {wait:.0f} s "
+                          f"({self.uses} questions per {self.per_s:.0f} s).")
+
+
+def check_channel(allowed: dict[int, list[int]], guild_id: int | None, *channel_ids: int | None) -> None:
+    """Refuse when the guild has an allowlist and none of the channels (a thread and its parent) is on it."""
+    if guild_id is None or guild_id not in allowed:
+        return
+    if not any(c in allowed[guild_id] for c in channel_ids if c is not None):
+        places = ", ".join(f"<#{c}>" for c in allowed[guild_id]) or "no channel"
+        raise Refused(f"I only answer in {places} on this server; ask there.")
+
+
+def check_curator(interaction: discord.Interaction, roles: list[int]) -> None:
+    """Curator commands need Manage Server or one of the configured roles."""
+    if interaction.guild_id is None:
+        raise Refused("Curator commands work only inside a server.")
+    if interaction.permissions.manage_guild:
+        return
+    member_roles = {r.id for r in getattr(interaction.user, "roles", [])}
+    if member_roles.intersection(roles):
+        return
+    raise Refused("Only curators can change the articles: you need the Manage Server permission"
+                  + (" or a curator role" if roles else "") + ". Ask a server admin.")
+
+
+def parent_id(channel) -> int | None:
+    return getattr(channel, "parent_id", None)

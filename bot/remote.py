@@ -1,0 +1,95 @@
+"""Footnote over HTTP: the same interface as `LocalFootnote`, talking to a running `footnote serve`.
+
+Several bots can share one index server this way. The bot never imports `api`; it only
+speaks the API's JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from bot.articles import Upload
+from bot.service import Progress, ServiceError
+from index.answer import Turn
+
+FINISHED = {"done", "finished", "succeeded", "success", "completed", "complete"}
+FAILED = {"failed", "error", "errored", "cancelled"}
+
+
+class RemoteFootnote:
+    """A client of the Footnote API (`/v1`), with its key in the X-API-Key header."""
+
+    def __init__(self, client: httpx.AsyncClient, poll_interval_s: float = 2.0):
+        self.client = client
+        self.poll_interval_s = poll_interval_s
+
+    @classmethod
+    def connect(cls, url: str, api_key: str | None, timeout_s: float = 60.0) -> RemoteFootnote:
+        headers = {"X-API-Key": api_key} if api_key else {}
+        return cls(httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=timeout_s))
+
+    async def _call(self, method: str, path: str, **kwargs) -> dict | list:
+        try:
+            response = await self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ServiceError(f"the Footnote API at {self.client.base_url} could not be reached "
+                               f"({type(exc).__name__}); is `footnote serve` running?") from None
+        if response.status_code >= 400:
+            raise ServiceError(f"the Footnote API answered {response.status_code}: {error_message(response)}")
+        return response.json() if response.content else {}
+
+    async def ask(self, question: str, history: tuple[Turn, ...] = (), k: int = 5) -> dict:
+        body = {"question": question, "k": k,
+                "history": [{"question": t.question, "article_ids": list(t.article_ids)} for t in history]}
+        return await self._call("POST", "/v1/ask", json=body)
+
+    async def search(self, query: str, k: int = 20) -> list[dict]:
+        data = await self._call("GET", "/v1/search", params={"q": query, "k": k})
+        if isinstance(data, dict):
+            data = data.get("passages") or data.get("results") or []
+        return list(data)
+
+    async def put_article(self, upload: Upload) -> list[str]:
+        # The file itself, as a multipart upload: the API parses it exactly as the corpus would,
+        # writes it, and queues an incremental re-index.
+        file_id = upload.relpath.rsplit(".", 1)[0]
+        name = upload.relpath.rsplit("/", 1)[-1]
+        await self._call("PUT", f"/v1/articles/{file_id}", files={"file": (name, upload.text.encode())})
+        return [a.id for a in upload.articles]
+
+    async def remove_article(self, article_id: str) -> str:
+        await self._call("DELETE", f"/v1/articles/{article_id}")
+        return article_id
+
+    async def reindex(self, progress: Progress) -> dict:
+        job = await self._call("POST", "/v1/index/rebuild")
+        while str(job.get("status", "")).lower() not in FINISHED | FAILED:
+            await progress(f"Re-indexing on the server… {job.get('status', 'queued')}"
+                           + (f" ({job['progress']})" if job.get("progress") is not None else ""))
+            await asyncio.sleep(self.poll_interval_s)
+            job = await self._call("GET", f"/v1/index/jobs/{job['id']}")
+        if str(job.get("status")).lower() in FAILED:
+            raise ServiceError(f"the re-index failed on the server: {job.get('error') or job.get('status')}")
+        return job.get("summary") or job.get("result") or job
+
+    async def status(self) -> dict:
+        return await self._call("GET", "/v1/index")
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def error_message(response: httpx.Response) -> str:
+    """The message of the API's error body, whatever its exact nesting."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(body, dict):
+        error = body.get("error", body.get("detail", body))
+        if isinstance(error, dict):
+            return str(error.get("message") or error.get("detail") or error)
+        return str(error)
+    return str(body)

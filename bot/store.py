@@ -1,0 +1,113 @@
+"""The bot's own SQLite file: answers it sent, feedback on them, its threads' history, searches.
+
+It lives beside the index (INDEX_DIR/bot.sqlite by default), apart from the immutable
+generations, so that buttons keep working after a restart and feedback can be exported
+for evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+from index.answer import Turn
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY, question TEXT NOT NULL, answer TEXT NOT NULL, generation TEXT,
+    user_id INTEGER, channel_id INTEGER, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feedback (
+    answer_id INTEGER NOT NULL REFERENCES answers(id), user_id INTEGER NOT NULL,
+    vote INTEGER NOT NULL, question TEXT NOT NULL, answer_text TEXT NOT NULL, generation TEXT,
+    created_at TEXT NOT NULL, PRIMARY KEY (answer_id, user_id));
+CREATE TABLE IF NOT EXISTS threads (id INTEGER PRIMARY KEY, answer_id INTEGER, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS turns (
+    thread_id INTEGER NOT NULL REFERENCES threads(id), question TEXT NOT NULL,
+    article_ids TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS searches (
+    id INTEGER PRIMARY KEY, query TEXT NOT NULL, passages TEXT NOT NULL, created_at TEXT NOT NULL);
+"""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class BotStore:
+    """Small, synchronous and quick: each call is one short transaction."""
+
+    def __init__(self, path: Path, history_turns: int = 6):
+        self.path = Path(path)
+        self.history_turns = history_turns
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _run(self, sql: str, params=()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, params)
+
+    def save_answer(self, answer: dict, user_id: int | None, channel_id: int | None) -> int:
+        """Keep an answer so its buttons work later; returns its id (used in custom ids)."""
+        cur = self._run("INSERT INTO answers (question, answer, generation, user_id, channel_id, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (answer["question"], json.dumps(answer),
+                                                      answer.get("generation"), user_id, channel_id, _now()))
+        return int(cur.lastrowid)
+
+    def answer(self, answer_id: int) -> dict | None:
+        row = self._run("SELECT answer FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def record_feedback(self, answer_id: int, user_id: int, vote: int) -> bool:
+        """Store (or change) a user's vote on an answer; False when the answer is unknown."""
+        answer = self.answer(answer_id)
+        if answer is None:
+            return False
+        self._run("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  (answer_id, user_id, vote, answer["question"], answer["text"], answer.get("generation"), _now()))
+        return True
+
+    def feedback(self) -> list[dict]:
+        """Every vote with its question, answer text and generation: the export for evaluation."""
+        rows = self._run("SELECT answer_id, user_id, vote, question, answer_text, generation, created_at "
+                         "FROM feedback ORDER BY created_at, answer_id")
+        keys = ("answer_id", "user_id", "vote", "question", "answer", "generation", "created_at")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def open_thread(self, thread_id: int, answer_id: int) -> None:
+        """Remember a thread Footnote opened on an answer, seeded with that answer's turn."""
+        answer = self.answer(answer_id)
+        self._run("INSERT OR IGNORE INTO threads VALUES (?, ?, ?)", (thread_id, answer_id, _now()))
+        if answer is not None:
+            self.add_turn(thread_id, answer)
+
+    def is_thread(self, thread_id: int | None) -> bool:
+        return thread_id is not None and self._run(
+            "SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone() is not None
+
+    def add_turn(self, thread_id: int, answer: dict) -> None:
+        ids = [c["article_id"] for c in answer.get("citations", [])]
+        self._run("INSERT INTO turns VALUES (?, ?, ?, ?)", (thread_id, answer["question"], json.dumps(ids), _now()))
+
+    def history(self, thread_id: int) -> tuple[Turn, ...]:
+        """The thread's latest turns, oldest first, at most `history_turns` of them."""
+        rows = self._run("SELECT question, article_ids FROM turns WHERE thread_id = ? ORDER BY rowid DESC "
+                         "LIMIT ?", (thread_id, self.history_turns)).fetchall()
+        return tuple(Turn(q, tuple(json.loads(ids))) for q, ids in reversed(rows))
+
+    def save_search(self, query: str, passages: list[dict]) -> int:
+        cur = self._run("INSERT INTO searches (query, passages, created_at) VALUES (?, ?, ?)",
+                        (query, json.dumps(passages), _now()))
+        return int(cur.lastrowid)
+
+    def search(self, search_id: int) -> tuple[str, list[dict]] | None:
+        row = self._run("SELECT query, passages FROM searches WHERE id = ?", (search_id,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
