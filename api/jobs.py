@@ -37,6 +37,7 @@ class Job:
     summary: dict | None = None  # the same object as `footnote index --json`
     error: str | None = None
     rebuild: bool = False
+    progress: dict | None = None  # {"stage", "done", "total"} while running
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -105,12 +106,19 @@ class JobRunner:
         started = time.perf_counter()
         try:
             summary = build_index(self.corpus_dir, self.index_dir, self.embedder, self.params,
-                                  rebuild=job.rebuild, progress=False)
+                                  rebuild=job.rebuild, progress=False,
+                                  on_progress=lambda stage, done, total: self._progress(job, stage, done, total))
         except Exception as exc:  # any failure is the job's result; the old generation keeps serving
             log.warning("index job %s failed: %s", job.id, exc, exc_info=not isinstance(exc, (OSError, ValueError)))
             self._finish(job, started, error=_reason(exc))
         else:
             self._finish(job, started, summary=summary.as_dict())
+
+    def _progress(self, job: Job, stage: str, done: int, total: int) -> None:
+        with self._lock:
+            job.progress = {"stage": stage, "done": done, "total": total}
+        if done in (0, total):  # stage boundaries reach the other workers; every step reaches this one
+            self._record(job)
 
     def _finish(self, job: Job, started: float, summary: dict | None = None, error: str | None = None) -> None:
         duration = time.perf_counter() - started

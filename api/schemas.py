@@ -177,6 +177,8 @@ class JobOut(BaseModel):
     summary: dict | None = Field(description="when succeeded: the same object as `footnote index --json`")
     error: str | None = Field(description="when failed: why (the previous generation keeps serving)")
     rebuild: bool
+    progress: dict | None = Field(default=None, description='while running: {"stage": "chunking" or '
+                                  '"embedding", "done": n, "total": n}')
 
 
 class ArticleWritten(BaseModel):

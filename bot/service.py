@@ -85,15 +85,21 @@ class LocalFootnote:
             raise ServiceError("a re-index is already running; wait for its summary")
         async with self._building:
             embedder = self.answerer.retriever.embedder
+            latest: dict[str, tuple[int, int]] = {}  # stage -> (done, total), written by the build thread
+
+            def note(stage: str, done: int, total: int) -> None:
+                latest[stage] = (done, total)
+
             build = asyncio.create_task(asyncio.to_thread(
-                build_index, self.corpus_dir, self.index_dir, embedder, progress=False))
+                build_index, self.corpus_dir, self.index_dir, embedder, progress=False, on_progress=note))
             started = asyncio.get_running_loop().time()
             while not build.done():
                 await asyncio.wait({build}, timeout=self.progress_interval_s)
                 if not build.done():
                     elapsed = asyncio.get_running_loop().time() - started
-                    await progress(f"Re-indexing `{self.corpus_dir.name}`… {elapsed:.0f} s so far "
-                                   "(new and changed articles are being embedded)")
+                    steps = ", ".join(f"{stage} {done}/{total}" for stage, (done, total) in latest.items())
+                    await progress(f"Re-indexing `{self.corpus_dir.name}`… {elapsed:.0f} s so far"
+                                   + (f" ({steps})" if steps else " (reading the articles)"))
             return build.result().as_dict()
 
     async def status(self) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,6 +48,40 @@ class BuildSummary:
         return asdict(self)
 
 
+Progress = Callable[[str, int, int], None]
+
+
+class _Report:
+    """Progress of a build: a bar on the terminal and/or a callback, per stage."""
+
+    def __init__(self, bar: bool, callback: Progress | None):
+        self.bar = bar
+        self.callback = callback
+
+    def stage(self, name: str, total: int, unit: str) -> _Stage:
+        return _Stage(self, name, total, unit)
+
+
+class _Stage:
+    def __init__(self, report: _Report, name: str, total: int, unit: str):
+        self.report, self.name, self.total, self.done = report, name, total, 0
+        self.bar = tqdm(total=total, desc=name, unit=unit, file=sys.stderr,
+                        disable=not report.bar or not total)
+        self._tell()
+
+    def update(self, n: int) -> None:
+        self.done += n
+        self.bar.update(n)
+        self._tell()
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def _tell(self) -> None:
+        if self.report.callback is not None and self.total:
+            self.report.callback(self.name, self.done, self.total)
+
+
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index's build lock; a second build waits for the first to finish."""
@@ -63,11 +97,12 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS),
                 rebuild: bool = False, progress: bool = True,
-                cache_path: Path | None = None) -> BuildSummary:
+                cache_path: Path | None = None, on_progress: Progress | None = None) -> BuildSummary:
     """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
 
     Vectors are cached in `cache_path` (default: cache.sqlite in the index folder); indexes
-    that share a cache never embed the same text twice.
+    that share a cache never embed the same text twice. `on_progress(stage, done, total)` is
+    called from the building thread as articles are chunked and texts embedded.
     """
     index_dir = Path(index_dir)
     with build_lock(index_dir):
@@ -75,7 +110,8 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
         previous = _open_previous(index_dir)
         try:
             cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
-            return _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress, cache)
+            report = _Report(progress, on_progress)
+            return _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache)
         finally:
             if previous is not None:
                 previous.close()
@@ -88,7 +124,7 @@ def _open_previous(index_dir: Path) -> Generation | None:
         return None  # nothing to reuse: a missing or damaged index is built afresh
 
 
-def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress, cache) -> BuildSummary:
+def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache) -> BuildSummary:
     read_at = dt.datetime.now(dt.timezone.utc).isoformat()
     loaded = load_corpus(corpus_dir)
     summary = BuildSummary(skipped=[asdict(s) for s in loaded.skipped], model=embedder.name)
@@ -110,9 +146,9 @@ def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, progress,
         return summary
 
     ordered = [articles[aid] for aid in sorted(articles)]
-    chunks, sentences = _split(ordered, before, previous if same_setup else None, embedder, params, progress)
+    chunks, sentences = _split(ordered, before, previous if same_setup else None, embedder, params, report)
     texts = [c.text for c in chunks] + [s.text for s in sentences]
-    matrix, embedded = _vectors(cache, embedder, texts, progress)
+    matrix, embedded = _vectors(cache, embedder, texts, report)
     vectors, sentence_vectors = matrix[:len(chunks)], matrix[len(chunks):]
     chunk_hashes = {text_hash(c.text) for c in chunks}
     summary.chunks_embedded = len(embedded & chunk_hashes)
@@ -150,7 +186,7 @@ def _chunking(params: ChunkParams) -> dict:
 
 
 def _split(articles: list[Article], before, previous: Generation | None, embedder,
-           params: ChunkParams, progress) -> tuple[list[Chunk], list[Chunk]]:
+           params: ChunkParams, report: _Report) -> tuple[list[Chunk], list[Chunk]]:
     """Chunks and sentence units of every article, reused from the previous generation when
     the article is unchanged."""
     reuse = set()
@@ -162,8 +198,7 @@ def _split(articles: list[Article], before, previous: Generation | None, embedde
     sentences: list[Chunk] = []
     budget = params.max_tokens - embedder.special_tokens
     fresh = [a for a in articles if a.id not in reuse]
-    bar = tqdm(total=len(fresh), desc="chunking", unit="article", disable=not progress or not fresh,
-               file=sys.stderr)
+    bar = report.stage("chunking", len(fresh), "article")
     for article in articles:
         if article.id in reuse:
             chunks.extend(old_chunks.get(article.id, []))
@@ -172,7 +207,7 @@ def _split(articles: list[Article], before, previous: Generation | None, embedde
         units = sentence_units(article, embedder, params)
         chunks.extend(pack_chunks(article, units, budget, params.overlap_sentences))
         sentences.extend(Chunk(article.id, n, s, e, article.text[s:e]) for n, (s, e, _) in enumerate(units))
-        bar.update()
+        bar.update(1)
     bar.close()
     return chunks, sentences
 
@@ -184,7 +219,7 @@ def _by_article(items: list[Chunk]) -> dict[str, list[Chunk]]:
     return grouped
 
 
-def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], progress) -> tuple[np.ndarray, set[bytes]]:
+def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: _Report) -> tuple[np.ndarray, set[bytes]]:
     """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now)."""
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     cache = VectorCache(cache_path, embedder.name, embedder.dimension)
@@ -192,8 +227,7 @@ def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], progress) -
         hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)
         todo = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
-        bar = tqdm(total=len(todo), desc="embedding", unit="text", disable=not progress or not todo,
-                   file=sys.stderr)
+        bar = report.stage("embedding", len(todo), "text")
         for i in range(0, len(todo), EMBED_BATCH):
             batch = todo[i:i + EMBED_BATCH]
             vectors = embedder.encode([text for _, text in batch])

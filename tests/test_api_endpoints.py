@@ -95,6 +95,7 @@ def test_put_json_article_is_written_atomically_and_indexed(client, indexed):
     assert not [p for p in (indexed / "corpus" / "2026").iterdir() if p.name.startswith(".")]
     job = wait_for_job(client, r.json()["job"]["id"])
     assert job["status"] == "succeeded" and job["summary"]["added"] == 1 and job["summary"]["generation"] == "000002"
+    assert job["progress"]["stage"] == "embedding" and job["progress"]["done"] == job["progress"]["total"] > 0
     article = client.get("/v1/articles/2026/bridge").json()
     assert article["generation"] == "000002" and article["published"] == "2026-07-01"
     # What GET returns can be PUT back (`published` is accepted for `date`).

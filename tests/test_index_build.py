@@ -201,3 +201,14 @@ def test_a_build_killed_part_way_leaves_the_previous_generation_and_a_rerun_comp
     assert final.article_count() == 8 and final.vectors.count() == final.chunk_count()
     assert not [p for p in store.generations_dir(index).iterdir() if p.name.startswith(".tmp-")]
     assert not list(index.glob(".CURRENT.tmp-*"))
+
+
+def test_progress_is_reported_per_stage(tmp_path):
+    seen = []
+    build_index(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64), ChunkParams(16),
+                progress=False, on_progress=lambda stage, done, total: seen.append((stage, done, total)))
+    stages = [s for s, _, _ in seen]
+    assert stages.index("chunking") < stages.index("embedding")
+    assert ("chunking", 6, 6) in seen
+    last_embedding = [x for x in seen if x[0] == "embedding"][-1]
+    assert last_embedding[1] == last_embedding[2] > 0
