@@ -1,4 +1,5 @@
-"""Sweep the retrieval knobs on SQuAD dev: fusion weights, RRF k and the per-article cap.
+"""Sweep the retrieval knobs on SQuAD dev: fusion weights, RRF k, the per-article cap, and
+the sentence rerank.
 
 Each question is encoded and searched once per ranker; the fusions are then recomputed
 offline, so the sweep costs one pass of the model. Prints passage recall@1/@5/@10 (a gold
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from index import retrieve
 from index.embed import load_embedder
-from index.retrieve import LiveIndex, Query, Retriever, collapse, fuse
+from index.retrieve import LiveIndex, Retriever, collapse, fuse, rerank
 
 
 def load_questions(path: Path, sample: int, seed: int) -> list[dict]:
@@ -26,7 +27,7 @@ def load_questions(path: Path, sample: int, seed: int) -> list[dict]:
 
 
 def rankings(retriever: Retriever, generation, questions: list[dict]):
-    """(dense ids, lexical ids) per question, 50 deep."""
+    """(dense ids, lexical ids) per question, 50 deep, and the question vectors."""
     vectors = retriever.embedder.encode([q["question"] for q in questions])
     where, params = "1", []
     out = []
@@ -34,15 +35,19 @@ def rankings(retriever: Retriever, generation, questions: list[dict]):
         _, ids = generation.vectors.search(v, retrieve.CANDIDATES)
         lexical = retriever._lexical(generation, q["question"], where, params)
         out.append(([int(i) for i in ids[0] if i >= 0], lexical))
-    return out
+    return out, vectors
 
 
-def recall(generation, questions, ranked, dense_w, lexical_w, rrf_k, cap):
+def recall(generation, questions, ranked, dense_w, lexical_w, rrf_k, cap, vectors=None):
+    """Recall@1/5/10; with `vectors`, the top passages are reranked by their sentences."""
     hits = {1: 0, 5: 0, 10: 0}
-    for q, (dense, lexical) in zip(questions, ranked):
+    for n, (q, (dense, lexical)) in enumerate(zip(questions, ranked)):
         fused = fuse([(dense, dense_w), (lexical, lexical_w)], k=rrf_k)
         ids = list(fused)[:retrieve.CANDIDATES]
         passages = generation.passages(ids, [fused[i] for i in ids])
+        if vectors is not None:
+            head = rerank(generation, passages[:retrieve.RERANK], vectors[n], q["question"])
+            passages = head + passages[retrieve.RERANK:]
         top = collapse(passages, 10, per_article=cap)
         first = next((n for n, p in enumerate(top, 1) if any(a in p.chunk.text for a in q["answers"])), None)
         for k in hits:
@@ -58,10 +63,10 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    retriever = Retriever(LiveIndex(args.index, args.model), load_embedder(args.model))
+    retriever = Retriever(LiveIndex(args.index, args.model), load_embedder(args.model, threads=1))
     generation = retriever.live.current()
     questions = load_questions(args.questions, args.sample, args.seed)
-    ranked = rankings(retriever, generation, questions)
+    ranked, vectors = rankings(retriever, generation, questions)
     print(f"{len(questions)} answerable questions, {generation.chunk_count()} chunks")
     print(f"{'dense':>6} {'lexical':>7} {'rrf_k':>5} {'cap':>4}  recall@1  @5     @10")
     for dense_w, lexical_w in [(1, 0), (0, 1), (1, 1), (1, 1.5), (1, 2), (1, 3)]:
@@ -69,6 +74,13 @@ def main() -> None:
             for cap in (2, 3, 10):
                 r = recall(generation, questions, ranked, dense_w, lexical_w, rrf_k, cap)
                 print(f"{dense_w:>6} {lexical_w:>7} {rrf_k:>5} {cap:>4}  {r['@1']:.4f}  {r['@5']:.4f} {r['@10']:.4f}")
+    print("\nsentence rerank of the top passages (RRF 1:1, k 10):")
+    print(f"{'coverage':>8} {'cosine':>6} {'cap':>4}  recall@1  @5     @10")
+    for coverage_w, cosine_w in [(0, 0), (1, 0), (0, 1), (1, 1)]:
+        retrieve.COVERAGE_WEIGHT, retrieve.SENTENCE_WEIGHT = coverage_w, cosine_w
+        for cap in (3, 10):
+            r = recall(generation, questions, ranked, 1, 1, 10, cap, vectors)
+            print(f"{coverage_w:>8} {cosine_w:>6} {cap:>4}  {r['@1']:.4f}  {r['@5']:.4f} {r['@10']:.4f}")
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ class LocalFootnote:
     def _search(self, text: str, k: int) -> list[dict]:
         text = check_question(text, k)
         retriever = self.answerer.retriever
-        return [passage_dict(p) for p in retriever.search(retriever.live.current(), Query(text, text), k=k)]
+        return [passage_dict(p) for p in retriever.search(retriever.live.current(), Query(text), k=k)]
 
     async def put_article(self, upload: Upload) -> list[str]:
         await asyncio.to_thread(write_upload, self.corpus_dir, upload)

@@ -152,7 +152,7 @@ class Answerer:
             previous = turns[-1]
             text = f"{previous.question} {text}"
             boost = frozenset(previous.article_ids)
-        return Query(text=text, terms=text, filters=filters, prefer_recent=intent.prefer_recent,
+        return Query(text=text, filters=filters, prefer_recent=intent.prefer_recent,
                      boost_articles=boost, max_per_article=request.max_per_article)
 
 

@@ -86,8 +86,7 @@ class Filters:
 
 @dataclass(frozen=True)
 class Query:
-    text: str  # embedded for the dense search
-    terms: str  # matched by BM25
+    text: str  # embedded for the dense search, its words matched by BM25
     filters: Filters = field(default_factory=Filters)
     prefer_recent: bool = False
     boost_articles: frozenset[str] = frozenset()
@@ -138,10 +137,10 @@ class Retriever:
                 return []
         vector = self.embedder.encode([query.text])[0]
         dense = self._dense(generation, vector, subset)
-        lexical = self._lexical(generation, query.terms, where, params)
+        lexical = self._lexical(generation, query.text, where, params)
         fused = fuse([(dense, DENSE_WEIGHT), (lexical, LEXICAL_WEIGHT)])
         ranked = generation.passages(list(fused)[:CANDIDATES], list(fused.values())[:CANDIDATES])
-        ranked = rerank(generation, ranked[:RERANK], vector, query.terms) + ranked[RERANK:]
+        ranked = rerank(generation, ranked[:RERANK], vector, query.text) + ranked[RERANK:]
         ranked = _adjust(ranked, query)
         chosen = collapse(ranked, k, query.max_per_article)
         return _with_cosines(generation, chosen, vector)

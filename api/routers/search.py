@@ -25,6 +25,6 @@ async def search(services: ServicesDep, generation: GenerationDep,
                  article_id: Annotated[list[Name], Q(max_length=1000, description="repeatable")] = []) -> dict:
     """The best passages for `q` in the served generation, best first."""
     text = check_question(q, k)
-    query = Query(text, text, Filters(published_after, published_before, tuple(source), tuple(article_id)))
+    query = Query(text, Filters(published_after, published_before, tuple(source), tuple(article_id)))
     passages = await services.run(services.retriever.search, generation, query, k)
     return {"query": text, "generation": generation.name, "passages": [passage_dict(p) for p in passages]}
