@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from index.answer import MAX_K, MAX_QUESTION_CHARS, AskRequest, Turn
-from index.retrieve import Filters
+from index.retrieve import MAX_PER_ARTICLE, Filters
 
 # Dates far outside any collection only overflow date arithmetic ("last year" of year 1).
 Day = Annotated[dt.date, Field(ge=dt.date(1000, 1, 1), le=dt.date(9000, 12, 31))]
@@ -47,11 +47,14 @@ class AskIn(BaseModel):
     as_of: Day | None = Field(None, description="answer as of this date (default: today)")
     filters: FiltersIn = FiltersIn()
     k: K = 5
+    max_per_article: int = Field(MAX_PER_ARTICLE, ge=1, le=50,
+                                 description="the most passages one article may hold in the results")
 
     def to_request(self) -> AskRequest:
         history = tuple(h if isinstance(h, str) else Turn(h.question, tuple(h.article_ids))
                         for h in self.history)
-        return AskRequest(self.question, history, self.as_of, self.filters.to_filters(), self.k)
+        return AskRequest(self.question, history, self.as_of, self.filters.to_filters(), self.k,
+                          self.max_per_article)
 
 
 class PassageOut(BaseModel):
