@@ -11,7 +11,7 @@ from index.answer import ABSTAIN_TEXT, Answerer, AskRequest, QuestionError, Turn
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.retrieve import Filters, LiveIndex, Retriever
-from tests.conftest import DEMO, article_txt, write
+from tests.conftest import article_txt, write
 
 NEWS = {
     "2026/budget-jan.txt": article_txt(

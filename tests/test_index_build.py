@@ -1,7 +1,6 @@
 """Building the index: incremental counts, the vector cache, manifests, FAISS, atomicity."""
 
 import json
-import os
 import subprocess
 import sys
 
