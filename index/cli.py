@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:  # `footnote ask ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (IndexError_, FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"footnote: error: {exc}", file=sys.stderr)
         return EXIT_FATAL

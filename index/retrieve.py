@@ -32,7 +32,8 @@ COVERAGE_WEIGHT = 1.0
 SENTENCE_WEIGHT = 1.0
 MAX_PER_ARTICLE = 3
 DUPLICATE_JACCARD = 0.5  # word-trigram overlap above which two passages are one story
-RECENCY_WEIGHT = 0.25  # how far "latest" may lift a newer passage over a more relevant one
+# "latest": among passages scoring at least this share of the best one, the newest leads.
+RECENCY_BAND = 0.8
 HISTORY_BOOST = 0.15  # relative lift for articles cited earlier in the conversation
 
 _STOPWORDS = frozenset("""a an and are as at be been being by can could did do does for from had
@@ -198,20 +199,22 @@ def span_text(p: Passage, start: int, end: int) -> str:
 
 
 def _adjust(passages: list[Passage], query: Query) -> list[Passage]:
-    """Lift articles cited earlier in the conversation, and newer ones when asked for the latest."""
+    """Lift articles cited earlier in the conversation; when asked for the latest, put the
+    newest of the clearly relevant passages first."""
     if not passages or not (query.boost_articles or query.prefer_recent):
         return passages
     top = passages[0].score
-    dates = sorted({p.published[:10] for p in passages if p.published and p.score >= top / 2})
-    adjusted = []
-    for p in passages:
-        score = p.score / top
-        if p.chunk.article_id in query.boost_articles:
-            score += HISTORY_BOOST
-        if query.prefer_recent and len(dates) > 1 and p.published and p.published[:10] in dates:
-            score += RECENCY_WEIGHT * dates.index(p.published[:10]) / (len(dates) - 1)
-        adjusted.append(replace(p, score=score * top))
-    return sorted(adjusted, key=lambda p: -p.score)
+    lifted = sorted((replace(p, score=p.score + HISTORY_BOOST * top)
+                     if p.chunk.article_id in query.boost_articles else p for p in passages),
+                    key=lambda p: -p.score)
+    if not query.prefer_recent:
+        return lifted
+    best = lifted[0].score
+    band = [p for p in lifted if p.score >= RECENCY_BAND * best]
+    rest = [p for p in lifted if p.score < RECENCY_BAND * best]
+    newest_first = sorted(band, key=lambda p: (p.published or "", p.score), reverse=True)
+    # Scores stay in rank order, so later steps that weigh them see the new order.
+    return [replace(p, score=best * (1 + 0.01 * (len(band) - i))) for i, p in enumerate(newest_first)] + rest
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:

@@ -100,3 +100,17 @@ def test_end_to_end_with_the_bundled_model(tmp_path):
     assert "Halvorsen" in " ".join(p["text"] for p in result["passages"][:3])
     for passage in result["passages"]:
         assert passage["published"] and passage["title"] and passage["end"] > passage["start"]
+
+    def ask(*argv):
+        out = subprocess.run([*footnote, "ask", *argv, "--json"], env=env, cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+        return json.loads(out)
+
+    latest = ask("What is the latest cost estimate for the Larkspur Line?")
+    assert not latest["abstained"] and "$1.6 billion" in latest["quotes"][0]["text"]
+    back_then = ask("What is the latest cost estimate for the Larkspur Line?", "--as-of", "2025-12-31")
+    assert "$1.45 billion" in back_then["quotes"][0]["text"]
+    assert all(p["published"] <= "2025-12-31" for p in back_then["passages"])
+    for question in ("Who won the 2025 Port Alder marathon?", "What is the weather forecast for tomorrow?"):
+        declined = ask(question)
+        assert declined["abstained"] and declined["quotes"] == [] and declined["related"]
