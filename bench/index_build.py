@@ -3,8 +3,8 @@
 Prints figures, judges nothing. One cycle, on a fresh index each time:
 
   1. full build of the first N articles (parse + chunk + embed + write), from an empty cache;
-  2. `embedder.encode` alone on exactly the texts the build embedded (chunks, and sentence
-     units where the build embeds them too), in the build's slices;
+  2. `embedder.encode` alone on exactly the texts the build embedded (its chunks and its
+     sentence units, each distinct text once), in the build's slices of EMBED_BATCH;
   3. incremental build after adding the next 10 articles as a new JSONL file;
   4. unchanged re-index of that same corpus (should embed nothing).
 
@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +32,8 @@ from index.build import DEFAULT_MAX_TOKENS, EMBED_BATCH, build_index
 from index.embed import DEFAULT_MODEL, load_embedder
 from index.generation import Generation
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".." / "shared" / "data"
 REUTERS = DATA / "reuters-21578" / "reuters21578.jsonl"
 NEW_ARTICLES = 10
 
@@ -80,22 +82,21 @@ class TimedEmbedder:
 
 
 def embedded_texts(index_dir: Path) -> list[str]:
-    """The distinct texts of the current generation (its chunks, then its sentence units when
-    it stores them), in the order a build from an empty cache embeds them."""
+    """The distinct texts of the current generation, chunks then sentence units, in the order
+    a build from an empty cache embeds them."""
     db = Generation.open(index_dir).db
     try:
         texts = [text for (text,) in db.execute("SELECT text FROM chunks ORDER BY id")]
-        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sentences'").fetchone():
-            articles = dict(db.execute("SELECT id, text FROM articles"))
-            rows = db.execute('SELECT article_id, start, "end" FROM sentences ORDER BY id')
-            texts += [articles[aid][start:end] for aid, start, end in rows]
+        articles = dict(db.execute("SELECT id, text FROM articles"))
+        rows = db.execute('SELECT article_id, start, "end" FROM sentences ORDER BY id')
+        texts += [articles[aid][start:end] for aid, start, end in rows]
         return list(dict.fromkeys(texts))
     finally:
         db.close()
 
 
 def encode_in_batches(embedder, texts: list[str]) -> None:
-    """Encode as the build does: slices of EMBED_BATCH chunks, one `encode` call each."""
+    """Encode as the build does: slices of EMBED_BATCH texts, one `encode` call each."""
     for i in range(0, len(texts), EMBED_BATCH):
         embedder.encode(texts[i:i + EMBED_BATCH])
 
@@ -113,14 +114,14 @@ def one_cycle(embedder, base: Path, grown: Path, work: Path) -> dict:
     same, same_s, _ = timed(build_index, grown, index_dir, embedder, params, progress=False)
     return {
         "articles": full.articles_total, "chunks": full.chunks_total,
-        "chunks_embedded": full.chunks_embedded, "encoded_texts": len(texts),
-        "sentences_embedded": getattr(full, "sentences_embedded", 0),
+        "chunks_embedded": full.chunks_embedded, "sentences_embedded": full.sentences_embedded,
+        "encoded_texts": len(texts),
         "full_s": full_s, "full_cpu_s": full_cpu, "full_encode_s": in_build_s,
         "encode_s": encode_s, "encode_cpu_s": encode_cpu,
         "incremental_added": incr.added, "incremental_new_chunks": incr.chunks_total - full.chunks_total,
         "incremental_chunks_embedded": incr.chunks_embedded, "incremental_s": incr_s,
-        "incremental_sentences_embedded": getattr(incr, "sentences_embedded", 0),
-        "unchanged_embedded": same.chunks_embedded + getattr(same, "sentences_embedded", 0),
+        "incremental_sentences_embedded": incr.sentences_embedded,
+        "unchanged_embedded": same.chunks_embedded + same.sentences_embedded,
         "unchanged_up_to_date": same.up_to_date, "unchanged_s": same_s,
     }
 
@@ -142,7 +143,8 @@ def summarise(cycles: list[dict]) -> dict:
     return out
 
 
-def print_table(r: dict, machine: str) -> None:
+def print_table(r: dict) -> None:
+    """The figures as a small aligned table, one row per measurement."""
     rows = [
         ("full build", f"{r['full_s']:.1f} s",
          f"{r['articles']} articles, {r['chunks']} chunks: {r['pipeline_chunks_per_s']:.1f} chunks/s"),
@@ -165,7 +167,8 @@ def print_table(r: dict, machine: str) -> None:
         ("unchanged", f"{r['unchanged_s']:.2f} s", f"{r['unchanged_embedded']} embedded, "
          f"up_to_date={r['unchanged_up_to_date']}, ratio {r['unchanged_ratio']:.4f}"),
     ]
-    print(f"{machine}; model {DEFAULT_MODEL}, max_tokens {DEFAULT_MAX_TOKENS}; median of {r['repeat']} run(s)")
+    print(f"{r['machine']}; commit {r['commit']}; model {DEFAULT_MODEL}, max_tokens {r['max_tokens']}; "
+          f"median of {r['repeat']} run(s)")
     print(f"load average at start {r['load_before']:.2f}: other work on the machine slows wall times")
     for name, value, note in rows:
         print(f"{name:<16}{value:>10}   {note}")
@@ -191,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     embedder = TimedEmbedder(load_embedder(DEFAULT_MODEL))
     embedder.encode(["warm up the model"])  # load time is not part of any figure
     embedder.token_spans(["warm up the tokenizer"])
-    load_before = os.getloadavg()[0]
+    load_before, commit = os.getloadavg()[0], _commit()  # the code this run imported
 
     with tempfile.TemporaryDirectory(prefix="footnote-bench-") as tmp:
         work = Path(tmp)
@@ -203,13 +206,23 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.repeat):
             cycles.append(one_cycle(embedder, base, grown, work))
             print(f"cycle {i + 1}/{args.repeat}: full {cycles[-1]['full_s']:.1f} s", file=sys.stderr)
-    result = {**summarise(cycles), "load_before": load_before}
-    machine = f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}"
+    result = {**summarise(cycles), "load_before": load_before, "commit": commit,
+              "max_tokens": DEFAULT_MAX_TOKENS,
+              "machine": f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}"}
     if args.json:
-        print(json.dumps({**result, "machine": machine, "cycles": cycles}, indent=2))
+        print(json.dumps({**result, "cycles": cycles}, indent=2))
     else:
-        print_table(result, machine)
+        print_table(result)
     return 0
+
+
+def _commit() -> str:
+    """The project's git commit, with `+dirty` when index/ or corpus/ have uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "index", "corpus")
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + ("+dirty" if dirty else "")
 
 
 if __name__ == "__main__":
