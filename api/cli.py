@@ -32,6 +32,7 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.protocol import JsonErrorH11Protocol
     from api.settings import Settings
     from index.cli import EXIT_FATAL, EXIT_OK
 
@@ -52,11 +53,12 @@ def cmd_serve(args) -> int:
     print(f"Footnote API on http://{shown}:{args.port} (index {settings.index}, model {settings.model}); "
           f"interactive docs at http://{shown}:{args.port}/docs", flush=True)
     if args.workers == 1:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                    http=JsonErrorH11Protocol)
         return EXIT_OK
     # Each worker process builds its own app from the environment, so pass the flags on there.
     os.environ.update({"FOOTNOTE_CORPUS": str(args.corpus), "FOOTNOTE_INDEX": str(args.index),
                        "FOOTNOTE_MODEL": args.model})
     uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info")
+                workers=args.workers, log_level="info", http=JsonErrorH11Protocol)
     return EXIT_OK

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corpus.article import ArticleError
+from corpus import folder
 from index.answer import QuestionError
 from index.store import IndexError_, IndexMissing
 
@@ -95,6 +96,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _article_error(request: Request, exc: ArticleError):
         return error_response(422, str(exc), "invalid_article", request_id_of(request))
 
+    @app.exception_handler(folder.CorpusWriteError)
+    async def _corpus_write_error(request: Request, exc: folder.CorpusWriteError):
+        status, code = _CORPUS_WRITE_ERRORS[type(exc)]
+        return error_response(status, str(exc), code, request_id_of(request))
+
     @app.exception_handler(IndexError_)
     async def _index_error(request: Request, exc: IndexError_):
         message = str(exc)
@@ -109,6 +115,15 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("request %s %s %s failed", rid, request.method, request.url.path, exc_info=exc)
         return error_response(500, f"internal error; the server log has the details under request id {rid}",
                               "internal_error", rid)
+
+
+_CORPUS_WRITE_ERRORS = {
+    folder.InvalidArticleId: (422, "invalid_article_id"),
+    folder.UnsupportedFormat: (415, "unsupported_format"),
+    folder.ArticleInCollection: (409, "article_in_collection"),
+    folder.ArticleNotFound: (404, "article_not_found"),
+    folder.CorpusUnavailable: (503, "corpus_unavailable"),
+}
 
 
 def _detail(error: dict) -> dict:

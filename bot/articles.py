@@ -3,9 +3,7 @@ the corpus parsers before anything is written, then written into the corpus atom
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import yaml
 
 from corpus.article import Article, ArticleError
 from corpus.formats import PARSERS, parse_html, parse_markdown
-from corpus.load import MAX_FILE_BYTES, load_file
+from corpus.load import MAX_FILE_BYTES, decode_text, parse_file_text
 
 UPLOAD_FOLDER = "discord"  # under the corpus root, so curators' additions stay together
 MAX_FETCH_BYTES = 5 * 1024 * 1024
@@ -26,8 +24,16 @@ class Upload:
     """A checked article file: where it goes in the corpus, its text, the articles in it."""
 
     relpath: str  # relative to the corpus root, e.g. "discord/bridge-repair.md"
-    text: str
+    data: bytes
     articles: tuple[Article, ...]
+
+    @property
+    def file_id(self) -> str:
+        return self.relpath.rsplit(".", 1)[0]
+
+    @property
+    def suffix(self) -> str:
+        return "." + self.relpath.rsplit(".", 1)[1]
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -42,15 +48,13 @@ def check_file(filename: str, data: bytes, folder: str = UPLOAD_FOLDER) -> Uploa
         raise ArticleError(f"`{name}`: unsupported file type `{suffix or '(none)'}`; upload one of "
                            f"{', '.join(sorted(PARSERS))}")
     relpath = f"{folder}/{slug(Path(name).stem)}{suffix}"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / relpath
-        path.parent.mkdir(parents=True)
-        path.write_bytes(data)
-        try:
-            articles = load_file(Path(tmp), path, MAX_FILE_BYTES)
-        except ArticleError as exc:
-            raise ArticleError(f"`{name}` {exc}") from None
-    return Upload(relpath, data.decode("utf-8-sig"), tuple(articles))
+    if len(data) > MAX_FILE_BYTES:
+        raise ArticleError(f"`{name}` is over {MAX_FILE_BYTES // 2**20} MiB; split it into several articles")
+    try:
+        articles = parse_file_text(relpath.removesuffix(suffix), relpath, suffix, decode_text(data))
+    except ArticleError as exc:
+        raise ArticleError(f"`{name}` {exc}") from None
+    return Upload(relpath, data, tuple(articles))
 
 
 def page_to_upload(url: str, html: str, folder: str = UPLOAD_FOLDER) -> Upload:
@@ -69,7 +73,7 @@ def page_to_upload(url: str, html: str, folder: str = UPLOAD_FOLDER) -> Upload:
     text = f"---\n{yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)}---\n\n{page.text}\n"
     relpath = f"{folder}/{slug(page.title)}.md"
     articles = parse_markdown(relpath.removesuffix(".md"), relpath, text)
-    return Upload(relpath, text, tuple(articles))
+    return Upload(relpath, text.encode("utf-8"), tuple(articles))
 
 
 async def fetch_page(client: httpx.AsyncClient, url: str) -> str:
@@ -88,41 +92,3 @@ async def fetch_page(client: httpx.AsyncClient, url: str) -> str:
     if "html" not in kind:
         raise ArticleError(f"{url} is `{kind}`, not a web page; upload the file instead")
     return response.text
-
-
-def write_upload(corpus_dir: Path, upload: Upload) -> tuple[Path, bool]:
-    """Write the file into the corpus atomically; returns (path, whether it replaced one)."""
-    target = Path(corpus_dir) / upload.relpath
-    clash = [p for p in target.parent.glob(f"{target.stem}.*") if p != target and not p.name.startswith(".")]
-    if clash:
-        raise ArticleError(f"`{clash[0].relative_to(corpus_dir)}` already has the id `{upload.articles[0].id}`; "
-                           "remove it first with /article remove, or rename your file")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    existed = target.exists()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(upload.text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target, existed
-
-
-def remove_file(corpus_dir: Path, article_id: str) -> Path:
-    """Delete the file whose id is `article_id`; ArticleError when there is none or it holds more."""
-    corpus_dir = Path(corpus_dir)
-    if ".." in Path(article_id).parts or article_id.startswith("/"):
-        raise ArticleError(f"`{article_id}` is not an article id; ids look like `2026/larkspur-line-opens`")
-    candidates = [p for p in (corpus_dir / article_id).parent.glob(f"{Path(article_id).name}.*")
-                  if p.suffix.lower() in PARSERS]
-    if not candidates:
-        parent = (corpus_dir / article_id).parent
-        if parent.is_file() or any(p.suffix.lower() in (".json", ".jsonl") for p in parent.parent.glob(f"{parent.name}.*")):
-            raise ArticleError(f"`{article_id}` is a record inside a collection file; edit that file to remove it")
-        raise ArticleError(f"no article `{article_id}` in the corpus; `/search` shows the ids of indexed articles")
-    candidates[0].unlink()
-    return candidates[0]

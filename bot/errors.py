@@ -11,11 +11,12 @@ from discord import app_commands
 
 from bot.service import ServiceError
 from corpus.article import ArticleError
+from corpus.folder import CorpusWriteError
 from index.answer import QuestionError
 
 log = logging.getLogger("footnote.bot")
 NONE = discord.AllowedMentions.none()
-USER_ERRORS = (QuestionError, ServiceError, ArticleError)
+USER_ERRORS = (QuestionError, ServiceError, ArticleError, CorpusWriteError)
 
 
 def error_text(error: BaseException) -> str:

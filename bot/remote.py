@@ -54,9 +54,8 @@ class RemoteFootnote:
     async def put_article(self, upload: Upload) -> list[str]:
         # The file itself, as a multipart upload: the API parses it exactly as the corpus would,
         # writes it, and queues an incremental re-index.
-        file_id = upload.relpath.rsplit(".", 1)[0]
         name = upload.relpath.rsplit("/", 1)[-1]
-        await self._call("PUT", f"/v1/articles/{file_id}", files={"file": (name, upload.text.encode())})
+        await self._call("PUT", f"/v1/articles/{upload.file_id}", files={"file": (name, upload.data)})
         return [a.id for a in upload.articles]
 
     async def remove_article(self, article_id: str) -> str:

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
-from bot.articles import Upload, remove_file, write_upload
+from bot.articles import Upload
+from corpus.folder import CorpusFolder
+from corpus.load import MAX_FILE_BYTES
 from index.answer import Answerer, AskRequest, Turn, check_question, passage_dict
 from index.build import build_index
 from index.retrieve import Query
@@ -73,12 +75,15 @@ class LocalFootnote:
         return [passage_dict(p) for p in retriever.search(retriever.live.current(), Query(text), k=k)]
 
     async def put_article(self, upload: Upload) -> list[str]:
-        await asyncio.to_thread(write_upload, self.corpus_dir, upload)
-        return [a.id for a in upload.articles]
+        folder = CorpusFolder(self.corpus_dir)
+        _, articles, _ = await asyncio.to_thread(folder.write, upload.file_id, upload.suffix, upload.data,
+                                                 MAX_FILE_BYTES, collection=True)
+        return [a.id for a in articles]
 
     async def remove_article(self, article_id: str) -> str:
-        path = await asyncio.to_thread(remove_file, self.corpus_dir, article_id)
-        return path.relative_to(self.corpus_dir).as_posix()
+        folder = CorpusFolder(self.corpus_dir)
+        removed = await asyncio.to_thread(folder.delete, article_id)
+        return ", ".join(folder.relative(p) for p in removed)
 
     async def reindex(self, progress: Progress) -> dict:
         if self._building.locked():

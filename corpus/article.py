@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 
 class ArticleError(ValueError):
-    """An article file cannot be read; the message names the file and the fix."""
+    """An article file cannot be read; the message names the file and the fix.
+
+    `keep_previous`: whether the articles the file held in the last build should stay
+    indexed while it is bad (not for a file that leads out of the corpus folder)."""
+
+    def __init__(self, message: str, keep_previous: bool = True):
+        super().__init__(message)
+        self.keep_previous = keep_previous
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ DEFAULT_MAX_TOKENS = 256
 EMBED_BATCH = 256  # chunks per progress step and per cache write
 
 
+class EmptyCorpus(IndexError_):
+    """The corpus folder holds no articles but the index does: refused unless asked for."""
+
+
 @dataclass
 class BuildSummary:
     added: int = 0
@@ -101,12 +105,15 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS),
                 rebuild: bool = False, progress: bool = True,
-                cache_path: Path | None = None, on_progress: Progress | None = None) -> BuildSummary:
+                cache_path: Path | None = None, on_progress: Progress | None = None,
+                allow_empty: bool = False) -> BuildSummary:
     """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
 
     Vectors are cached in `cache_path` (default: cache.sqlite in the index folder); indexes
     that share a cache never embed the same text twice. `on_progress(stage, done, total)` is
-    called from the building thread as articles are chunked and texts embedded.
+    called from the building thread as articles are chunked and texts embedded. A corpus
+    with no articles never replaces an index that has some (an unmounted disk looks just like
+    that) unless `allow_empty`.
     """
     index_dir = Path(index_dir)
     with build_lock(index_dir):
@@ -115,7 +122,8 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
         try:
             cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
             report = _Report(progress, on_progress)
-            return _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache)
+            return _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache,
+                          allow_empty)
         finally:
             if previous is not None:
                 previous.close()
@@ -128,13 +136,17 @@ def _open_previous(index_dir: Path) -> Generation | None:
         return None  # nothing to reuse: a missing or damaged index is built afresh
 
 
-def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache) -> BuildSummary:
+def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache, allow_empty) -> BuildSummary:
     read_at = dt.datetime.now(dt.timezone.utc).isoformat()
-    loaded = load_corpus(corpus_dir)
-    summary = BuildSummary(skipped=[asdict(s) for s in loaded.skipped], model=embedder.name)
     before = previous.article_hashes() if previous else {}
+    loaded = load_corpus(corpus_dir, owners={aid: path for aid, (_, path) in before.items()})
+    summary = BuildSummary(skipped=[s.as_dict() for s in loaded.skipped], model=embedder.name)
     articles = {a.id: a for a in loaded.articles}
     _keep_articles_of_bad_files(previous, before, articles, loaded.skipped, summary)
+    if not articles and before and not allow_empty:
+        raise EmptyCorpus(f"the corpus folder {corpus_dir} holds no articles, but the index holds {len(before)}; "
+                          "if the folder is on a disk that is not mounted, mount it and run again; to empty "
+                          "the index on purpose, run `footnote index --allow-empty`")
     same_setup = (previous is not None and not rebuild
                   and previous.manifest["model"]["name"] == embedder.name
                   and previous.manifest["chunking"] == _chunking(params))
@@ -177,10 +189,12 @@ def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, c
 
 
 def _keep_articles_of_bad_files(previous, before, articles, skipped: list[Skipped], summary) -> None:
-    """An article whose file went bad stays as it was last indexed, rather than vanish."""
-    bad_paths = {s.path for s in skipped}
+    """An article whose file (or folder) went bad stays as it was last indexed, rather than
+    vanish; not when the file now leads out of the corpus folder."""
+    bad_files = {s.path for s in skipped if s.keep_previous and not s.path.endswith("/")}
+    bad_folders = tuple(s.path for s in skipped if s.keep_previous and s.path.endswith("/"))
     for aid, (_, path) in sorted(before.items()):
-        if path in bad_paths and aid not in articles:
+        if aid not in articles and (path in bad_files or path.startswith(bad_folders)):
             articles[aid] = previous.article(aid)
             summary.kept.append(aid)
 

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS,
                    help=f"model tokens per chunk, special tokens included (default {DEFAULT_MAX_TOKENS})")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="let a corpus folder with no articles replace an index that has some "
+                        "(refused otherwise: an unmounted disk looks just like an empty folder)")
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("status", parents=[common], help="what is indexed, with which model, what is newer",
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `footnote ask ... | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except (IndexError_, FileNotFoundError, ValueError, RuntimeError) as exc:
+    except (IndexError_, OSError, ValueError, RuntimeError) as exc:
         print(f"footnote: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
 
@@ -107,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_index(args) -> int:
     embedder = load_embedder(args.model)
     summary = build_index(args.corpus, args.index, embedder, ChunkParams(args.max_tokens),
-                          rebuild=args.rebuild, progress=not (args.quiet or args.json))
+                          rebuild=args.rebuild, progress=not (args.quiet or args.json),
+                          allow_empty=args.allow_empty)
     if args.json:
         print(json.dumps(summary.as_dict()))
     else:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Article, Chunk
+from corpus.folder import fsync_path
 from index.cache import text_hash
 from index.vectors import VectorIndex
 
@@ -115,29 +116,33 @@ def write_generation(index_dir: Path, name: str, articles: Iterable[Article], ch
     (tmp / MANIFEST_FILE).write_text(json.dumps({**manifest, "generation": name}, indent=2) + "\n")
     _fsync_tree(tmp)
     os.rename(tmp, final)
-    _fsync_dir(final.parent)
+    fsync_path(final.parent)
     pointer_tmp = Path(index_dir) / f".{POINTER}.tmp-{os.getpid()}"
     pointer_tmp.write_text(name + "\n")
-    _fsync_file(pointer_tmp)
+    fsync_path(pointer_tmp)
     os.replace(pointer_tmp, Path(index_dir) / POINTER)
-    _fsync_dir(Path(index_dir))
+    fsync_path(Path(index_dir))
     return final
 
 
-def cleanup(index_dir: Path, keep: int = 2) -> list[str]:
-    """Remove unfinished generations and all but the newest `keep` finished ones.
+def cleanup(index_dir: Path) -> list[str]:
+    """Remove unfinished generations, finished ones that were never published, and all
+    published ones but the current and the one served before it.
 
-    Call it only while holding the build lock: no other build is writing then. The
-    previous generation is kept so that readers still on it can finish.
+    Call it only while holding the build lock: no other build is between its rename and its
+    CURRENT replace then, so a finished generation newer than CURRENT was left by a build
+    killed in that gap and no reader has ever seen it. The one served before the current is
+    kept so that readers still on it can finish.
     """
     removed = []
     gens = generations_dir(index_dir)
     if not gens.is_dir():
         return removed
     current = current_name(index_dir)
-    finished = sorted(p for p in gens.iterdir() if p.name.isdigit())
-    stale = [p for p in gens.iterdir() if p.name.startswith(".tmp-")]
-    stale += [p for p in finished[:-keep] if p.name != current]
+    finished = sorted(p.name for p in gens.iterdir() if p.name.isdigit())
+    served = [name for name in finished if current is not None and name <= current]
+    keep = set(served[-2:])
+    stale = [p for p in gens.iterdir() if p.name.startswith(".tmp-") or (p.name.isdigit() and p.name not in keep)]
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path.name)
@@ -146,19 +151,7 @@ def cleanup(index_dir: Path, keep: int = 2) -> list[str]:
     return removed
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    _fsync_file(path)
-
-
 def _fsync_tree(path: Path) -> None:
     for child in path.iterdir():
-        _fsync_file(child)
-    _fsync_dir(path)
+        fsync_path(child)
+    fsync_path(path)

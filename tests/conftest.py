@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from index.embed import HashingEmbedder
@@ -46,3 +53,42 @@ def real_embedder():
     embedder = load_embedder("all-MiniLM-L6-v2")
     embedder.encode(["warm up"])
     return embedder
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
+    """`footnote serve` as a real process on 127.0.0.1 over tmp/corpus and tmp/index (model-free
+    embedder); yields its base URL once /readyz answers, and stops it afterwards."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "index.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--corpus", str(tmp / "corpus"), "--index", str(tmp / "index"), "--model", "hash:64"],
+        cwd=tmp, env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        banner = proc.stdout.readline()
+        assert f"interactive docs at {base}/docs" in banner, banner
+        for _ in range(300):  # bounded: the server is up within a few seconds
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("footnote serve did not become ready")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -3,10 +3,6 @@ official `openai` client against the chat endpoint (plain and streaming)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -16,16 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.conftest import ROOT
+from tests.conftest import live_server
 from tests.test_api_fixtures import KEY, WRITE, make_corpus, make_index, make_settings
 
 QUESTION = "How much will the Larkspur Line cost?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,35 +24,10 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     make_corpus(tmp / "corpus")
     make_index(tmp / "corpus", tmp / "index")
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "FOOTNOTE_API_KEYS": f'["{KEY}"]',
-           "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0", "FOOTNOTE_ANSWER_THRESHOLD": "0"}
-    env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "index.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--corpus", str(tmp / "corpus"), "--index", str(tmp / "index"), "--model", "hash:64"],
-        cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        banner = proc.stdout.readline()
-        assert f"interactive docs at {base}/docs" in banner, banner
-        for _ in range(300):  # bounded: the server is up within a few seconds
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("footnote serve did not become ready")
+    env = {"FOOTNOTE_API_KEYS": f'["{KEY}"]', "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0",
+           "FOOTNOTE_ANSWER_THRESHOLD": "0"}
+    with live_server(tmp, env) as base:
         yield base, tmp
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_served_api_answers_and_switches_generation_while_queries_run(server):

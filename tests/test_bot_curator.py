@@ -141,4 +141,4 @@ def test_remove_an_article_and_an_unknown_id(own_index, tmp_path):
     gone, missing = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
     assert gone[-1].payload["content"].startswith("Removed `2026/ferry.md`")
     assert not (corpus / "2026" / "ferry.md").exists()
-    assert "no article `2026/nothing` in the corpus" in missing[-1].payload["content"]
+    assert "no article '2026/nothing' in the corpus folder" in missing[-1].payload["content"]

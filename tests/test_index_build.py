@@ -9,7 +9,7 @@ import pytest
 
 from corpus.chunk import ChunkParams
 from index import store
-from index.build import build_index
+from index.build import EmptyCorpus, build_index
 from index.embed import HashingEmbedder
 from index.generation import Generation
 from index.store import IndexCorrupt, IndexMismatch, IndexMissing
@@ -211,3 +211,54 @@ def test_progress_is_reported_per_stage(tmp_path):
     assert ("chunking", 6, 6) in seen
     last_embedding = [x for x in seen if x[0] == "embedding"][-1]
     assert last_embedding[1] == last_embedding[2] > 0
+
+
+def test_a_build_killed_between_rename_and_pointer_never_costs_the_served_generation(tmp_path):
+    """The finished but never published generation is the one to clean up; the generation that
+    was served (and may still have readers) is kept as the previous one."""
+    corpus, index, emb = corpus_of(tmp_path / "c", n=4), tmp_path / "i", HashingEmbedder(64)
+    build(corpus, index, emb)
+    corpus_of(tmp_path / "c", n=5)
+    served = build(corpus, index, emb).generation  # 000002, the one readers are on
+    reader = Generation.open(index)
+    corpus_of(tmp_path / "c", n=6)
+    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(corpus), str(index), "before-pointer"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr
+    assert store.current_name(index) == served
+    assert sorted(p.name for p in store.generations_dir(index).iterdir()) == ["000001", "000002", "000003"]
+
+    corpus_of(tmp_path / "c", n=7)
+    newest = build(corpus, index, emb)
+    gens = sorted(p.name for p in store.generations_dir(index).iterdir())
+    assert gens == [served, newest.generation] and store.current_name(index) == newest.generation
+    assert reader.article_count() == 5 and reader.path.is_dir()  # the reader finishes on what it had
+    assert Generation.open(index).article_count() == 7
+    reader.close()
+
+
+def test_an_empty_corpus_never_replaces_a_full_index_unless_asked(tmp_path):
+    corpus, index, emb = corpus_of(tmp_path / "c", n=3), tmp_path / "i", HashingEmbedder(64)
+    first = build(corpus, index, emb)
+    for path in corpus.iterdir():
+        path.unlink()
+    with pytest.raises(EmptyCorpus, match="holds no articles, but the index holds 3.*--allow-empty"):
+        build(corpus, index, emb)
+    assert store.current_name(index) == first.generation
+    proc = subprocess.run([sys.executable, "-m", "index.cli", "index", "--quiet", "--model", "hash:64",
+                           "--corpus", str(corpus), "--index", str(index)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and "--allow-empty" in proc.stderr and "Traceback" not in proc.stderr
+    emptied = build(corpus, index, emb, allow_empty=True)
+    assert emptied.articles_total == 0 and store.current_name(index) == emptied.generation
+
+
+def test_a_newcomer_with_an_indexed_id_is_skipped_and_the_indexed_file_kept(tmp_path):
+    corpus, index, emb = write(tmp_path / "c", {"r1.txt": article_txt("2026-01-01", "The first file.")}), \
+        tmp_path / "i", HashingEmbedder(64)
+    build(corpus, index, emb)
+    write(corpus, {"r1.md": "---\ntitle: Newcomer\n---\nThe second file."})  # sorts before r1.txt
+    summary = build(corpus, index, emb)
+    assert summary.skipped == [{"path": "r1.md", "reason": summary.skipped[0]["reason"]}]
+    assert "already taken by r1.txt, which held it in the last build" in summary.skipped[0]["reason"]
+    assert Generation.open(index).article("r1").path == "r1.txt"

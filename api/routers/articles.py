@@ -15,15 +15,14 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from fastapi.exceptions import RequestValidationError
 
-from api.corpus_folder import CorpusFolder
 from api.errors import ApiError
 from api.schemas import ArticleIn, ArticleOut, ArticlePage, ArticleWritten, Day, Name
 from api.security import Reader, Writer
 from api.services import GenerationDep, ServicesDep
+from corpus.folder import CorpusFolder, check_id
 from corpus.formats import PARSERS
 from index.generation import Generation
 from index.retrieve import Filters
-from index.store import IndexError_
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 MAX_CONTEXT = 2000
@@ -88,7 +87,7 @@ def _span(article_id: str, text: str, start: int | None, end: int | None, contex
 
 @router.put("/{article_id:path}", response_model=ArticleWritten, status_code=status.HTTP_202_ACCEPTED,
             dependencies=[Writer], openapi_extra=_PUT_BODY,
-            responses={409: {"description": "the id belongs to a record of a collection file"},
+            responses={409: {"description": "the id is a collection file or a record of one"},
                        413: {"description": "the body is over FOOTNOTE_MAX_ARTICLE_BYTES"},
                        415: {"description": "the upload's file type is not an article format"},
                        422: {"description": "the article does not parse, or the id is not allowed"}})
@@ -96,26 +95,20 @@ async def put_article(article_id: str, request: Request, services: ServicesDep) 
     """Add or replace one article (JSON, or an uploaded file in any supported format); the file
     is written atomically into the corpus folder and an incremental re-index is queued."""
     folder = CorpusFolder(services.settings.corpus)
-    folder.check_id(article_id)
+    check_id(article_id)
     suffix, data = await _article_file(request)
-    await _refuse_collection_record(services, article_id)
-    path, removed = await services.run(folder.write, article_id, suffix, data, services.settings.max_article_bytes)
+    path, _, removed = await services.run(folder.write, article_id, suffix, data, services.settings.max_article_bytes)
     job = services.jobs.submit(f"PUT {article_id}")
     return _written(article_id, folder.relative(path), [folder.relative(p) for p in removed], job)
 
 
 @router.delete("/{article_id:path}", response_model=ArticleWritten, status_code=status.HTTP_202_ACCEPTED,
                dependencies=[Writer], responses={404: {"description": "no file holds this article"},
-                                                 409: {"description": "the article is a record of a collection file"}})
+                                                 409: {"description": "the id is a collection file or a record of one"}})
 async def delete_article(article_id: str, services: ServicesDep) -> JSONResponse:
     """Remove an article's file from the corpus folder and queue an incremental re-index."""
     folder = CorpusFolder(services.settings.corpus)
-    folder.check_id(article_id)
-    await _refuse_collection_record(services, article_id)
     removed = await services.run(folder.delete, article_id)
-    if not removed:
-        raise ApiError(404, f"no file for article {article_id!r} in the corpus folder; "
-                            "GET /v1/articles lists the indexed ones", "article_not_found")
     job = services.jobs.submit(f"DELETE {article_id}")
     return _written(article_id, None, [folder.relative(p) for p in removed], job)
 
@@ -128,7 +121,9 @@ async def _article_file(request: Request) -> tuple[str, bytes]:
             article = ArticleIn.model_validate_json(await request.body())
         except ValidationError as exc:
             raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
-        return ".json", json.dumps(article.model_dump(exclude_none=True), ensure_ascii=False).encode()
+        # ASCII escapes: an unpaired surrogate in the body reaches the parser (and its clear
+        # error) instead of failing to encode here.
+        return ".json", json.dumps(article.model_dump(exclude_none=True)).encode()
     if kind == "multipart/form-data":
         form = await request.form(max_files=1, max_fields=5)
         upload = form.get("file")
@@ -137,18 +132,6 @@ async def _article_file(request: Request) -> tuple[str, bytes]:
         return PurePosixPath(upload.filename or "").suffix.lower(), await upload.read()
     raise ApiError(415, f"content type {kind or '(none)'!r} is not accepted; send the article as "
                         "application/json or upload a file as multipart/form-data (field `file`)")
-
-
-async def _refuse_collection_record(services, article_id: str) -> None:
-    """An article that is one record of a .json/.jsonl collection is edited in that file."""
-    try:
-        generation = await services.run(services.live.current)
-    except IndexError_:
-        return  # no index yet: nothing is known to live in a collection
-    article = await services.run(generation.article, article_id)
-    if article is not None and PurePosixPath(article.path).with_suffix("").as_posix() != article_id:
-        raise ApiError(409, f"article {article_id!r} is a record in the collection file {article.path}; "
-                            "edit that file in the corpus folder instead", "article_in_collection")
 
 
 def _written(article_id: str, path: str | None, removed: list[str], job) -> JSONResponse:
