@@ -124,3 +124,25 @@ def test_bot_remove_obeys_the_same_rules(own_index, tmp_path):  # noqa: F811
     assert all(r.startswith("I couldn't do that:") for r in replies)
     assert sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*")) == before
     assert (outside / "keep.txt").exists()
+
+
+@pytest.mark.parametrize("filename, data, reason", [
+    ("tags.md", b"---\ntags: 5\n---\nBody.", "`tags` is a number"),
+    ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ("feb.md", b"---\ndate: 2024-02-30\n---\nBody.", "is not a date"),
+    ("surrogate.json", b'{"text": "a \\ud800 b"}', "unpaired surrogate"),
+])
+def test_bot_add_of_a_malformed_file_is_refused_with_the_reason(own_index, tmp_path, filename, data,  # noqa: F811
+                                                                 reason):
+    corpus, index, embedder = own_index
+    url = f"https://cdn.discordapp.com/attachments/1/2/{filename}"
+
+    async def scenario(h: Harness):
+        h.recorder.uploads[url] = data
+        attachment = {"id": "77", "filename": filename, "size": len(data), "url": url, "proxy_url": url}
+        return await h.slash("article", {"file": "77"}, subcommand="add", resolved={"attachments": {"77": attachment}},
+                             permissions=discord.Permissions(manage_guild=True).value)
+
+    *_, reply = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
+    assert reply.payload["content"].startswith(f"I couldn't do that: `{filename}`")
+    assert reason in reply.payload["content"] and not (corpus / "discord").exists()
