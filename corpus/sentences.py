@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from syntok import segmenter
+
+# A line that ends without sentence punctuation, then a line break and a capital: the line is
+# a heading when it is clearly shorter than the line after it (hard-wrapped prose keeps its
+# lines about equally long, so a wrapped line before a proper noun is not cut).
+_LINE_END = re.compile(r"[^\S\n]*\n[^\S\n]*(?=[A-Z0-9\"'“‘(\[])")
+_FINAL = frozenset(".!?:;…\"'”’)]»")
+HEADING_MAX_CHARS = 150
+HEADING_SHORTER = 0.75  # a heading is at most this share of the next line's length
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -23,7 +33,24 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         stop = starts[i + 1] if i + 1 < len(starts) else len(text)
         end = start + len(text[start:stop].rstrip())
         if end > start:
-            spans.append((start, end))
+            spans.extend(_split_headings(text, start, end))
+    return spans
+
+
+def _split_headings(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a sentence span after every heading line inside it (a title with no final full
+    stop, glued by syntok to the sentence below it)."""
+    spans = []
+    for match in _LINE_END.finditer(text, start, end):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line = text[max(line_start, start):match.start()]
+        next_end = text.find("\n", match.end())
+        next_line = text[match.end():end if next_end == -1 or next_end > end else next_end]
+        if (line and line[-1] not in _FINAL and len(line) <= HEADING_MAX_CHARS
+                and len(line) < HEADING_SHORTER * len(next_line)):
+            spans.append((start, match.start()))
+            start = match.end()
+    spans.append((start, end))
     return spans
 
 

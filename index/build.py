@@ -199,8 +199,14 @@ def _keep_articles_of_bad_files(previous, before, articles, skipped: list[Skippe
             summary.kept.append(aid)
 
 
+# Bumped when sentence splitting changes, so that an index re-cuts every article (its vectors
+# stay cached by text): 2 = a heading line ends a sentence.
+SENTENCE_RULES = 2
+
+
 def _chunking(params: ChunkParams) -> dict:
-    return {"max_tokens": params.max_tokens, "overlap_sentences": params.overlap_sentences}
+    return {"max_tokens": params.max_tokens, "overlap_sentences": params.overlap_sentences,
+            "sentence_rules": SENTENCE_RULES}
 
 
 def _split(articles: list[Article], before, previous: Generation | None, embedder,

@@ -10,21 +10,22 @@ import random
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from corpus.chunk import ChunkParams
-from index.answer import Answerer, AskRequest, QuestionError
+from index.answer import Answerer, AskRequest, QuestionError, Turn
 from index.build import DEFAULT_MAX_TOKENS, build_index
 from index.embed import load_embedder
-from index.metrics import Record, format_table, summarise
+from index.metrics import Record, format_table, summarise, summarise_by_kind
+from index.outcomes import Outcome
 from index.retrieve import MAX_PER_ARTICLE, Filters, LiveIndex, Retriever
 
 EXIT_OK = 0  # errors raise; index.cli.main prints them and exits 2
 TOP_K = 10  # passages per question: enough for recall@10 and MRR@10
-_FIELDS = {"id", "question", "answers", "article_id", "history", "as_of"}
+_FIELDS = {"id", "question", "answers", "article_id", "history", "as_of", "kind"}
 
 
 class QuestionsError(ValueError):
@@ -39,6 +40,7 @@ class Question:
     article_id: str | None = None
     history: tuple[str, ...] = ()
     as_of: dt.date | None = None
+    kind: str | None = None  # e.g. answerable, unanswerable, followup, as_of: figures per kind
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -47,13 +49,15 @@ def load_questions(path: Path) -> list[Question]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionsError(f"questions file {path} cannot be read ({exc}); pass --questions FILE") from None
-    questions, seen = [], set()
+    questions, seen, ignored = [], set(), {}
     for lineno, line in enumerate(lines, 1):
         if line.strip():
             try:
-                question = parse_question(line)
+                question, unknown = parse_question(line)
             except ValueError as exc:
                 raise QuestionsError(f"{path} line {lineno}: {exc}") from None
+            for name in unknown:
+                ignored.setdefault(name, []).append(lineno)
             if question.id in seen:
                 raise QuestionsError(f"{path} line {lineno}: id {question.id!r} is used twice; give each question its own id")
             seen.add(question.id)
@@ -61,11 +65,15 @@ def load_questions(path: Path) -> list[Question]:
     if not questions:
         raise QuestionsError(f"{path} holds no questions; write one JSON object per line: "
                              '{"id": "q1", "question": "...", "answers": ["..."]}')
+    for name, lines_with in sorted(ignored.items()):
+        print(f"warning: {path}: ignored the unknown field `{name}` on {len(lines_with)} line(s) (first: "
+              f"line {lines_with[0]}); the fields are {', '.join(sorted(_FIELDS))}", file=sys.stderr)
     return questions
 
 
-def parse_question(line: str) -> Question:
-    """One line of a questions file; ValueError says what is wrong and how to fix it."""
+def parse_question(line: str) -> tuple[Question, list[str]]:
+    """One line of a questions file and the unknown fields it had (ignored); ValueError says
+    what is wrong and how to fix it."""
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -73,8 +81,6 @@ def parse_question(line: str) -> Question:
     if not isinstance(row, dict):
         raise ValueError('not a JSON object; write {"id": ..., "question": ..., "answers": [...]}')
     unknown = sorted(set(row) - _FIELDS)
-    if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(_FIELDS))}")
     missing = sorted({"id", "question", "answers"} - set(row))
     if missing:
         raise ValueError(f"missing {', '.join(missing)}; every line needs id, question and answers "
@@ -87,8 +93,12 @@ def parse_question(line: str) -> Question:
     article_id = row.get("article_id")
     if article_id is not None and (not isinstance(article_id, str) or not article_id):
         raise ValueError("`article_id` must be an article id such as \"2026/larkspur-line-opens\", or left out")
+    kind = row.get("kind")
+    if kind is not None and (not isinstance(kind, str) or not kind.strip()):
+        raise ValueError("`kind` must be a short label such as \"followup\", or left out")
     return Question(str(row["id"]), row["question"], answers, article_id,
-                    _strings(row.get("history") or [], "history"), _date(row.get("as_of")))
+                    _strings(row.get("history") or [], "history"), _date(row.get("as_of")),
+                    kind.strip() if kind else None), unknown
 
 
 def _strings(value, name: str) -> tuple[str, ...]:
@@ -198,23 +208,35 @@ def eval_index_dir(corpus: Path) -> Path:
 
 
 def answer_all(answerer: Answerer, questions: list[Question], progress: bool = True,
-               per_article: int = MAX_PER_ARTICLE) -> list[Record]:
-    """Answer every question and record what the metrics need."""
+               per_article: int = MAX_PER_ARTICLE) -> list[Outcome]:
+    """Answer every question and record what the metrics and the details need."""
     articles: dict[str, str | None] = {}
-    records = []
+    outcomes = []
     if questions:
-        _answer(answerer, questions[0], per_article)  # loads the model and the term weights: not timed
+        _answer(answerer, questions[0], (), per_article)  # loads the model and the term weights: not timed
     for question in tqdm(questions, desc="answering", unit="question", disable=not progress, file=sys.stderr):
+        history = _conversation(answerer, question, per_article)
         started = time.perf_counter()
-        answer = _answer(answerer, question, per_article)
+        answer = _answer(answerer, question, history, per_article).as_dict()
         latency_ms = (time.perf_counter() - started) * 1000
-        records.append(to_record(question, answer.as_dict(), latency_ms,
-                                 lambda aid: _article_text(answerer, articles, aid)))
-    return records
+        record = to_record(question, answer, latency_ms, lambda aid: _article_text(answerer, articles, aid))
+        outcomes.append(Outcome(question.id, question.question, question.kind, question.history,
+                                question.as_of.isoformat() if question.as_of else None, record, answer))
+    return outcomes
 
 
-def _answer(answerer: Answerer, question: Question, per_article: int):
-    request = AskRequest(question=question.question, history=question.history,
+def _conversation(answerer: Answerer, question: Question, per_article: int) -> tuple[Turn, ...]:
+    """The history as a chat would have it: each earlier question answered in turn, its cited
+    articles passed on to the next."""
+    turns: list[Turn] = []
+    for earlier in question.history:
+        answer = _answer(answerer, replace(question, question=earlier), tuple(turns), per_article)
+        turns.append(Turn(earlier, tuple(c.article_id for c in answer.citations)))
+    return tuple(turns)
+
+
+def _answer(answerer: Answerer, question: Question, history: tuple[Turn, ...], per_article: int):
+    request = AskRequest(question=question.question, history=history,
                          as_of=question.as_of, filters=Filters(), k=TOP_K, max_per_article=per_article)
     try:
         return answerer.answer(request)
@@ -261,6 +283,9 @@ def register_eval(sub, common) -> None:
                    help=f"model tokens per chunk (default {DEFAULT_MAX_TOKENS})")
     p.add_argument("--per-article", type=int, default=MAX_PER_ARTICLE, metavar="N",
                    help=f"passages one article may hold in the results (default {MAX_PER_ARTICLE})")
+    p.add_argument("--details", type=Path, metavar="FILE",
+                   help="write one JSON line per question: question, gold, what was retrieved and quoted, "
+                        "confidence, hit or miss and why")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     # --index and --corpus default to the served index and corpus (or their env vars): eval
@@ -277,8 +302,13 @@ def cmd_eval(args) -> int:
     embedder = load_embedder(args.model, threads=1)  # one question at a time, as `ask` and the API do
     retriever = Retriever(LiveIndex(index_dir, embedder.name), embedder)
     _check_gold_articles(questions, retriever, questions_file, corpus)
-    metrics = summarise(answer_all(Answerer(retriever), questions, progress=not args.quiet,
-                                   per_article=args.per_article))
+    outcomes = answer_all(Answerer(retriever), questions, progress=not args.quiet, per_article=args.per_article)
+    records = [o.record for o in outcomes]
+    metrics = summarise(records)
+    if any(o.kind for o in outcomes):
+        metrics["by_kind"] = summarise_by_kind(records, [o.kind or "(none)" for o in outcomes])
+    if args.details:
+        write_details(args.details, outcomes)
     setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir),
              "generation": generation, "model": embedder.name, "max_tokens": args.max_tokens,
              "sample": args.sample, "seed": args.seed, "per_article": args.per_article, "holdout": args.holdout if args.squad else None}
@@ -288,6 +318,15 @@ def cmd_eval(args) -> int:
         print(f"{metrics['questions']} questions over {corpus} (model {embedder.name}, generation {generation})\n")
         print(format_table(metrics))
     return EXIT_OK
+
+
+def write_details(path: Path, outcomes: list[Outcome]) -> None:
+    """One JSON line per question, written whole or not at all."""
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as out:
+        for outcome in outcomes:
+            out.write(json.dumps(outcome.details(), ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
 
 
 def _bring_index_up_to_date(args, corpus: Path) -> tuple[Path, str]:

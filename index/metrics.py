@@ -179,6 +179,17 @@ def summarise(records: Sequence[Record]) -> dict:
     return {**_rounded(metrics), "threshold_sweep": threshold_sweep(records)}
 
 
+def summarise_by_kind(records: Sequence[Record], kinds: Sequence[str]) -> dict[str, dict]:
+    """The main figures for each kind of question (as a questions file labels them)."""
+    by_kind: dict[str, list[Record]] = {}
+    for record, kind in zip(records, kinds):
+        by_kind.setdefault(kind, []).append(record)
+    return {kind: _rounded({"questions": len(group), "article_recall@5": article_recall(group, 5),
+                            "answer_hit": answer_hit(group), "declined": mean([r.abstained for r in group]),
+                            "confidence_mean": mean([r.confidence for r in group])})
+            for kind, group in sorted(by_kind.items())}
+
+
 def _rounded(values: dict) -> dict:
     return {k: round(v, DIGITS) if isinstance(v, float) else v for k, v in values.items()}
 
@@ -188,6 +199,13 @@ def format_table(metrics: dict) -> str:
     scalars = {k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}
     width = max(map(len, scalars))
     lines = [f"{name:<{width}}  {_cell(name, value)}" for name, value in scalars.items()]
+    kinds = metrics.get("by_kind") or {}
+    if kinds:
+        columns = list(next(iter(kinds.values())))
+        width = max(len("kind"), *map(len, kinds))
+        lines += ["", "by kind:", f"{'kind':<{width}}  " + "  ".join(columns)]
+        lines += [f"{kind:<{width}}  " + "  ".join(f"{_cell(c, row[c]):>{len(c)}}" for c in columns)
+                  for kind, row in kinds.items()]
     sweep = metrics.get("threshold_sweep") or []
     if sweep:
         columns = list(sweep[0])

@@ -10,6 +10,7 @@ from corpus import Article
 from corpus.chunk import ChunkParams, chunk_article
 from corpus.load import load_corpus
 from corpus.sentences import split_sentences
+from corpus.sentences import split_sentences
 from index.embed import HashingEmbedder
 from tests.conftest import DEMO, SHARED
 
@@ -119,3 +120,18 @@ def test_offsets_hold_for_arbitrary_text(paragraphs, max_tokens, overlap):
     for c in chunks:
         assert art.text[c.start:c.end] == c.text
         assert len(WORDS.token_spans([c.text])[0]) <= max_tokens
+
+
+def test_a_heading_line_without_a_full_stop_ends_its_sentence():
+    text = ("Larkspur Line $250 million over budget\nThe Larkspur Line will cost 1.6 billion dollars, the "
+            "auditor said on Monday.\nCOCOA REVIEW\nShowers continued throughout the week in the Bahia zone.")
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Larkspur Line $250 million over budget",
+        "The Larkspur Line will cost 1.6 billion dollars, the auditor said on Monday.",
+        "COCOA REVIEW", "Showers continued throughout the week in the Bahia zone."]
+
+
+def test_hard_wrapped_prose_is_not_cut_at_its_line_breaks():
+    text = ("Showers continued throughout the week in\nthe Bahia cocoa zone, alleviating the drought since early\n"
+            "January and improving prospects for the coming temporao,\nalthough humidity is still low.")
+    assert split_sentences(text) == [(0, len(text))]

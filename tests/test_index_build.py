@@ -90,7 +90,7 @@ def test_manifest_describes_the_generation(tmp_path):
     summary = build(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64))
     manifest = json.loads((store.generations_dir(tmp_path / "i") / summary.generation / "manifest.json").read_text())
     assert manifest["model"] == {"name": "hash:64", "dimension": 64}
-    assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1}
+    assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1, "sentence_rules": 2}
     assert manifest["format_version"] == store.FORMAT_VERSION
     assert manifest["counts"]["articles"] == 6 and manifest["counts"]["chunks"] == summary.chunks_total
     assert manifest["counts"]["sentences"] >= 12

@@ -6,6 +6,7 @@ import pytest
 
 from corpus.load import load_corpus
 from index import evaluate
+from index.build import build_index
 from index.cli import main
 from index.embed import HashingEmbedder
 from index.evaluate import QuestionsError, load_questions, sample_questions, squad_to_corpus
@@ -195,7 +196,7 @@ def test_bad_holdout_and_non_squad_input_say_what_to_pass(tmp_path):
     ('{"id": "q", "question": "  ", "answers": []}', "`question` must be non-empty text"),
     ('{"id": "q", "question": "Why?", "answers": "yes"}', "`answers` must be a list of non-empty strings"),
     ('{"id": "q", "question": "Why?", "answers": [], "as_of": "May 2026"}', "write it as YYYY-MM-DD"),
-    ('{"id": "q", "question": "Why?", "answers": [], "artcle_id": "a"}', "unknown field(s) artcle_id"),
+    ('{"id": "q", "question": "Why?", "answers": [], "kind": 5}', "`kind` must be a short label"),
     ('{"id": "q", "question": "Why?", "answers": [], "history": "Who?"}', "`history` must be a list"),
     ('{"id": "q0", "question": "Why?", "answers": []}', "id 'q0' is used twice"),
 ])
@@ -217,6 +218,17 @@ def test_a_good_file_parses_every_field(tmp_path):
         "7", (), ("Who is the envoy?",), "2026-03-01", "2026/x")
     with pytest.raises(QuestionsError, match="holds no questions"):
         load_questions(write(tmp_path, {"empty.jsonl": "\n"}) / "empty.jsonl")
+
+
+def test_unknown_fields_are_ignored_with_a_warning_naming_them(tmp_path, capsys):
+    path = write(tmp_path, {"q.jsonl": '{"id": "a", "question": "Who?", "answers": ["Ann"], "artcle_id": "x"}\n'
+                                       '{"id": "b", "question": "Why?", "answers": [], "artcle_id": "y", "note": 1}\n'}
+                 ) / "q.jsonl"
+    questions = load_questions(path)
+    assert [q.id for q in questions] == ["a", "b"] and questions[0].article_id is None
+    err = capsys.readouterr().err
+    assert "ignored the unknown field `artcle_id` on 2 line(s) (first: line 1)" in err
+    assert "ignored the unknown field `note` on 1 line(s) (first: line 2)" in err
 
 
 def test_sample_is_reproducible_and_keeps_file_order(tmp_path):
@@ -331,3 +343,40 @@ def test_eval_indexes_share_one_vector_cache_so_another_holdout_embeds_nothing(t
     indexes = [p for p in (tmp_path / "eval").iterdir() if p.is_dir() and not p.name.startswith("squad-")]
     assert len(indexes) == 2  # one index per corpus variant...
     assert embedded[built:] == [1] * (len(embedded) - built)  # ...and only the questions were encoded
+
+
+def test_details_file_and_figures_by_kind(tmp_path, capsys):
+    questions = [{**q, "kind": "followup" if q.get("history") else "answerable" if q["answers"] else "unanswerable"}
+                 for q in QUESTIONS]
+    details = tmp_path / "details.jsonl"
+    code, out, _ = run(capsys, *eval_args(tmp_path, questions), "--json", "--details", details)
+    assert code == 0
+    result = json.loads(out)
+    assert set(result["by_kind"]) == {"answerable", "followup", "unanswerable"}
+    assert result["by_kind"]["answerable"]["questions"] == 2 and result["by_kind"]["followup"]["questions"] == 1
+    rows = [json.loads(line) for line in details.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2", "q3", "q4"]
+    q2 = rows[1]
+    assert q2["gold"] == {"answers": ["41 million euros"], "article_id": "tram"} and q2["retrieved"]
+    assert isinstance(q2["hit"], bool) and q2["why"]
+    if q2["hit"]:
+        assert any("41 million euros" in quote["text"] for quote in q2["quotes"])
+    assert rows[3]["why"].startswith(("correctly declined", "answered with confidence"))
+    assert rows[3]["hit"] == rows[3]["abstained"]
+    assert rows[2]["history"] == ["Why was the library closed?"] and rows[2]["as_of"] == "2026-06-01"
+    code, out, _ = run(capsys, *eval_args(tmp_path, questions))
+    assert "by kind:" in out and "followup" in out
+
+
+def test_history_questions_are_answered_first_and_pass_their_citations_on(tmp_path):
+    from index.answer import Answerer
+    from index.retrieve import LiveIndex, Retriever
+
+    corpus = write(tmp_path / "c", CORPUS)
+    emb = HashingEmbedder(64)
+    build_index(corpus, tmp_path / "i", emb, progress=False)
+    answerer = Answerer(Retriever(LiveIndex(tmp_path / "i", emb.name), emb), threshold=0.0)
+    question = evaluate.Question("f", "And when did it start?", (), None,
+                                 ("How often does the harbour ferry run?",), None, "followup")
+    (turn,) = evaluate._conversation(answerer, question, per_article=3)
+    assert turn.question == "How often does the harbour ferry run?" and turn.article_ids[0] == "ferry"
