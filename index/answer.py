@@ -4,29 +4,33 @@ honest abstention when the articles do not cover the question."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from dataclasses import asdict, dataclass, field
 
 from index.generation import Generation, Passage
-from index.retrieve import MAX_PER_ARTICLE, Filters, Query, Retriever, content_terms, span_text
-from index.when import read_time, without_recency_words
+from index.answer_type import DATE, NAME, NUMBER, PLACE, answer_type, has_answer_type
+from index.confidence import score as confidence_score, signals
+from index.terms import TermWeights
+from index.retrieve import MAX_PER_ARTICLE, QUOTE_PASSAGES, Filters, Query, Retriever, content_terms
+from index.when import TimeIntent, read_time
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
 MAX_QUOTES = 3
-QUOTE_PASSAGES = 4  # sentences are drawn from this many top passages
 KEEP_RATIO = 0.6  # a further quote must score at least this share of the best one
 PASSAGE_WEIGHT = 0.5  # how much a sentence's passage rank counts beside its own scores
-# Confidence = logistic(BIAS + PASSAGE_COSINE * best passage cosine + COVERAGE * lead sentence
-# coverage + SENTENCE_COSINE * lead sentence cosine), fitted by bench/tune_confidence.py on 700
-# SQuAD dev questions with 8 articles hidden (AUROC 0.95). At THRESHOLD 0.6 it abstained on
-# 78% of the unanswerable questions with precision 0.80, and on 4.6% of the answerable ones.
-BIAS, PASSAGE_COSINE, COVERAGE, SENTENCE_COSINE = -3.818, 2.151, 5.067, 3.468
-THRESHOLD = 0.6
+# What a sentence holding what the question asks for is worth, by kind: numbers and dates are
+# rarer in a passage than capitalised words, so finding one says more (bench/tune_answers.py).
+TYPE_WEIGHTS = {NUMBER: 0.6, DATE: 0.6, NAME: 0.3, PLACE: 0.3}
+# Abstain below this confidence (index/confidence.py; the sweep is in docs/quality.md): at 0.5 it
+# declines 2.5% of answerable SQuAD and 3.4% of answerable news dev questions.
+THRESHOLD = 0.5
 ABSTAIN_TEXT = "The articles don't cover this."
-_ANAPHORA = frozenset("he she him her his hers they them their theirs it its that this those "
-                      "these there then same".split())
+
+
+# Words that ask without saying what about: a follow-up of only these leans on the history.
+_GENERIC = frozenset("say says said tell told think thinks thought mean means meant happen happens happened "
+                     "else next".split())
 
 
 class QuestionError(ValueError):
@@ -85,10 +89,12 @@ class Answer:
     generation: str
     as_of: str
     timings_ms: dict[str, float]
+    features: dict[str, float] = field(default_factory=dict, repr=False)  # the confidence's inputs
 
     def as_dict(self) -> dict:
         """The answer object: what `footnote ask --json`, the API and the bot all use."""
         data = asdict(self)
+        del data["features"]
         data["passages"] = [passage_dict(p) for p in self.passages]
         return data
 
@@ -123,37 +129,46 @@ class Answerer:
         started = time.perf_counter()
         question = check_request(request)
         generation = self.retriever.live.current()
-        as_of = request.as_of or self.today()
-        query = self.query(request, question, as_of)
+        intent = read_time(question, request.as_of or self.today())
+        as_of = intent.as_of or request.as_of or self.today()
+        query = self.query(request, question, intent)
         passages = self.retriever.search(generation, query, k=request.k)
         retrieved = time.perf_counter()
-        sentences = best_sentences(passages[:QUOTE_PASSAGES])
-        confidence = score_confidence(passages, sentences)
+        sentences = best_sentences(passages[:QUOTE_PASSAGES], query.focus or query.text)
+        features = answer_signals(query, passages, sentences, TermWeights.of(generation))
+        confidence = confidence_score(features) if features else 0.0
         abstained = confidence < self.threshold or not sentences
         answer = compose(question, passages, sentences, confidence, abstained, generation, as_of)
+        answer.features = features
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": round((retrieved - started) * 1000, 2),
                              "answer": round((done - retrieved) * 1000, 2),
                              "total": round((done - started) * 1000, 2)}
         return answer
 
-    def query(self, request: AskRequest, question: str, as_of: dt.date) -> Query:
-        """The search for a question: its time words read, its follow-up context added."""
-        intent = read_time(question, as_of)
+    def query(self, request: AskRequest, question: str, intent: TimeIntent) -> Query:
+        """The search for a question: its time words read (`intent`), its follow-up context added."""
         f = request.filters
-        before = _earliest(f.published_before, intent.before, request.as_of)
-        after = _latest(f.published_after, intent.after)
-        from_words_only = not (f.published_before or f.published_after or request.as_of)
+        window = intent.window
+        before = _earliest(f.published_before, request.as_of, intent.as_of,
+                           intent.before if intent.about_publication else None)
+        after = _latest(f.published_after, intent.after if intent.about_publication else None)
+        # Only a window read from words about publication lets undated articles through (their
+        # date is unknown, not out of range); a window the caller sets does not.
+        from_words_only = not (f.published_before or f.published_after or request.as_of or intent.as_of)
         filters = Filters(after, before, f.sources, f.article_ids, undated=from_words_only)
-        text = without_recency_words(question, intent) or question
+        text = focus = intent.text or question
         turns = [Turn(t) if isinstance(t, str) else t for t in request.history]
         boost: frozenset[str] = frozenset()
-        if turns and is_follow_up(text):
+        if turns:  # a conversation: the earlier question is context for the search
             previous = turns[-1]
             text = f"{previous.question} {text}"
             boost = frozenset(previous.article_ids)
-        return Query(text=text, filters=filters, prefer_recent=intent.prefer_recent,
-                     boost_articles=boost, max_per_article=request.max_per_article)
+            if not [t for t in content_terms(focus) if t not in _GENERIC]:
+                focus = text  # "what did she say about it?": its own words cannot pick a quote
+        return Query(text=text, filters=filters, prefer_recent=intent.prefer_recent, boost_articles=boost,
+                     max_per_article=request.max_per_article, focus=focus if focus != text else None,
+                     when=None if intent.about_publication else window)
 
 
 def _earliest(*days: dt.date | None) -> dt.date | None:
@@ -183,17 +198,14 @@ def check_request(request: AskRequest) -> str:
     return check_question(request.question, request.k)
 
 
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the conversation: a pronoun, or too few words of its own."""
-    words = [w.lower() for w in question.replace("?", " ").split()]
-    return bool(_ANAPHORA.intersection(words)) or len(content_terms(question)) < 3
-
-
-def best_sentences(passages: list[Passage]) -> list[_Sentence]:
-    """The sentences of the passages, scored against the question, best first."""
+def best_sentences(passages: list[Passage], question: str) -> list[_Sentence]:
+    """The sentences of the passages (and of their articles), scored against the question,
+    best first."""
     if not passages:
         return []
     top = passages[0].score or 1.0
+    wanted = answer_type(question)
+    asked = set(question.lower().split())
     seen, found = set(), []
     for p in passages:
         for hit in p.sentences:
@@ -201,9 +213,11 @@ def best_sentences(passages: list[Passage]) -> list[_Sentence]:
             if key in seen:
                 continue  # the overlap sentence of two neighbouring chunks
             seen.add(key)
-            score = hit.coverage + hit.cosine + PASSAGE_WEIGHT * p.score / top
-            found.append(_Sentence(p, hit.start, hit.end, span_text(p, hit.start, hit.end),
-                                   hit.coverage, hit.cosine, score))
+            sentence = hit.text
+            score = hit.coverage + hit.cosine + (PASSAGE_WEIGHT * p.score / top if hit.in_passage else 0.0)
+            if wanted and has_answer_type(sentence, wanted, asked):
+                score += TYPE_WEIGHTS[wanted]
+            found.append(_Sentence(p, hit.start, hit.end, sentence, hit.coverage, hit.cosine, score))
     return sorted(found, key=lambda x: -x.score)
 
 
@@ -212,14 +226,12 @@ def lead_sentence(passages: list[Passage], sentences: list[_Sentence]) -> _Sente
     return next((s for s in sentences if s.passage is passages[0]), sentences[0])
 
 
-def score_confidence(passages: list[Passage], sentences: list[_Sentence]) -> float:
-    """How likely the articles answer the question, from 0 to 1."""
+def answer_signals(query: Query, passages: list[Passage], sentences: list[_Sentence],
+                   weights: TermWeights) -> dict[str, float]:
+    """The confidence model's features for an answer; empty when there is nothing to quote."""
     if not passages or not sentences:
-        return 0.0
-    lead = lead_sentence(passages, sentences)
-    z = (BIAS + PASSAGE_COSINE * max(p.dense for p in passages[:3]) + COVERAGE * lead.coverage
-         + SENTENCE_COSINE * lead.cosine)
-    return 1.0 / (1.0 + math.exp(-z))
+        return {}
+    return signals(query.focus or query.text, passages, lead_sentence(passages, sentences), weights, query.when)
 
 
 def compose(question, passages, sentences, confidence, abstained, generation: Generation,

@@ -213,11 +213,11 @@ def answer_all(answerer: Answerer, questions: list[Question], progress: bool = T
     articles: dict[str, str | None] = {}
     outcomes = []
     if questions:
-        _answer(answerer, questions[0], (), per_article)  # loads the model and the term weights: not timed
+        ask(answerer, questions[0], (), per_article)  # loads the model and the term weights: not timed
     for question in tqdm(questions, desc="answering", unit="question", disable=not progress, file=sys.stderr):
-        history = _conversation(answerer, question, per_article)
+        history = conversation(answerer, question, per_article)
         started = time.perf_counter()
-        answer = _answer(answerer, question, history, per_article).as_dict()
+        answer = ask(answerer, question, history, per_article).as_dict()
         latency_ms = (time.perf_counter() - started) * 1000
         record = to_record(question, answer, latency_ms, lambda aid: _article_text(answerer, articles, aid))
         outcomes.append(Outcome(question.id, question.question, question.kind, question.history,
@@ -225,17 +225,18 @@ def answer_all(answerer: Answerer, questions: list[Question], progress: bool = T
     return outcomes
 
 
-def _conversation(answerer: Answerer, question: Question, per_article: int) -> tuple[Turn, ...]:
+def conversation(answerer: Answerer, question: Question, per_article: int) -> tuple[Turn, ...]:
     """The history as a chat would have it: each earlier question answered in turn, its cited
     articles passed on to the next."""
     turns: list[Turn] = []
     for earlier in question.history:
-        answer = _answer(answerer, replace(question, question=earlier), tuple(turns), per_article)
+        answer = ask(answerer, replace(question, question=earlier), tuple(turns), per_article)
         turns.append(Turn(earlier, tuple(c.article_id for c in answer.citations)))
     return tuple(turns)
 
 
-def _answer(answerer: Answerer, question: Question, history: tuple[Turn, ...], per_article: int):
+def ask(answerer: Answerer, question: Question, history: tuple[Turn, ...], per_article: int = MAX_PER_ARTICLE):
+    """The answer to one question of a questions file, after `history` (see `conversation`)."""
     request = AskRequest(question=question.question, history=history,
                          as_of=question.as_of, filters=Filters(), k=TOP_K, max_per_article=per_article)
     try:

@@ -25,6 +25,8 @@ class SentenceHit:
     end: int
     coverage: float  # the share of the question's term weight found in the sentence
     cosine: float  # between the question and the sentence
+    in_passage: bool = True  # inside the retrieved passage, or elsewhere in its article
+    text: str = ""  # article.text[start:end]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Passage:
     dense: float = 0.0  # cosine between the question and the passage
     duplicates: tuple[str, ...] = ()  # articles carrying the same story, folded into this one
     sentences: tuple[SentenceHit, ...] = ()
+    dense_rank: int = 0  # 1-based rank in the dense and the lexical candidates; 0: not among them
+    lexical_rank: int = 0
 
 
 class Generation:
@@ -141,6 +145,17 @@ class Generation:
                                    "ORDER BY ordinal", (aid,))
             found.extend(Chunk(aid, n, s, e, text[s:e]) for n, s, e in rows)
         return found
+
+    def article_text(self, article_id: str) -> str:
+        return self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+
+    def sentences_around(self, chunk: Chunk, n: int) -> list[tuple[int, int, int]]:
+        """`(id, start, end)` of the `n` sentence units just before a chunk and the `n` just after it."""
+        before = self.db.execute('SELECT id, start, "end" FROM sentences WHERE article_id = ? AND "end" <= ? '
+                                 "ORDER BY start DESC LIMIT ?", (chunk.article_id, chunk.start, n)).fetchall()
+        after = self.db.execute('SELECT id, start, "end" FROM sentences WHERE article_id = ? AND start >= ? '
+                                "ORDER BY start LIMIT ?", (chunk.article_id, chunk.end, n)).fetchall()
+        return before[::-1] + after
 
     def sentences_within(self, chunk: Chunk) -> list[tuple[int, int, int]]:
         """`(id, start, end)` of the sentence units inside a chunk, in order."""

@@ -4,7 +4,9 @@ collapsed into one."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import math
 import re
 import threading
 from dataclasses import dataclass, field, replace
@@ -35,6 +37,15 @@ DUPLICATE_JACCARD = 0.5  # word-trigram overlap above which two passages are one
 # "latest": among passages scoring at least this share of the best one, the newest leads.
 RECENCY_BAND = 0.8
 HISTORY_BOOST = 0.15  # relative lift for articles cited earlier in the conversation
+# Time the question names: published inside the window counts 1, decaying by e per TIME_SCALE
+# (at least TIME_SCALE_MIN days, or half the window) outside it; a passage that mentions the
+# window's year or month adds TIME_MENTION.
+TIME_WEIGHT = 0.2
+TIME_SCALE_MIN = 14
+TIME_MENTION = 0.5
+QUOTE_PASSAGES = 4  # quotes are drawn from the sentences of this many top passages...
+QUOTE_ARTICLES = 2  # ...and, in this many top articles, from the NEIGHBOURS sentences on each
+NEIGHBOURS = 6      # side of the passage (the answer is often just past the words that matched)
 
 _STOPWORDS = frozenset("""a an and are as at be been being by can could did do does for from had
 has have he her his how i if in into is it its me my of on or our she so than that the their them
@@ -92,6 +103,12 @@ class Query:
     prefer_recent: bool = False
     boost_articles: frozenset[str] = frozenset()
     max_per_article: int = MAX_PER_ARTICLE
+    # The words that decide which sentences are quoted: a follow-up's own question, while
+    # `text` also carries the conversation for retrieval. None: the same as `text`.
+    focus: str | None = None
+    # The time the question's words name ("in March 2026"): evidence that lifts articles
+    # published near it and passages that mention it, never a filter.
+    when: tuple[dt.date, dt.date] | None = None
 
 
 class LiveIndex:
@@ -136,15 +153,22 @@ class Retriever:
                 params)], dtype=np.int64)
             if not len(subset):
                 return []
-        vector = self.embedder.encode([query.text])[0]
+        focus = query.focus or query.text
+        vectors = self.embedder.encode([query.text] if focus == query.text else [query.text, focus])
+        vector, focus_vector = vectors[0], vectors[-1]
         dense = self._dense(generation, vector, subset)
         lexical = self._lexical(generation, query.text, where, params)
         fused = fuse([(dense, DENSE_WEIGHT), (lexical, LEXICAL_WEIGHT)])
         ranked = generation.passages(list(fused)[:CANDIDATES], list(fused.values())[:CANDIDATES])
+        dense_rank = {c: r for r, c in enumerate(dense, 1)}
+        lexical_rank = {c: r for r, c in enumerate(lexical, 1)}
+        ranked = [replace(p, dense_rank=dense_rank.get(p.chunk_id, 0), lexical_rank=lexical_rank.get(p.chunk_id, 0))
+                  for p in ranked]
         ranked = rerank(generation, ranked[:RERANK], vector, query.text) + ranked[RERANK:]
+        ranked = weigh_time(ranked, query.when)
         ranked = _adjust(ranked, query)
-        chosen = collapse(ranked, k, query.max_per_article)
-        return _with_cosines(generation, chosen, vector)
+        chosen = _with_cosines(generation, collapse(ranked, k, query.max_per_article), vector)
+        return quote_candidates(generation, chosen, focus_vector, focus)
 
     def _dense(self, generation: Generation, vector: np.ndarray, subset) -> list[int]:
         _, ids = generation.vectors.search(vector, CANDIDATES, subset)
@@ -175,27 +199,113 @@ def rerank(generation: Generation, passages: list[Passage], vector: np.ndarray,
     """Score each passage's sentences against the question; reorder by the best of them."""
     if not passages:
         return passages
-    weights = TermWeights.of(generation)
-    terms = [stem(t) for t in content_terms(terms_text)]
-    total = sum(weights.idf(t) for t in terms) or 1.0
+    scorer = SentenceScorer(generation, terms_text, vector)
     top = passages[0].score or 1.0
     scored = []
     for p in passages:
-        rows = generation.sentences_within(p.chunk)
-        cosines = generation.sentence_vectors[[r[0] for r in rows]].astype(np.float32) @ vector if rows else []
-        hits = []
-        for (_, start, end), cosine in zip(rows, cosines):
-            words = {stem(w) for w in content_terms(span_text(p, start, end))}
-            coverage = sum(weights.idf(t) for t in terms if t in words) / total
-            hits.append(SentenceHit(start, end, coverage, float(cosine)))
+        hits = scorer.hits(generation.sentences_within(p.chunk), lambda s, e, p=p: span_text(p, s, e))
         best = max((COVERAGE_WEIGHT * h.coverage + SENTENCE_WEIGHT * h.cosine for h in hits), default=0.0)
         scored.append(replace(p, score=p.score / top + best, sentences=tuple(hits)))
     return sorted(scored, key=lambda p: -p.score)
 
 
+class SentenceScorer:
+    """Scores sentences against one question: the share of its term weight each holds (IDF),
+    and each one's cosine to the question."""
+
+    def __init__(self, generation: Generation, question: str, vector: np.ndarray):
+        self.generation = generation
+        self.weights = TermWeights.of(generation)
+        self.terms = [stem(t) for t in content_terms(question)]
+        self.total = sum(self.weights.idf(t) for t in self.terms) or 1.0
+        self.vector = vector
+
+    def hits(self, rows: list[tuple[int, int, int]], text_of, in_passage: bool = True) -> list[SentenceHit]:
+        """`rows` are (sentence id, start, end); `text_of(start, end)` gives a sentence's text."""
+        if not rows:
+            return []
+        cosines = self.generation.sentence_vectors[[r[0] for r in rows]].astype(np.float32) @ self.vector
+        found = []
+        for (_, start, end), cosine in zip(rows, cosines):
+            text = text_of(start, end)
+            words = {stem(w) for w in content_terms(text)}
+            coverage = sum(self.weights.idf(t) for t in self.terms if t in words) / self.total
+            found.append(SentenceHit(start, end, coverage, float(cosine), in_passage, text))
+        return found
+
+
+def quote_candidates(generation: Generation, passages: list[Passage], vector: np.ndarray,
+                     question: str) -> list[Passage]:
+    """The sentences quotes are chosen from, scored against the question alone: those of the
+    top passages, and the sentences around the best passages of the top articles (the answer
+    is often a sentence or two past the passage that matched the question's words best)."""
+    scorer = SentenceScorer(generation, question, vector)
+    articles_done: set[str] = set()
+    out = []
+    for rank, p in enumerate(passages):
+        if rank >= QUOTE_PASSAGES:
+            out.append(p)
+            continue
+        hits = scorer.hits(generation.sentences_within(p.chunk), lambda s, e, p=p: span_text(p, s, e))
+        aid = p.chunk.article_id
+        if aid not in articles_done and len(articles_done) < QUOTE_ARTICLES:
+            articles_done.add(aid)
+            rows = generation.sentences_around(p.chunk, NEIGHBOURS)
+            if rows:
+                text = generation.article_text(aid)
+                hits += scorer.hits(rows, lambda s, e: text[s:e], in_passage=False)
+        out.append(replace(p, sentences=tuple(hits)))
+    return out
+
+
 def span_text(p: Passage, start: int, end: int) -> str:
     """The text of an article span inside passage `p`."""
     return p.chunk.text[start - p.chunk.start:end - p.chunk.start]
+
+
+def weigh_time(passages: list[Passage], when: tuple[dt.date, dt.date] | None) -> list[Passage]:
+    """Lift passages published near the time the question names, and those that mention it."""
+    if not passages or when is None:
+        return passages
+    top = passages[0].score or 1.0
+    marks = _time_marks(when)
+    lifted = [replace(p, score=p.score + TIME_WEIGHT * top * time_closeness(p, when, marks)) for p in passages]
+    return sorted(lifted, key=lambda p: -p.score)
+
+
+def time_closeness(p: Passage, when: tuple[dt.date, dt.date], marks: re.Pattern | None) -> float:
+    """1 inside the window, decaying outside it; plus TIME_MENTION if the text names the time."""
+    closeness = 0.0
+    if p.published:
+        try:
+            day = dt.date.fromisoformat(p.published[:10])
+        except ValueError:
+            day = None
+        if day is not None:
+            after, before = when
+            span = (before - after).days if after > dt.date.min and before < dt.date.max else 0
+            # Reports of a period come after it (results weeks or months later), previews
+            # shortly before: the lift fades slower after the window than before it.
+            if day > before:
+                closeness = math.exp(-(day - before).days / max(2 * TIME_SCALE_MIN, span / 2))
+            elif day < after:
+                closeness = math.exp(-(after - day).days / max(TIME_SCALE_MIN, span / 4))
+            else:
+                closeness = 1.0
+    if marks is not None and marks.search(p.chunk.text):
+        closeness += TIME_MENTION
+    return closeness
+
+
+def _time_marks(when: tuple[dt.date, dt.date]) -> re.Pattern | None:
+    """How an article would name the window: its year(s), and its month when it is one month."""
+    after, before = when
+    if after == dt.date.min or before == dt.date.max or (before - after).days > 800:
+        return None
+    words = {str(y) for y in range(after.year, before.year + 1)}
+    if (before - after).days <= 31:
+        words |= {calendar.month_name[after.month], calendar.month_abbr[after.month] + "."}
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(words)) + r")(?!\w)")
 
 
 def _adjust(passages: list[Passage], query: Query) -> list[Passage]:
@@ -211,6 +321,8 @@ def _adjust(passages: list[Passage], query: Query) -> list[Passage]:
         return lifted
     best = lifted[0].score
     band = [p for p in lifted if p.score >= RECENCY_BAND * best]
+    if not any(p.published for p in band):
+        return lifted  # nothing dated to prefer: keep the ranking as it is
     rest = [p for p in lifted if p.score < RECENCY_BAND * best]
     newest_first = sorted(band, key=lambda p: (p.published or "", p.score), reverse=True)
     # Scores stay in rank order, so later steps that weigh them see the new order.

@@ -1,4 +1,13 @@
-"""Time in questions: "latest", "last week", "in March 2026", read relative to an as-of date."""
+"""Time in questions, read relative to an as-of date.
+
+A date a reader writes ("in March 2026", "last week", "in 2019") says when the *event* was:
+it is evidence that lifts articles published near then, never a wall, because the report of
+an event may come weeks or years later. Only a question about publication itself ("articles
+from last week") turns it into a filter. A question may carry its own as-of date ("As of
+3 May 1987, ...", "It's June 1, 1987.", "Today is 12 March 1987."); a question about a state
+("what is the rate", "who is the chief executive", "how many so far") wants the newest
+relevant article at or before that date, with or without the word "latest".
+"""
 
 from __future__ import annotations
 
@@ -9,24 +18,56 @@ from dataclasses import dataclass
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
 _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
 
-_RECENT = re.compile(r"\b(latest|most recent(ly)?|newest|recent(ly)?|current(ly)?|now|so far|"
-                     r"up to date|as of today|these days)\b", re.I)
+_RECENT = re.compile(r"\b(latest|most recent(ly)?|newest|recent(ly)?|current(ly)?|now|so far|to date|"
+                     r"up to date|as of today|these days|at present|presently|still)\b", re.I)
+# Present-tense questions about a state: the newest report at the as-of date answers them.
+_STATE = re.compile(r"^\s*(?:and\s+)?(?:what|who|which|how\s+(?:much|many|big|large|high|low))\b[^?]*?"
+                    r"\b(?:is|are|'s|stands?|remains?|holds?|owns?|runs?|leads?|heads?)\b", re.I)
+_PAST = re.compile(r"\b(was|were|did|had|ago|yesterday|last|previous|earlier|former(ly)?)\b|\b\w+ed\b", re.I)
+# Words that make a question about publication itself: then its window is a filter.
+_PUBLICATION = re.compile(r"\b(articles?|stories|story|news|reports|reporting|coverage|headlines?|"
+                          r"published|written|wrote|posted|ran)\b", re.I)
+_DAY_DATE = (rf"(?:{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})"
+             rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(\d{{4}})"
+             r"|(\d{4})-(\d{2})-(\d{2}))")
+_STATED = re.compile(rf"(?:\b(?:as of|as at)|(?:^|(?<=[.!?]\s))\s*(?:it'?s|it is|today is|the date is))\s+"
+                     rf"(?:\w+day,?\s+)?{_DAY_DATE}\s*[.,:;]?\s*", re.I)
 
 
 @dataclass(frozen=True)
 class TimeIntent:
-    """What a question says about time: a date window and/or a preference for newer articles."""
+    """What a question says about time."""
 
-    after: dt.date | None = None  # inclusive
+    after: dt.date | None = None  # inclusive: the window the question's words name
     before: dt.date | None = None  # inclusive
-    prefer_recent: bool = False
+    about_publication: bool = False  # the window is about when articles appeared: a filter
+    prefer_recent: bool = False  # the newest relevant article should lead
+    as_of: dt.date | None = None  # a date the question states as its own "today"
     phrases: tuple[str, ...] = ()  # the words that said so
+    text: str = ""  # the question without its as-of statement and recency words, for search
+
+    @property
+    def window(self) -> tuple[dt.date, dt.date] | None:
+        if self.after is None and self.before is None:
+            return None
+        return self.after or dt.date.min, self.before or dt.date.max
 
 
 def _month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+_QUARTER = {"first": 1, "1st": 1, "q1": 1, "second": 2, "2nd": 2, "q2": 2, "third": 3, "3rd": 3, "q3": 3,
+            "fourth": 4, "4th": 4, "q4": 4}
+
+
+def _quarter(match: re.Match) -> tuple[dt.date, dt.date]:
+    name, year = (match[1], match[2]) if match[1] else (match[4], match[3])
+    q = _QUARTER[name.lower()]
+    return _month_range(int(year), 3 * q - 2)[0], _month_range(int(year), 3 * q)[1]
 
 
 def _last_month_named(month: int, as_of: dt.date) -> int:
@@ -40,13 +81,23 @@ def _rules(as_of: dt.date):
     first_of_month = as_of.replace(day=1)
     prev_month_end = first_of_month - dt.timedelta(days=1)
     return [
-        (rf"\b(?:in|during|from)?\s*{_MONTH}\s+(\d{{4}})\b",
+        (rf"\b(first|second|third|fourth|1st|2nd|3rd|4th|q[1-4])[\s-]+quarter(?:\s+of)?,?\s+((?:19|20)\d\d)\b"
+         rf"|\b((?:19|20)\d\d)\s+(first|second|third|fourth)[\s-]+quarter\b",
+         lambda m: _quarter(m)),
+        (r"\b(?:first|1st)\s+half(?:\s+of)?\s+((?:19|20)\d\d)\b",
+         lambda m: (dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 6, 30))),
+        (r"\b(?:second|2nd)\s+half(?:\s+of)?\s+((?:19|20)\d\d)\b",
+         lambda m: (dt.date(int(m[1]), 7, 1), dt.date(int(m[1]), 12, 31))),
+        (r"\b(?:whole|all|full|calendar|fiscal)\s+(?:of\s+|year\s+)?((?:19|20)\d\d)\b",
+         lambda m: (dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 12, 31))),
+        (rf"\b(?:in|during|from|of)?\s*{_MONTH}\s+(\d{{4}})\b",
          lambda m: _month_range(int(m[2]), _MONTHS[m[1].lower()])),
         (rf"\b(?:in|during)\s+{_MONTH}(?!\s*\d)",
          lambda m: _month_range(_last_month_named(_MONTHS[m[1].lower()], as_of), _MONTHS[m[1].lower()])),
-        (r"\b(?:in|during)\s+((?:19|20)\d{2})\b",
+        (r"\b(?:in|during|for)\s+((?:19|20)\d{2})\b",
          lambda m: (dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 12, 31))),
-        (r"\btoday\b", lambda m: (as_of, as_of)),
+        # lower-case "today", or "Today" opening the question: "the Today programme" is a name
+        (r"(?-i:\btoday\b|^\s*Today\b)", lambda m: (as_of, as_of)),
         (r"\byesterday\b", lambda m: (as_of - dt.timedelta(days=1),) * 2),
         (r"\bthis week\b", lambda m: (week_start, as_of)),
         (r"\b(?:last|past|previous) week\b", lambda m: (as_of - dt.timedelta(days=7), as_of)),
@@ -61,27 +112,51 @@ def _rules(as_of: dt.date):
     ]
 
 
+def stated_as_of(question: str) -> tuple[dt.date | None, str]:
+    """The as-of date a question states for itself, and the question without that statement."""
+    match = _STATED.search(question)
+    if not match:
+        return None, question
+    day = _day(match)
+    if day is None:
+        return None, question
+    rest = (question[:match.start()] + " " + question[match.end():]).strip()
+    return day, " ".join(rest.split()) or question
+
+
+def _day(match: re.Match) -> dt.date | None:
+    g = match.groups()
+    try:
+        if g[0]:
+            return dt.date(int(g[2]), _MONTHS[g[0].lower()], int(g[1]))
+        if g[3]:
+            return dt.date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
+        return dt.date(int(g[6]), int(g[7]), int(g[8]))
+    except ValueError:  # "February 30": not a date, so not a statement of one
+        return None
+
+
 def read_time(question: str, as_of: dt.date) -> TimeIntent:
-    """The date window and recency preference a question expresses, relative to `as_of`."""
-    after = before = None
+    """What `question` says about time, relative to `as_of` (or to the date it states itself)."""
+    stated, text = stated_as_of(question)
+    if stated is not None and stated > as_of:
+        stated = None  # the caller's as-of is earlier: it holds
+    as_of = stated or as_of
     phrases = []
+    after = before = None
     for pattern, handler in _rules(as_of):
-        match = re.search(pattern, question, re.I)
+        match = re.search(pattern, text, re.I)
         if match:
             after, before = handler(match)
             phrases.append(match.group(0).strip())
             break
-    recent = _RECENT.search(question)
+    recent = _RECENT.search(text)
     if recent:
         phrases.append(recent.group(0))
+    state = after is None and not recent and bool(_STATE.search(text)) and not _PAST.search(text)
     if before is not None and before > as_of:
         before = as_of
-    return TimeIntent(after, before, prefer_recent=bool(recent), phrases=tuple(phrases))
-
-
-def without_recency_words(question: str, intent: TimeIntent) -> str:
-    """The question without words such as "latest": they say how to rank, not what to find.
-
-    Dates stay: "2025" or "March" may well be written in the articles themselves.
-    """
-    return " ".join(_RECENT.sub(" ", question).split()) if intent.prefer_recent else question
+    search_text = " ".join(_RECENT.sub(" ", text).split()) if recent else text
+    return TimeIntent(after, before, about_publication=after is not None and bool(_PUBLICATION.search(text)),
+                      prefer_recent=bool(recent) or state, as_of=stated,
+                      phrases=tuple(phrases), text=search_text or text)

@@ -378,5 +378,5 @@ def test_history_questions_are_answered_first_and_pass_their_citations_on(tmp_pa
     answerer = Answerer(Retriever(LiveIndex(tmp_path / "i", emb.name), emb), threshold=0.0)
     question = evaluate.Question("f", "And when did it start?", (), None,
                                  ("How often does the harbour ferry run?",), None, "followup")
-    (turn,) = evaluate._conversation(answerer, question, per_article=3)
+    (turn,) = evaluate.conversation(answerer, question, per_article=3)
     assert turn.question == "How often does the harbour ferry run?" and turn.article_ids[0] == "ferry"
