@@ -30,7 +30,8 @@ ABSTAIN_TEXT = "The articles don't cover this."
 
 # Words that ask without saying what about: a follow-up of only these leans on the history.
 _GENERIC = frozenset("say says said tell told think thinks thought mean means meant happen happens happened "
-                     "else next".split())
+                     "make makes making made get gets getting got go goes going went come comes coming came "
+                     "take takes taking took else next".split())
 
 
 class QuestionError(ValueError):

@@ -34,7 +34,8 @@ _CAPITALISED = re.compile(r"(?<=[\s(\"'“<])[A-Z][\w&'.-]*")
 # Capitalised only because they open a sentence: not names.
 _FUNCTION = frozenset("""the a an it its he she they we i you this that these those there here in on at
 of for to from by with but and or so as if when while after before since his her their our mr mrs ms
-dr last next first new""".split())
+dr last next first new""".split()) | {m.lower() for m in calendar.month_name[1:]} | {
+    d.lower() for d in calendar.day_name}
 
 
 def answer_type(question: str) -> str | None:

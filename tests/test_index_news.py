@@ -123,7 +123,7 @@ def test_the_answer_beyond_the_best_passage_is_found_in_its_article(tmp_path):
 def test_an_uncovered_name_lowers_the_confidence(answerer):
     covered = answerer.answer(AskRequest("How many homes lost power in Birch State?"))
     uncovered = answerer.answer(AskRequest("How many homes lost power in Cedar State?"))
-    assert covered.features["names_in_passage"] == 1.0 and uncovered.features["names_in_passage"] == 0.5
+    assert covered.features["names_in_passage"] == 1.0 and uncovered.features["names_in_passage"] < 0.5
     assert uncovered.confidence < covered.confidence
 
 
