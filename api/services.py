@@ -11,23 +11,18 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 from collections.abc import Callable
 
-import faiss
 from fastapi import Depends, Request
 
 from api.jobs import JobRunner
 from api.metrics import ApiMetrics
 from api.settings import Settings
 from index.answer import Answerer
+from index.assemble import open_answerer, query_thread_setup
 from index.embed import Embedder, load_embedder
-from index.generation import Generation
-from index.retrieve import LiveIndex, Retriever
+from index.search import LiveIndex, Retriever
+from index.store import Generation
 
 T = TypeVar("T")
-
-
-def _one_thread_per_query() -> None:
-    # OpenMP settings are per thread: set FAISS's where the searches run (DESIGN.md).
-    faiss.omp_set_num_threads(1)
 
 
 @dataclass
@@ -46,13 +41,13 @@ class Services:
     def start(cls, settings: Settings, metrics: ApiMetrics) -> Services:
         """Build everything; nothing here touches the model or the disk yet."""
         embedder = load_embedder(settings.model, threads=1)
-        live = LiveIndex(settings.index, embedder.name)
-        retriever = Retriever(live, embedder)
+        answerer = open_answerer(settings.index, embedder, settings.answer_threshold)
+        retriever = answerer.retriever
+        # OpenMP settings are per thread: FAISS's is set where the searches run (DESIGN.md).
         executor = ThreadPoolExecutor(settings.query_threads, thread_name_prefix="footnote-query",
-                                      initializer=_one_thread_per_query)
+                                      initializer=query_thread_setup)
         jobs = JobRunner(settings.corpus, settings.index, embedder, metrics)
-        answerer = Answerer(retriever, settings.answer_threshold)
-        return cls(settings, live, embedder, retriever, answerer, executor, jobs, metrics, int(time.time()))
+        return cls(settings, retriever.live, embedder, retriever, answerer, executor, jobs, metrics, int(time.time()))
 
     async def run(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run blocking work (encode, FAISS, SQLite) on the query threads and await it."""

@@ -84,7 +84,7 @@ def in_process(index: Path, model: str, questions: list[str], rounds: int = 2) -
 
     from index.answer import Answerer, AskRequest
     from index.embed import load_embedder
-    from index.retrieve import LiveIndex, Retriever
+    from index.search import LiveIndex, Retriever
 
     embedder = load_embedder(model, threads=1)
     answerer = Answerer(Retriever(LiveIndex(index, embedder.name), embedder))

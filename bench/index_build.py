@@ -30,7 +30,7 @@ import torch
 from corpus.chunk import ChunkParams
 from index.build import DEFAULT_MAX_TOKENS, EMBED_BATCH, build_index
 from index.embed import DEFAULT_MODEL, load_embedder
-from index.generation import Generation
+from index.store import Generation
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data"

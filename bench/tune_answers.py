@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 from index import answer as answer_module, retrieve  # noqa: E402
 from index.answer import Answerer  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
-from index.evaluate import (answer_all, eval_dir, eval_index_dir, load_questions,  # noqa: E402
+from index.eval import (answer_all, eval_dir, eval_index_dir, load_questions,  # noqa: E402
                             sample_questions)
-from index.metrics import summarise, summarise_by_kind  # noqa: E402
-from index.retrieve import LiveIndex, Retriever  # noqa: E402
+from index.eval.metrics import summarise, summarise_by_kind  # noqa: E402
+from index.search import LiveIndex, Retriever  # noqa: E402
 
 # (module, name, values): each knob is swept alone around the current setting. TYPE_SCALE
 # scales every one of answer.TYPE_WEIGHTS.

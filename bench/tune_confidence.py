@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index.answer import Answerer  # noqa: E402
-from index.confidence import FEATURES, WEIGHTS, score  # noqa: E402
+from index.answer.confidence import FEATURES, WEIGHTS, score  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
-from index.evaluate import ask, conversation, eval_dir, eval_index_dir, load_questions, sample_questions  # noqa: E402
-from index.metrics import auroc  # noqa: E402
-from index.retrieve import LiveIndex, Retriever  # noqa: E402
+from index.eval import ask, conversation, eval_dir, eval_index_dir, load_questions, sample_questions  # noqa: E402
+from index.eval.metrics import auroc  # noqa: E402
+from index.search import LiveIndex, Retriever  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from index import retrieve
 from index.embed import load_embedder
-from index.retrieve import LiveIndex, Retriever, collapse, fuse, rerank
+from index.search import LiveIndex, Retriever, collapse, fuse, rerank
 
 
 def load_questions(path: Path, sample: int, seed: int) -> list[dict]:

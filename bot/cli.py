@@ -72,14 +72,11 @@ def build_bot(args, settings, store):
         key = settings.api_key.get_secret_value() if settings.api_key else None
         service = RemoteFootnote.connect(settings.api_url, key)
     else:
-        from index.answer import Answerer
-        from index.embed import load_embedder
-        from index.retrieve import LiveIndex, Retriever
+        from index.assemble import open_answerer
 
-        embedder = load_embedder(args.model, threads=1)
-        live = LiveIndex(args.index, embedder.name)
-        live.current()  # fail now, with the fix, if there is no index or it was built with another model
-        service = LocalFootnote(Answerer(Retriever(live, embedder)), args.corpus, args.index)
+        answerer = open_answerer(args.index, args.model)
+        answerer.retriever.live.current()  # fail now, with the fix, if there is no index or another model built it
+        service = LocalFootnote(answerer, args.corpus, args.index)
     return FootnoteBot(service, store, settings)
 
 

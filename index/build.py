@@ -17,9 +17,8 @@ from corpus import Article, Chunk
 from corpus.chunk import ChunkParams, pack_chunks, sentence_units
 from corpus.load import Skipped, load_corpus
 from index import store
-from index.cache import VectorCache, text_hash
-from index.embed import Embedder
-from index.generation import Generation
+from index.embed import Embedder, VectorCache, text_hash
+from index.store import Generation
 from index.store import IndexError_
 
 # all-MiniLM-L6-v2 was trained on inputs of up to 128 tokens and truncates at 256, so a
@@ -246,7 +245,8 @@ def _by_article(items: list[Chunk]) -> dict[str, list[Chunk]]:
 def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: _Report) -> tuple[np.ndarray, set[bytes]]:
     """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now)."""
     cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache = VectorCache(cache_path, embedder.name, embedder.dimension)
+    cache = VectorCache(cache_path, embedder.cache_key, embedder.dimension,
+                        adopt=getattr(embedder, "legacy_cache_key", None))
     try:
         hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from index.answer import Answerer, AskRequest
 from index.embed import HashingEmbedder
-from index.retrieve import LiveIndex, Retriever
+from index.search import LiveIndex, Retriever
 from tests.test_api_fixtures import (WRITE, assert_error_shape, client, indexed, make_settings,  # noqa: F401
                                      wait_for_job)
 

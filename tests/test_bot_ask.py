@@ -110,7 +110,7 @@ def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
     def service(h_index):
         corpus, index, embedder = h_index
         from index.answer import Answerer
-        from index.retrieve import LiveIndex, Retriever
+        from index.search import LiveIndex, Retriever
         return Spy(Answerer(Retriever(LiveIndex(index, embedder.name), embedder), threshold=0.2), corpus, index)
 
     opened, follow = harness_for(scenario, service=service(news_index))

@@ -10,7 +10,7 @@ import pytest
 
 from corpus.load import load_corpus
 from index.build import build_index
-from index.generation import Generation
+from index.store import Generation
 from tests.conftest import article_txt, write
 
 GOOD = {"good.txt": article_txt("2026-01-05", "The harbour ferry resumed service on Monday.")}

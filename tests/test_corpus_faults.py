@@ -182,7 +182,7 @@ def faulty(tmp_path_factory):
         os.chmod(corpus / "perm" / "locked", 0o755)
         os.chmod(corpus / "perm" / "secret.txt", 0o644)
     assert proc.stdout, proc.stderr
-    from index.generation import Generation
+    from index.store import Generation
 
     generation = Generation.open(index)
     articles = {a.id: a for a in generation.articles()}

@@ -10,7 +10,7 @@ from corpus.chunk import ChunkParams
 from index.answer import ABSTAIN_TEXT, Answerer, AskRequest, QuestionError, Turn
 from index.build import build_index
 from index.embed import HashingEmbedder
-from index.retrieve import Filters, LiveIndex, Retriever
+from index.search import Filters, LiveIndex, Retriever
 from tests.conftest import article_txt, write
 
 NEWS = {

@@ -4,16 +4,14 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from corpus.chunk import ChunkParams
 from index import store
 from index.build import EmptyCorpus, build_index
 from index.embed import HashingEmbedder
-from index.generation import Generation
+from index.store import Generation
 from index.store import IndexCorrupt, IndexMismatch, IndexMissing
-from index.vectors import VectorIndex
 from tests.conftest import ROOT, article_txt, write
 
 TOPICS = ["ferry", "bridge", "tram", "harbour", "market", "library", "museum", "stadium"]
@@ -127,31 +125,12 @@ def test_missing_and_damaged_indexes_say_how_to_fix_them(tmp_path):
     assert Generation.open(tmp_path / "i").name == rebuilt.generation
 
 
-def test_faiss_search_equals_brute_force_cosine():
-    rng = np.random.default_rng(7)
-    vectors = rng.normal(size=(500, 32)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    queries = rng.normal(size=(20, 32)).astype(np.float32)
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    index = VectorIndex.build(vectors, 32)
-    scores, ids = index.search(queries, 10)
-    brute = queries @ vectors.T
-    expected = np.argsort(-brute, axis=1)[:, :10]
-    assert (ids == expected).all()
-    assert np.allclose(scores, np.take_along_axis(brute, expected, axis=1), atol=1e-5)
-    subset = np.arange(0, 500, 7)
-    _, sub_ids = index.search(queries, 5, subset=subset)
-    sub_expected = subset[np.argsort(-brute[:, subset], axis=1)[:, :5]]
-    assert (sub_ids == sub_expected).all()
-
-
 KILL_SCRIPT = """
 import os, signal, sys
-import index.build, index.store
+import index.build, index.store, index.store.layout
 from corpus.chunk import ChunkParams
-from index.cache import VectorCache
+from index.embed import VectorCache
 from index.embed import HashingEmbedder
-from index.vectors import VectorIndex
 
 point = sys.argv[3]
 def die(*args, **kwargs):
@@ -166,11 +145,11 @@ index.build.EMBED_BATCH = 2
 if point == "mid-embedding":
     VectorCache.put_many = put_then_die
 elif point == "writing-vectors":
-    VectorIndex.save = die
+    index.store.FaissFlatStore.save = die
 elif point == "before-rename":
-    index.store.os.rename = die
+    index.store.layout.os.rename = die
 elif point == "before-pointer":
-    index.store.os.replace = die
+    index.store.layout.os.replace = die
 index.build.build_index(sys.argv[1], sys.argv[2], HashingEmbedder(64), ChunkParams(16), progress=False)
 """
 

@@ -5,12 +5,14 @@ import json
 import pytest
 
 from corpus.load import load_corpus
-from index import evaluate
+from index import eval as evaluate
+from index import assemble
+from index.eval import command as eval_command
 from index.build import build_index
 from index.cli import main
 from index.embed import HashingEmbedder
-from index.evaluate import QuestionsError, load_questions, sample_questions, squad_to_corpus
-from index.metrics import (Record, abstain_auroc, abstain_precision_recall, abstain_rate_answerable,
+from index.eval import QuestionsError, load_questions, sample_questions, squad_to_corpus
+from index.eval.metrics import (Record, abstain_auroc, abstain_precision_recall, abstain_rate_answerable,
                            answer_hit, article_recall, auroc, contains_answer, mrr, passage_recall,
                            percentile, summarise, verbatim_rate)
 from tests.conftest import article_txt, write
@@ -311,7 +313,7 @@ def test_eval_refuses_bad_lines_and_unknown_gold_articles_with_exit_2(tmp_path, 
 
 
 def test_eval_squad_with_holdout_measures_abstention(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(evaluate, "eval_dir", lambda: tmp_path / "eval")
+    monkeypatch.setattr(eval_command, "eval_dir", lambda: tmp_path / "eval")
     monkeypatch.setenv("FOOTNOTE_INDEX", str(tmp_path / "served"))  # eval must keep off the served index
     squad = squad_json(tmp_path / "dev.json")
     code, out, _ = run(capsys, "eval", "--squad", squad, "--holdout", 1, "--seed", 3, "--model", "hash:64",
@@ -326,7 +328,7 @@ def test_eval_squad_with_holdout_measures_abstention(tmp_path, capsys, monkeypat
 
 
 def test_eval_indexes_share_one_vector_cache_so_another_holdout_embeds_nothing(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(evaluate, "eval_dir", lambda: tmp_path / "eval")
+    monkeypatch.setattr(eval_command, "eval_dir", lambda: tmp_path / "eval")
     embedded = []
 
     class Counting(HashingEmbedder):
@@ -334,7 +336,8 @@ def test_eval_indexes_share_one_vector_cache_so_another_holdout_embeds_nothing(t
             embedded.append(len(texts))
             return super().encode(texts)
 
-    monkeypatch.setattr(evaluate, "load_embedder", lambda model, threads=None: Counting(64))
+    monkeypatch.setattr(eval_command, "load_embedder", lambda model, threads=None: Counting(64))
+    monkeypatch.setattr(assemble, "load_embedder", lambda model, threads=None: Counting(64))
     squad = squad_json(tmp_path / "dev.json")
     assert run(capsys, "eval", "--squad", squad, "--model", "hash:64", "--quiet")[0] == 0
     assert (tmp_path / "eval" / "cache.sqlite").is_file()
@@ -370,7 +373,7 @@ def test_details_file_and_figures_by_kind(tmp_path, capsys):
 
 def test_history_questions_are_answered_first_and_pass_their_citations_on(tmp_path):
     from index.answer import Answerer
-    from index.retrieve import LiveIndex, Retriever
+    from index.search import LiveIndex, Retriever
 
     corpus = write(tmp_path / "c", CORPUS)
     emb = HashingEmbedder(64)

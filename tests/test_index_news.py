@@ -12,7 +12,7 @@ from corpus.chunk import ChunkParams
 from index.answer import Answerer, AskRequest, Turn
 from index.build import build_index
 from index.embed import HashingEmbedder
-from index.retrieve import LiveIndex, Retriever
+from index.search import LiveIndex, Retriever
 from tests.conftest import article_txt, write
 
 NEWS = {

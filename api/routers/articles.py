@@ -21,8 +21,7 @@ from api.security import Reader, Writer
 from api.services import GenerationDep, ServicesDep
 from corpus.folder import CorpusFolder, check_id
 from corpus.formats import PARSERS
-from index.generation import Generation
-from index.retrieve import Filters
+from index.search import Filters
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 MAX_CONTEXT = 2000
@@ -44,18 +43,8 @@ async def list_articles(services: ServicesDep, generation: GenerationDep,
                         limit: Annotated[int, Q(ge=1, le=500)] = 50) -> dict:
     """Articles of the served generation (metadata, no text), by id, a page at a time."""
     filters = Filters(published_after, published_before, tuple(source))
-    total, rows = await services.run(_page, generation, filters, offset, limit)
+    total, rows = await services.run(generation.list_articles, filters, offset, limit)
     return {"generation": generation.name, "total": total, "offset": offset, "limit": limit, "articles": rows}
-
-
-def _page(generation: Generation, filters: Filters, offset: int, limit: int) -> tuple[int, list[dict]]:
-    where, params = filters.sql()
-    total = generation.db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
-    rows = generation.db.execute(
-        "SELECT a.id, a.title, a.title_source, a.published, a.url, a.source, a.author, a.tags, a.path "
-        f"FROM articles a WHERE {where} ORDER BY a.id LIMIT ? OFFSET ?", [*params, limit, offset])
-    columns = ("id", "title", "title_source", "published", "url", "source", "author", "tags", "path")
-    return total, [{**dict(zip(columns, row)), "tags": json.loads(row[7])} for row in rows]
 
 
 @router.get("/{article_id:path}", response_model=ArticleOut, dependencies=[Reader])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 from fastapi import APIRouter, Query as Q, status
 from fastapi.responses import JSONResponse
 from typing import Annotated
@@ -13,8 +10,7 @@ from api.errors import ApiError
 from api.schemas import IndexStatus, JobOut
 from api.security import Reader, Writer
 from api.services import GenerationDep, ServicesDep
-from corpus.load import corpus_files
-from index.generation import Generation
+from index.status import index_status as status_of
 
 router = APIRouter(prefix="/v1/index", tags=["index"])
 
@@ -22,19 +18,7 @@ router = APIRouter(prefix="/v1/index", tags=["index"])
 @router.get("", response_model=IndexStatus, dependencies=[Reader])
 async def index_status(services: ServicesDep, generation: GenerationDep) -> dict:
     """The served generation: model, chunking, counts, build time, and corpus files newer than it."""
-    return await services.run(_status, generation, services.settings.index, services.settings.corpus)
-
-
-def _status(generation: Generation, index_dir: Path, corpus: Path) -> dict:
-    manifest = generation.manifest
-    read_at = dt.datetime.fromisoformat(manifest.get("corpus_read_at", manifest["built_at"])).timestamp()
-    newer = []
-    if corpus.is_dir():
-        newer = [p.relative_to(corpus).as_posix() for p in corpus_files(corpus) if p.stat().st_mtime > read_at]
-    return {"generation": generation.name, "index": str(index_dir), "model": manifest["model"],
-            "chunking": manifest["chunking"], "articles": generation.article_count(),
-            "chunks": generation.chunk_count(), "built_at": manifest["built_at"], "corpus": str(corpus),
-            "newer_than_index": newer}
+    return await services.run(status_of, generation, services.settings.index, services.settings.corpus)
 
 
 @router.post("/rebuild", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Writer])

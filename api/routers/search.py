@@ -10,7 +10,7 @@ from api.schemas import K, Day, Name, Question, SearchOut
 from api.security import Reader
 from api.services import GenerationDep, ServicesDep
 from index.answer import check_question, passage_dict
-from index.retrieve import Filters, Query
+from index.search import Filters, Query
 
 router = APIRouter(prefix="/v1", tags=["search"], dependencies=[Reader])
 

@@ -8,9 +8,9 @@ import math
 import re
 from collections.abc import Sequence
 
-from index.answer_type import answer_type, has_answer_type
-from index.retrieve import content_terms, time_closeness
-from index.terms import stem
+from index.answer.kinds import answer_type, has_answer_type
+from index.search import content_terms, stem
+from index.search.when import time_closeness
 
 FEATURES = ("passage_cosine", "lead_coverage", "lead_cosine", "names_in_lead", "names_in_passage",
             "rankers_agree", "article_margin", "type_in_lead", "passage_coverage", "rarest_missing", "time_fit")

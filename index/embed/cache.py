@@ -1,4 +1,5 @@
-"""Vectors cached by (model, chunk text hash): an unchanged chunk is never embedded twice."""
+"""Vectors cached by (embedder cache key, text hash): an unchanged text is never embedded twice,
+and vectors of another backend or precision of the same model are never mixed in."""
 
 from __future__ import annotations
 
@@ -19,14 +20,20 @@ class VectorCache:
     """A SQLite table of vectors; each write is its own transaction, so a killed build keeps
     everything embedded before the kill."""
 
-    def __init__(self, path: Path, model: str, dimension: int):
-        self.model = model
+    def __init__(self, path: Path, key: str, dimension: int, adopt: str | None = None):
+        """`key`: the embedder's cache key (model | backend | precision). `adopt`: a key that
+        older caches used for the same vectors (the bare model name, from before keys named
+        the backend: those were all torch at fp32); its rows are taken over once."""
+        self.model = key
         self.dimension = dimension
         self._db = sqlite3.connect(path, timeout=60)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, hash BLOB NOT NULL, "
             "vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID")
+        if adopt and adopt != key:
+            with self._db:
+                self._db.execute("UPDATE OR IGNORE vectors SET model = ? WHERE model = ?", (key, adopt))
 
     def get_many(self, hashes: list[bytes]) -> dict[bytes, np.ndarray]:
         found = {}

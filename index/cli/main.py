@@ -1,4 +1,5 @@
-"""The `footnote` command: the only place (with the servers' entry points) that reads the environment."""
+"""The `footnote` command's parser and its index, status and ask commands; `eval`, `serve` and
+`bot` plug in. The only place (with the servers' entry points) that reads the environment."""
 
 from __future__ import annotations
 
@@ -11,25 +12,18 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from corpus.chunk import ChunkParams
-from corpus.load import corpus_files
+from index.answer import AskRequest, QuestionError
+from index.assemble import open_answerer, query_thread_setup
 from index.build import DEFAULT_MAX_TOKENS, build_index
+from index.cli.render import render_answer, render_status
 from index.embed import DEFAULT_MODEL, load_embedder
-from index.evaluate import register_eval
-from index.generation import Generation
-from index.answer import Answerer, AskRequest, QuestionError
-from index.render import render_answer
-from index.retrieve import Filters, LiveIndex, Retriever
-from index.store import IndexError_
+from index.eval import register_eval
+from index.paths import DEMO_CORPUS, default_index_dir
+from index.search import Filters
+from index.status import index_status
+from index.store import Generation, IndexError_
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-DEMO_CORPUS = PACKAGE_ROOT / "corpus" / "demo"
-
-
-def default_index_dir() -> Path:
-    """`.footnote/index` in the source checkout (git-ignored), else in the working folder."""
-    base = PACKAGE_ROOT if (PACKAGE_ROOT / "pyproject.toml").exists() else Path.cwd()
-    return base / ".footnote" / "index"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,49 +126,21 @@ def cmd_index(args) -> int:
 def cmd_status(args) -> int:
     generation = Generation.open(args.index)
     try:
-        manifest = generation.manifest
-        built = dt.datetime.fromisoformat(manifest.get("corpus_read_at", manifest["built_at"])).timestamp()
-        newer = []
-        if Path(args.corpus).is_dir():
-            newer = [p.relative_to(args.corpus).as_posix() for p in corpus_files(Path(args.corpus))
-                     if p.stat().st_mtime > built]
-        status = {
-            "generation": generation.name,
-            "index": str(args.index),
-            "model": manifest["model"],
-            "chunking": manifest["chunking"],
-            "articles": generation.article_count(),
-            "chunks": generation.chunk_count(),
-            "built_at": manifest["built_at"],
-            "corpus": str(args.corpus),
-            "newer_than_index": newer,
-        }
+        status = index_status(generation, args.index, args.corpus)
     finally:
         generation.close()
-    if args.json:
-        print(json.dumps(status))
-        return EXIT_OK
-    print(f"generation {status['generation']} in {status['index']}, built {status['built_at']}")
-    print(f"model      {status['model']['name']} ({status['model']['dimension']} dimensions)")
-    print(f"chunks     {status['chunks']} from {status['articles']} articles, "
-          f"{status['chunking']['max_tokens']} tokens at most")
-    if newer:
-        print(f"{len(newer)} file(s) in {status['corpus']} changed since; run `footnote index`:")
-        for path in newer:
-            print(f"  {path}")
-    else:
-        print(f"no file in {status['corpus']} changed since")
+    print(json.dumps(status) if args.json else render_status(status))
     return EXIT_OK
 
 
 def cmd_ask(args) -> int:
-    embedder = load_embedder(args.model, threads=1)
-    retriever = Retriever(LiveIndex(args.index, embedder.name), embedder)
+    query_thread_setup()
+    answerer = open_answerer(args.index, args.model)
     request = AskRequest(
         question=args.question, k=args.k, as_of=args.as_of,
         filters=Filters(args.after, args.before, tuple(args.source or ())))
     try:
-        answer = Answerer(retriever).answer(request)
+        answer = answerer.answer(request)
     except QuestionError as exc:
         print(f"footnote: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
@@ -184,6 +150,3 @@ def cmd_ask(args) -> int:
         print(render_answer(answer, color=sys.stdout.isatty()))
     return EXIT_OK
 
-
-if __name__ == "__main__":
-    sys.exit(main())

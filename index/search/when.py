@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from index.search.params import RetrievalParams
+from index.search.types import Passage
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -160,3 +164,57 @@ def read_time(question: str, as_of: dt.date) -> TimeIntent:
     return TimeIntent(after, before, about_publication=after is not None and bool(_PUBLICATION.search(text)),
                       prefer_recent=bool(recent) or state, as_of=stated,
                       phrases=tuple(phrases), text=search_text or text)
+
+
+# Time as evidence in a search
+
+
+def weigh_time(passages: list[Passage], when: tuple[dt.date, dt.date] | None,
+               params: RetrievalParams) -> list[Passage]:
+    """Lift passages published near the time the question names, and those that mention it."""
+    if not passages or when is None:
+        return passages
+    top = passages[0].score or 1.0
+    marks = time_marks(when)
+    lifted = [replace(p, score=p.score + params.time_weight * top * time_closeness(p, when, marks, params))
+              for p in passages]
+    return sorted(lifted, key=lambda p: -p.score)
+
+
+def time_closeness(p: Passage, when: tuple[dt.date, dt.date], marks: re.Pattern | None,
+                   params: RetrievalParams = RetrievalParams()) -> float:
+    """1 published inside the window, fading outside it; plus time_mention if the text names it."""
+    closeness = 0.0
+    day = _day_of(p.published)
+    if day is not None:
+        after, before = when
+        span = (before - after).days if after > dt.date.min and before < dt.date.max else 0
+        # Reports of a period come after it (results weeks or months later), previews
+        # shortly before: the lift fades slower after the window than before it.
+        if day > before:
+            closeness = math.exp(-(day - before).days / max(2 * params.time_scale_min, span / 2))
+        elif day < after:
+            closeness = math.exp(-(after - day).days / max(params.time_scale_min, span / 4))
+        else:
+            closeness = 1.0
+    if marks is not None and marks.search(p.chunk.text):
+        closeness += params.time_mention
+    return closeness
+
+
+def time_marks(when: tuple[dt.date, dt.date]) -> re.Pattern | None:
+    """How an article would name the window: its year(s), and its month when it is one month."""
+    after, before = when
+    if after == dt.date.min or before == dt.date.max or (before - after).days > 800:
+        return None
+    names = {str(y) for y in range(after.year, before.year + 1)}
+    if (before - after).days <= 31:
+        names |= {calendar.month_name[after.month], calendar.month_abbr[after.month] + "."}
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(names)) + r")(?!\w)")
+
+
+def _day_of(published: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(published[:10]) if published else None
+    except ValueError:
+        return None

@@ -1,4 +1,4 @@
-"""The answer as terminal text: quotes with their citation numbers, then the citations."""
+"""The terminal's view: an answer as quotes with citation numbers, and the index status."""
 
 from __future__ import annotations
 
@@ -36,3 +36,18 @@ def render_answer(answer: Answer, color: bool = False) -> str:
 
 def _date(published: str | None) -> str:
     return published[:10] if published else "undated"
+
+
+def render_status(status: dict) -> str:
+    """`footnote status` as lines of text."""
+    lines = [f"generation {status['generation']} in {status['index']}, built {status['built_at']}",
+             f"model      {status['model']['name']} ({status['model']['dimension']} dimensions)",
+             f"chunks     {status['chunks']} from {status['articles']} articles, "
+             f"{status['chunking']['max_tokens']} tokens at most"]
+    newer = status["newer_than_index"]
+    if newer:
+        lines.append(f"{len(newer)} file(s) in {status['corpus']} changed since; run `footnote index`:")
+        lines += [f"  {path}" for path in newer]
+    else:
+        lines.append(f"no file in {status['corpus']} changed since")
+    return "\n".join(lines)

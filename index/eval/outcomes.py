@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.metrics import Record, contains_answer
+from index.eval.metrics import Record, contains_answer
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,105 @@
+"""The answer step's values: a request (with its conversation), and the answer object that
+`footnote ask --json`, the API and the bot all return."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from index.search import MAX_PER_ARTICLE, Filters, Passage
+
+MAX_QUESTION_CHARS = 2000
+MAX_K = 50
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as it is; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier question in the conversation and the articles its answer cited."""
+
+    question: str
+    article_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    question: str
+    history: tuple[Turn | str, ...] = ()
+    as_of: dt.date | None = None
+    filters: Filters = field(default_factory=Filters)
+    k: int = 5
+    max_per_article: int = MAX_PER_ARTICLE
+
+
+@dataclass
+class Quote:
+    n: int  # the citation number of its article
+    article_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+@dataclass
+class Citation:
+    n: int
+    article_id: str
+    title: str
+    published: str | None
+    url: str | None
+    source: str | None
+    duplicates: tuple[str, ...] = ()
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    confidence: float
+    quotes: list[Quote]
+    citations: list[Citation]
+    related: list[Citation]
+    passages: list[Passage]
+    generation: str
+    as_of: str
+    timings_ms: dict[str, float]
+    features: dict[str, float] = field(default_factory=dict, repr=False)  # the confidence's inputs
+
+    def as_dict(self) -> dict:
+        """The answer object: what `footnote ask --json`, the API and the bot all use."""
+        data = asdict(self)
+        del data["features"]
+        data["passages"] = [passage_dict(p) for p in self.passages]
+        return data
+
+
+def passage_dict(p: Passage) -> dict:
+    return {"article_id": p.chunk.article_id, "start": p.chunk.start, "end": p.chunk.end,
+            "text": p.chunk.text, "score": p.score, "cosine": p.dense, "title": p.title,
+            "published": p.published, "url": p.url, "source": p.source,
+            "duplicates": list(p.duplicates)}
+
+
+def check_question(question: str, k: int) -> str:
+    """The question with its whitespace normalised; QuestionError when it cannot be asked."""
+    question = " ".join((question or "").split())
+    if not question:
+        raise QuestionError("the question is empty; ask something, e.g. \"When does the line open?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {len(question)} characters long; keep it under "
+                            f"{MAX_QUESTION_CHARS}")
+    if not 1 <= k <= MAX_K:
+        raise QuestionError(f"k={k} is out of range; ask for 1 to {MAX_K} passages")
+    return question
+
+
+def check_request(request: AskRequest) -> str:
+    """The request's question, normalised; QuestionError when the request cannot be answered."""
+    if request.max_per_article < 1:
+        raise QuestionError(f"max_per_article={request.max_per_article} must be at least 1")
+    return check_question(request.question, request.k)

@@ -1,0 +1,29 @@
+"""The question path, assembled in one place: embedder -> live index -> retriever -> answerer.
+The CLI, `footnote eval`, the API and the bot all get theirs from here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import faiss
+
+from index.answer import THRESHOLD, Answerer, AnswerParams
+from index.embed import Embedder, load_embedder
+from index.search import LiveIndex, RetrievalParams, Retriever
+
+
+def query_thread_setup() -> None:
+    """Run once in each thread that answers questions: FAISS's OpenMP setting is per thread,
+    and one thread per query measured fastest (DESIGN.md)."""
+    faiss.omp_set_num_threads(1)
+
+
+def open_answerer(index_dir: Path, model: str | Embedder, threshold: float = THRESHOLD,
+                  retrieval: RetrievalParams = RetrievalParams(), answering: AnswerParams = AnswerParams(),
+                  today=dt.date.today) -> Answerer:
+    """An Answerer over the index in `index_dir`, following its live generation. `model` is a
+    name (loaded with one torch thread, as questions are answered one at a time) or an embedder."""
+    embedder = load_embedder(model, threads=1) if isinstance(model, str) else model
+    retriever = Retriever(LiveIndex(index_dir, embedder.name), embedder, retrieval)
+    return Answerer(retriever, threshold, today=today, params=answering)

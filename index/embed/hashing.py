@@ -1,0 +1,52 @@
+"""The model-free embedder: hashed bags of words, for tests and for machines without a model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+from index.embed.base import normalise
+
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+def word_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
+    """Words and punctuation marks as tokens: the tokenizer of the model-free embedder."""
+    return [[m.span() for m in _WORD.finditer(text)] for text in texts]
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder (feature hashing): no model, no download.
+
+    It exists for tests and for trying Footnote where no model can be loaded; its
+    vectors only capture shared words, not meaning.
+    """
+
+    special_tokens = 0
+
+    def __init__(self, dimension: int = 256):
+        self.dimension = dimension
+        self.name = f"hash:{dimension}"
+
+    @property
+    def legacy_cache_key(self) -> str:
+        """The key caches used before keys named the backend (for vectors of this very backend)."""
+        return self.name
+
+    @property
+    def cache_key(self) -> str:
+        return f"{self.name}|hash|fp32"
+
+    def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        return word_spans(texts)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                bucket = int.from_bytes(digest[:4], "little") % self.dimension
+                vectors[row, bucket] += 1.0 if digest[4] & 1 else -1.0
+        return normalise(vectors)

@@ -1,0 +1,134 @@
+"""`footnote eval`: answer a file of questions over a corpus and measure retrieval, quotes and abstention."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from corpus.chunk import ChunkParams
+from index.assemble import open_answerer, query_thread_setup
+from index.build import DEFAULT_MAX_TOKENS, build_index
+from index.embed import load_embedder
+from index.eval.metrics import format_table, summarise, summarise_by_kind
+from index.eval.outcomes import Outcome
+from index.eval.questions import QuestionsError, load_questions, sample_questions
+from index.eval.run import answer_all
+from index.eval.squad import squad_to_corpus
+from index.paths import default_index_dir
+from index.search import MAX_PER_ARTICLE
+
+EXIT_OK = 0  # errors raise; index.cli.main prints them and exits 2
+
+
+def eval_dir() -> Path:
+    """`.footnote/eval`, beside the default index: eval never touches the served index."""
+    return default_index_dir().parent / "eval"
+
+
+def eval_index_dir(corpus: Path) -> Path:
+    """The eval index of a corpus folder: one per folder, kept between runs."""
+    return eval_dir() / hashlib.sha1(str(Path(corpus).resolve()).encode()).hexdigest()[:12]
+
+
+def register_eval(sub, common) -> None:
+    """Add the `eval` subcommand to the `footnote` parser."""
+    p = sub.add_parser(
+        "eval", parents=[common], help="measure retrieval, quotes and abstention on a questions file",
+        description="Index a corpus in its own eval index (never the served one unless --index is given), "
+                    "answer every question and report passage recall@1/5/10, MRR, article recall@5, "
+                    "answer hit, verbatim rate, abstention precision/recall/AUROC and latency. Use "
+                    "--corpus DIR --questions FILE, or --squad FILE to convert SQuAD v1.1. Exit status: 0 ok, 2 error.")
+    p.add_argument("--questions", type=Path, metavar="FILE", help='JSONL, one {"id", "question", "answers": [...], '
+                   '"article_id"?, "history"?: [...], "as_of"?: "YYYY-MM-DD"} per line; [] = unanswerable')
+    p.add_argument("--squad", type=Path, metavar="FILE", help="SQuAD v1.1 JSON to convert into the corpus and questions "
+                   "(kept in .footnote/eval/squad-<holdout>-<seed>)")
+    p.add_argument("--holdout", type=int, default=0, metavar="N",
+                   help="with --squad: leave this many articles out; their questions become unanswerable")
+    p.add_argument("--sample", type=int, metavar="N", help="evaluate a random subset of this many questions")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sample and --holdout (default 0)")
+    p.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, metavar="N",
+                   help=f"model tokens per chunk (default {DEFAULT_MAX_TOKENS})")
+    p.add_argument("--per-article", type=int, default=MAX_PER_ARTICLE, metavar="N",
+                   help=f"passages one article may hold in the results (default {MAX_PER_ARTICLE})")
+    p.add_argument("--details", type=Path, metavar="FILE",
+                   help="write one JSON line per question: question, gold, what was retrieved and quoted, "
+                        "confidence, hit or miss and why")
+    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    # --index and --corpus default to the served index and corpus (or their env vars): eval
+    # keeps to its own index unless --index is given, so the served one never gets SQuAD.
+    p.set_defaults(run=cmd_eval, shared_defaults={name: Path(common.get_default(name))
+                                                  for name in ("corpus", "index")})
+
+
+def cmd_eval(args) -> int:
+    """Run `footnote eval`."""
+    corpus, questions_file = _inputs(args)
+    questions = sample_questions(load_questions(questions_file), args.sample, args.seed)
+    index_dir, generation = _bring_index_up_to_date(args, corpus)
+    query_thread_setup()
+    answerer = open_answerer(index_dir, args.model)  # one question at a time, as `ask` and the API do
+    embedder = answerer.retriever.embedder
+    _check_gold_articles(questions, answerer.retriever.live.current(), questions_file, corpus)
+    outcomes = answer_all(answerer, questions, progress=not args.quiet, per_article=args.per_article)
+    records = [o.record for o in outcomes]
+    metrics = summarise(records)
+    if any(o.kind for o in outcomes):
+        metrics["by_kind"] = summarise_by_kind(records, [o.kind or "(none)" for o in outcomes])
+    if args.details:
+        write_details(args.details, outcomes)
+    setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir),
+             "generation": generation, "model": embedder.name, "max_tokens": args.max_tokens,
+             "sample": args.sample, "seed": args.seed, "per_article": args.per_article, "holdout": args.holdout if args.squad else None}
+    if args.json:
+        print(json.dumps({**metrics, "setup": setup}))
+    else:
+        print(f"{metrics['questions']} questions over {corpus} (model {embedder.name}, generation {generation})\n")
+        print(format_table(metrics))
+    return EXIT_OK
+
+
+def write_details(path: Path, outcomes: list[Outcome]) -> None:
+    """One JSON line per question, written whole or not at all."""
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as out:
+        for outcome in outcomes:
+            out.write(json.dumps(outcome.details(), ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def _bring_index_up_to_date(args, corpus: Path) -> tuple[Path, str]:
+    """Build or update the eval index of `corpus`; returns its folder and generation."""
+    index_dir, cache = args.index, None
+    if index_dir == args.shared_defaults["index"]:
+        # One cache for every eval index: another --holdout or corpus variant re-embeds nothing.
+        index_dir, cache = eval_index_dir(corpus), eval_dir() / "cache.sqlite"
+    summary = build_index(corpus, index_dir, load_embedder(args.model), ChunkParams(args.max_tokens),
+                          progress=not args.quiet, cache_path=cache)
+    for skipped in summary.skipped:
+        print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
+    return index_dir, summary.generation
+
+
+def _inputs(args) -> tuple[Path, Path]:
+    """The corpus folder and questions file, from --corpus/--questions or converted from --squad."""
+    if args.squad is None:
+        if args.questions is None:
+            raise ValueError("eval needs questions: pass --corpus DIR --questions FILE, or --squad FILE")
+        return Path(args.corpus), args.questions
+    if args.questions is not None or args.corpus != args.shared_defaults["corpus"]:
+        raise ValueError("--squad makes its own corpus and questions; drop --corpus and --questions")
+    return squad_to_corpus(args.squad, eval_dir() / f"squad-{args.holdout}-{args.seed}", args.holdout, args.seed)
+
+
+def _check_gold_articles(questions, generation, questions_file, corpus) -> None:
+    """A gold article_id the index does not hold would silently count as a miss: refuse it."""
+    for question in questions:
+        if question.article_id is not None and generation.article(question.article_id) is None:
+            raise QuestionsError(
+                f"{questions_file}: question {question.id!r} names article_id {question.article_id!r}, "
+                f"which is not in {corpus}; correct the id (an article's id is its path without the "
+                "extension) or drop the field")

@@ -1,0 +1,76 @@
+"""Putting rankings together: reciprocal rank fusion, the conversation and recency lifts, the
+per-article cap and the collapse of syndicated copies."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from index.search.params import RetrievalParams
+from index.search.terms import words
+from index.search.types import Passage
+
+
+def fuse(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
+    """Weighted reciprocal rank fusion: each list adds weight / (k + rank); best first."""
+    scores: dict[int, float] = {}
+    for ranking, weight in rankings:
+        for rank, chunk_id in enumerate(ranking, 1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
+    return dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def lift(passages: list[Passage], boost_articles: frozenset[str], prefer_recent: bool,
+         params: RetrievalParams) -> list[Passage]:
+    """Lift articles cited earlier in the conversation; when the newest report is wanted, put
+    the newest of the clearly relevant passages first."""
+    if not passages or not (boost_articles or prefer_recent):
+        return passages
+    top = passages[0].score
+    lifted = sorted((replace(p, score=p.score + params.history_boost * top)
+                     if p.chunk.article_id in boost_articles else p for p in passages),
+                    key=lambda p: -p.score)
+    if not prefer_recent:
+        return lifted
+    best = lifted[0].score
+    band = [p for p in lifted if p.score >= params.recency_band * best]
+    if not any(p.published for p in band):
+        return lifted  # nothing dated to prefer: keep the ranking as it is
+    rest = [p for p in lifted if p.score < params.recency_band * best]
+    newest_first = sorted(band, key=lambda p: (p.published or "", p.score), reverse=True)
+    # Scores stay in rank order, so later steps that weigh them see the new order.
+    return [replace(p, score=best * (1 + 0.01 * (len(band) - i))) for i, p in enumerate(newest_first)] + rest
+
+
+def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccard: float = 0.5) -> list[Passage]:
+    """The first `k` passages with at most `per_article` from one article, and passages of
+    near-duplicate articles (syndicated copies) folded into the first one seen."""
+    kept: list[Passage] = []
+    shingles: list[set] = []
+    duplicate_of: dict[str, int] = {}  # article id -> index in kept of the passage it copies
+    per: dict[str, int] = {}
+    for p in passages:
+        aid = p.chunk.article_id
+        if aid in duplicate_of or per.get(aid, 0) >= per_article:
+            continue
+        grams = _shingles(p.chunk.text)
+        copy = next((i for i, (q, g) in enumerate(zip(kept, shingles))
+                     if q.chunk.article_id != aid and _jaccard(grams, g) >= duplicate_jaccard), None)
+        if copy is not None:
+            duplicate_of[aid] = copy
+            original = kept[copy]
+            kept[copy] = replace(original, duplicates=(*original.duplicates, aid))
+            continue
+        if len(kept) < k:
+            kept.append(p)
+            shingles.append(grams)
+            per[aid] = per.get(aid, 0) + 1
+    return kept
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    found = words(text)
+    return {tuple(found[i:i + 3]) for i in range(max(len(found) - 2, 1))}
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0

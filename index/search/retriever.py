@@ -1,0 +1,83 @@
+"""Retrieval: dense and lexical search over the same chunks, fused, reranked by sentences,
+lifted by time, conversation and recency, capped per article, syndicated copies collapsed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from index.embed import Embedder
+from index.search.fusion import collapse, fuse, lift
+from index.search.params import MAX_PER_ARTICLE, RetrievalParams
+from index.search.sentences import quote_candidates, rerank
+from index.search.terms import content_terms
+from index.search.when import weigh_time
+from index.search.types import Passage
+from index.store import Filters, Generation, LiveIndex
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # embedded for the dense search, its words matched by BM25
+    filters: Filters = field(default_factory=Filters)
+    prefer_recent: bool = False
+    boost_articles: frozenset[str] = frozenset()
+    max_per_article: int = MAX_PER_ARTICLE
+    # The words that decide which sentences are quoted: a follow-up's own question, while
+    # `text` also carries the conversation for retrieval. None: the same as `text`.
+    focus: str | None = None
+    # The time the question's words name ("in March 2026"): evidence that lifts articles
+    # published near it and passages that mention it, never a filter.
+    when: tuple[dt.date, dt.date] | None = None
+
+
+class Retriever:
+    """Finds the passages that best match a query. FAISS's thread count is the caller's to set
+    (one per query thread measured fastest; DESIGN.md)."""
+
+    def __init__(self, live: LiveIndex, embedder: Embedder, params: RetrievalParams = RetrievalParams()):
+        self.live = live
+        self.embedder = embedder
+        self.params = params
+
+    def search(self, generation: Generation, query: Query, k: int = 5) -> list[Passage]:
+        """The top `k` passages for `query` in `generation`, best first."""
+        params = self.params
+        subset = generation.chunk_ids(query.filters) if query.filters.active else None
+        if subset is not None and not len(subset):
+            return []
+        focus = query.focus or query.text
+        vectors = self.embedder.encode([query.text] if focus == query.text else [query.text, focus])
+        vector, focus_vector = vectors[0], vectors[-1]
+        dense_scores, dense_ids = generation.vectors.search(vector, params.candidates, subset)
+        dense = [int(i) for i in dense_ids]
+        lexical = generation.lexical(content_terms(query.text), query.filters, params.candidates)
+        fused = fuse([(dense, params.dense_weight), (lexical, params.lexical_weight)], k=params.rrf_k)
+        ranked = _passages(generation, dict(list(fused.items())[:params.candidates]), dense, lexical)
+        ranked = rerank(generation, ranked[:params.rerank], vector, query.text, params) + ranked[params.rerank:]
+        ranked = weigh_time(ranked, query.when, params)
+        ranked = lift(ranked, query.boost_articles, query.prefer_recent, params)
+        chosen = collapse(ranked, k, query.max_per_article, params.duplicate_jaccard)
+        chosen = _with_cosines(chosen, dict(zip(dense, (float(s) for s in dense_scores))), generation, vector)
+        return quote_candidates(generation, chosen, focus_vector, focus, params)
+
+
+def _passages(generation: Generation, fused: dict[int, float], dense: list[int], lexical: list[int]) -> list[Passage]:
+    """Passages for the fused chunk ids, in fused order, with their rank in each ranker."""
+    rows = generation.chunk_rows(list(fused))
+    dense_rank = {c: r for r, c in enumerate(dense, 1)}
+    lexical_rank = {c: r for r, c in enumerate(lexical, 1)}
+    return [Passage(rows[i][0], score, *rows[i][1:], chunk_id=i, dense_rank=dense_rank.get(i, 0),
+                    lexical_rank=lexical_rank.get(i, 0))
+            for i, score in fused.items() if i in rows]
+
+
+def _with_cosines(passages: list[Passage], known: dict[int, float], generation: Generation,
+                  vector: np.ndarray) -> list[Passage]:
+    """Each passage's cosine to the question: from the dense search's scores, else the store."""
+    missing = [p.chunk_id for p in passages if p.chunk_id not in known]
+    if missing:
+        known = {**known, **dict(zip(missing, (float(v @ vector) for v in generation.vectors.vectors(missing))))}
+    return [replace(p, dense=known[p.chunk_id]) for p in passages]

@@ -1,0 +1,82 @@
+"""Sentences scored against a question: they rerank the best passages, and they are what
+quotes are chosen from."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from index.search.params import RetrievalParams
+from index.search.terms import TermWeights, content_terms, stem
+from index.search.types import Passage, SentenceHit, span_text
+from index.store import Generation
+
+
+class SentenceScorer:
+    """Scores sentences against one question: the share of its term weight each holds (IDF),
+    and each one's cosine to the question."""
+
+    def __init__(self, generation: Generation, question: str, vector: np.ndarray):
+        self.generation = generation
+        self.weights = TermWeights.of(generation)
+        self.terms = [stem(t) for t in content_terms(question)]
+        self.total = sum(self.weights.idf(t) for t in self.terms) or 1.0
+        self.vector = vector
+
+    def hits(self, rows: list[tuple[int, int, int]], text_of, in_passage: bool = True) -> list[SentenceHit]:
+        """`rows` are (sentence id, start, end); `text_of(start, end)` gives a sentence's text."""
+        if not rows:
+            return []
+        cosines = self.generation.sentence_vectors.vectors([r[0] for r in rows]) @ self.vector
+        found = []
+        for (_, start, end), cosine in zip(rows, cosines):
+            text = text_of(start, end)
+            present = {stem(w) for w in content_terms(text)}
+            coverage = sum(self.weights.idf(t) for t in self.terms if t in present) / self.total
+            found.append(SentenceHit(start, end, coverage, float(cosine), in_passage, text))
+        return found
+
+    def within(self, p: Passage) -> list[SentenceHit]:
+        """The hits of the sentences inside a passage."""
+        return self.hits(self.generation.sentences_within(p.chunk), lambda s, e: span_text(p, s, e))
+
+
+def rerank(generation: Generation, passages: list[Passage], vector: np.ndarray, question: str,
+           params: RetrievalParams) -> list[Passage]:
+    """Score each passage's sentences against the question; reorder by the best of them."""
+    if not passages:
+        return passages
+    scorer = SentenceScorer(generation, question, vector)
+    top = passages[0].score or 1.0
+    scored = []
+    for p in passages:
+        hits = scorer.within(p)
+        best = max((params.coverage_weight * h.coverage + params.sentence_weight * h.cosine for h in hits),
+                   default=0.0)
+        scored.append(replace(p, score=p.score / top + best, sentences=tuple(hits)))
+    return sorted(scored, key=lambda p: -p.score)
+
+
+def quote_candidates(generation: Generation, passages: list[Passage], vector: np.ndarray, question: str,
+                     params: RetrievalParams) -> list[Passage]:
+    """The sentences quotes are chosen from, scored against the question alone: those of the
+    top passages, and the sentences around the best passages of the top articles (the answer
+    is often a sentence or two past the passage that matched the question's words best)."""
+    scorer = SentenceScorer(generation, question, vector)
+    articles_done: set[str] = set()
+    out = []
+    for rank, p in enumerate(passages):
+        if rank >= params.quote_passages:
+            out.append(p)
+            continue
+        hits = scorer.within(p)
+        aid = p.chunk.article_id
+        if aid not in articles_done and len(articles_done) < params.quote_articles:
+            articles_done.add(aid)
+            rows = generation.sentences_around(p.chunk, params.neighbours)
+            if rows:
+                text = generation.article_text(aid)
+                hits += scorer.hits(rows, lambda s, e: text[s:e], in_passage=False)
+        out.append(replace(p, sentences=tuple(hits)))
+    return out

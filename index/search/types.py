@@ -1,0 +1,42 @@
+"""What a search returns: passages, each with the sentences quotes may be chosen from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corpus import Chunk
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    """A sentence scored against the question."""
+
+    start: int  # offsets into the article
+    end: int
+    coverage: float  # the share of the question's term weight found in the sentence
+    cosine: float  # between the question and the sentence
+    in_passage: bool = True  # inside the retrieved passage, or next to it in its article
+    text: str = ""  # article.text[start:end]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk found by a search, with its article's citation fields."""
+
+    chunk: Chunk
+    score: float
+    title: str
+    published: str | None
+    url: str | None
+    source: str | None
+    chunk_id: int = -1
+    dense: float = 0.0  # cosine between the question and the passage
+    duplicates: tuple[str, ...] = ()  # articles carrying the same story, folded into this one
+    sentences: tuple[SentenceHit, ...] = ()
+    dense_rank: int = 0  # 1-based rank in the dense and the lexical candidates; 0: not among them
+    lexical_rank: int = 0
+
+
+def span_text(p: Passage, start: int, end: int) -> str:
+    """The text of an article span inside passage `p`."""
+    return p.chunk.text[start - p.chunk.start:end - p.chunk.start]

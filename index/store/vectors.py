@@ -1,0 +1,157 @@
+"""The vector store seam: one small interface for chunk and sentence vectors, chosen by the
+`backend` a generation's manifest names. Ids are rows, 0..count-1, in the order added.
+
+    faiss-flat   exact inner product (cosine on unit vectors), float32, FAISS
+    npy-f16      half-precision NumPy matrix, memory-mapped: for vectors that are looked up by
+                 id far more than searched (sentence vectors rerank passages and pick quotes)
+
+An approximate index, a segmented layout or a Milvus collection is one more class here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+import faiss
+import numpy as np
+
+
+class VectorStore(Protocol):
+    backend: ClassVar[str]
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Append rows; their ids continue from count()."""
+
+    def delete(self, ids: np.ndarray) -> None:
+        """Forget these ids: they are never found again (their rows keep their numbers)."""
+
+    def search(self, query: np.ndarray, k: int, subset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The best `k` (scores, ids) for one query vector; `subset` limits the search to those ids."""
+
+    def vectors(self, ids) -> np.ndarray:
+        """The stored vectors of these ids, as float32 rows."""
+
+    def count(self) -> int:
+        """Rows stored (deleted ones included: ids are rows)."""
+
+    def save(self, path: Path) -> None:
+        """Write the store to `path` (one file)."""
+
+
+class FaissFlatStore:
+    """Exact inner-product search with FAISS; one thread per query is set by the caller."""
+
+    backend: ClassVar[str] = "faiss-flat"
+
+    def __init__(self, index: faiss.Index):
+        self._index = index
+        self._deleted: set[int] = set()
+
+    @classmethod
+    def empty(cls, dimension: int) -> FaissFlatStore:
+        return cls(faiss.IndexFlatIP(dimension))
+
+    @classmethod
+    def load(cls, path: Path) -> FaissFlatStore:
+        return cls(faiss.read_index(str(path)))
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+
+    @property
+    def dimension(self) -> int:
+        return self._index.d
+
+    def add(self, vectors: np.ndarray) -> None:
+        if len(vectors):
+            self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def delete(self, ids) -> None:
+        self._deleted.update(int(i) for i in ids)
+
+    def count(self) -> int:
+        return self._index.ntotal
+
+    def search(self, query: np.ndarray, k: int, subset: np.ndarray | None = None):
+        query = np.ascontiguousarray(np.atleast_2d(query), dtype=np.float32)
+        if self._deleted:
+            live = np.arange(self.count()) if subset is None else np.asarray(subset)
+            subset = np.array([i for i in live if int(i) not in self._deleted], dtype=np.int64)
+        k = min(k, self.count() if subset is None else len(subset))
+        if k <= 0:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        params = None
+        if subset is not None:
+            selector = faiss.IDSelectorBatch(np.ascontiguousarray(subset, dtype=np.int64))
+            params = faiss.SearchParameters(sel=selector)
+        scores, ids = self._index.search(query, k, params=params)
+        keep = ids[0] >= 0
+        return scores[0][keep], ids[0][keep]
+
+    def vectors(self, ids) -> np.ndarray:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self._index.reconstruct(i) for i in ids])
+
+
+class HalfStore:
+    """Unit vectors in half precision, memory-mapped from a .npy file; brute-force search."""
+
+    backend: ClassVar[str] = "npy-f16"
+
+    def __init__(self, matrix: np.ndarray):
+        self._matrix = matrix
+        self._deleted: set[int] = set()
+
+    @classmethod
+    def empty(cls, dimension: int) -> HalfStore:
+        return cls(np.zeros((0, dimension), dtype=np.float16))
+
+    @classmethod
+    def load(cls, path: Path) -> HalfStore:
+        return cls(np.load(path, mmap_mode="r"))
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as handle:  # np.save would add `.npy` to a name without it
+            np.save(handle, np.asarray(self._matrix, dtype=np.float16))
+
+    @property
+    def dimension(self) -> int:
+        return self._matrix.shape[1]
+
+    def add(self, vectors: np.ndarray) -> None:
+        if len(vectors):
+            self._matrix = np.vstack([np.asarray(self._matrix), np.asarray(vectors, dtype=np.float16)])
+
+    def delete(self, ids) -> None:
+        self._deleted.update(int(i) for i in ids)
+
+    def count(self) -> int:
+        return len(self._matrix)
+
+    def search(self, query: np.ndarray, k: int, subset: np.ndarray | None = None):
+        ids = np.arange(self.count()) if subset is None else np.asarray(subset, dtype=np.int64)
+        ids = np.array([i for i in ids if int(i) not in self._deleted], dtype=np.int64)
+        if not len(ids) or k <= 0:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        scores = self.vectors(ids) @ np.asarray(query, dtype=np.float32).ravel()
+        top = np.argsort(-scores, kind="stable")[:k]
+        return scores[top], ids[top]
+
+    def vectors(self, ids) -> np.ndarray:
+        ids = np.asarray(list(ids), dtype=np.int64)
+        return np.asarray(self._matrix[ids], dtype=np.float32).reshape(len(ids), self.dimension)
+
+
+STORES: dict[str, type] = {FaissFlatStore.backend: FaissFlatStore, HalfStore.backend: HalfStore}
+
+
+def store_class(backend: str) -> type:
+    """The class for a manifest's backend name; ValueError names the known ones."""
+    try:
+        return STORES[backend]
+    except KeyError:
+        raise ValueError(f"vector backend {backend!r} is not known to this Footnote (it knows "
+                         f"{', '.join(sorted(STORES))}); rebuild the index with `footnote index --rebuild`") from None
