@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from index.retrieve import LiveIndex
+from index.search import LiveIndex
 from index.store import IndexError_
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from index.answer import MAX_K, MAX_QUESTION_CHARS, AskRequest, Turn
-from index.retrieve import MAX_PER_ARTICLE, Filters
+from index.search import MAX_PER_ARTICLE, Filters
 
 # Dates far outside any collection only overflow date arithmetic ("last year" of year 1).
 Day = Annotated[dt.date, Field(ge=dt.date(1000, 1, 1), le=dt.date(9000, 12, 31))]

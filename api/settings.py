@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.answer import THRESHOLD
-from index.cli import DEMO_CORPUS, default_index_dir
+from index.paths import DEMO_CORPUS, default_index_dir
 from index.embed import DEFAULT_MODEL
 
 MIN_KEY_CHARS = 16

@@ -18,7 +18,7 @@ from corpus.folder import CorpusFolder
 from corpus.load import MAX_FILE_BYTES
 from index.answer import Answerer, AskRequest, Turn, check_question, passage_dict
 from index.build import build_index
-from index.retrieve import Query
+from index.search import Query
 
 Progress = Callable[[str], Awaitable[None]]
 
