@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 
+from corpus.dates import date_part
 from index.answer import Answer, Turn
 
 MODEL_ID = "footnote"
@@ -28,7 +29,7 @@ def reply_text(answer: Answer) -> str:
 
 
 def _source_line(c) -> str:
-    date = c.published[:10] if c.published else "undated"
+    date = date_part(c.published) or "undated"
     return f"[{c.n}] {c.title} ({date}) <{c.article_id}>"
 
 

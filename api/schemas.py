@@ -1,5 +1,6 @@
-"""Request and response bodies of the /v1 API. Responses that carry the answer object are
-sent as `Answer.as_dict()` verbatim; the models here document them in the OpenAPI schema."""
+"""Request and response bodies of the /v1 API. Responses are validated against these models
+before they are sent, and the answer's models forbid unknown fields: if the core's answer
+object and its documented shape drift apart, the tests fail rather than clients."""
 
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ class AskIn(BaseModel):
 
 
 class PassageOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     article_id: str
     start: int
     end: int
@@ -72,6 +75,8 @@ class PassageOut(BaseModel):
 
 
 class QuoteOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     n: int
     article_id: str
     start: int
@@ -81,6 +86,8 @@ class QuoteOut(BaseModel):
 
 
 class CitationOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     n: int
     article_id: str
     title: str
@@ -92,6 +99,8 @@ class CitationOut(BaseModel):
 
 class AnswerOut(BaseModel):
     """The answer object, exactly as `footnote ask --json` prints it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     question: str
     text: str
@@ -107,6 +116,8 @@ class AnswerOut(BaseModel):
 
 
 class SearchOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     query: str
     generation: str
     passages: list[PassageOut]

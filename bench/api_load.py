@@ -80,21 +80,17 @@ def in_process(index: Path, model: str, questions: list[str], rounds: int = 2) -
     on the main thread with the default thread count, as `footnote ask` runs it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import faiss
+    from index.answer import AskRequest
+    from index.assemble import open_answerer, query_thread_setup
 
-    from index.answer import Answerer, AskRequest
-    from index.embed import load_embedder
-    from index.search import LiveIndex, Retriever
-
-    embedder = load_embedder(model, threads=1)
-    answerer = Answerer(Retriever(LiveIndex(index, embedder.name), embedder))
+    answerer = open_answerer(index, model)
 
     def timed(q: str) -> float:
         started = time.perf_counter()
         answerer.answer(AskRequest(q))
         return (time.perf_counter() - started) * 1000
 
-    with ThreadPoolExecutor(1, initializer=lambda: faiss.omp_set_num_threads(1)) as pool:
+    with ThreadPoolExecutor(1, initializer=query_thread_setup) as pool:
         for q in questions[:5]:
             pool.submit(timed, q).result()  # warm up: model, FAISS, SQLite pages
         latencies = [pool.submit(timed, q).result() for _ in range(rounds) for q in questions]

@@ -26,20 +26,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.answer import Answerer  # noqa: E402
 from index.answer.confidence import FEATURES, WEIGHTS, score  # noqa: E402
-from index.embed import load_embedder  # noqa: E402
+from index.assemble import open_answerer, query_thread_setup  # noqa: E402
 from index.eval import ask, conversation, eval_dir, eval_index_dir, load_questions, sample_questions  # noqa: E402
 from index.eval.metrics import auroc  # noqa: E402
-from index.search import LiveIndex, Retriever  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def collect(corpus: Path, questions, model: str) -> tuple[np.ndarray, np.ndarray]:
     """(features, answerable) for each question, answered as `footnote eval` does."""
-    embedder = load_embedder(model, threads=1)
-    answerer = Answerer(Retriever(LiveIndex(eval_index_dir(corpus), embedder.name), embedder), threshold=0.0)
+    query_thread_setup()
+    answerer = open_answerer(eval_index_dir(corpus), model, threshold=0.0)
     rows, labels = [], []
     for question in questions:
         answer = ask(answerer, question, conversation(answerer, question, 3))

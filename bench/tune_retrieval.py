@@ -13,11 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
+from dataclasses import replace
 from pathlib import Path
 
-from index import retrieve
-from index.embed import load_embedder
-from index.search import LiveIndex, Retriever, collapse, fuse, rerank
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.embed import load_embedder  # noqa: E402
+from index.search import Filters, LiveIndex, Passage, RetrievalParams, collapse, content_terms, fuse, rerank  # noqa: E402
 
 
 def load_questions(path: Path, sample: int, seed: int) -> list[dict]:
@@ -26,29 +29,32 @@ def load_questions(path: Path, sample: int, seed: int) -> list[dict]:
     return random.Random(seed).sample(rows, sample) if sample and sample < len(rows) else rows
 
 
-def rankings(retriever: Retriever, generation, questions: list[dict]):
-    """(dense ids, lexical ids) per question, 50 deep, and the question vectors."""
-    vectors = retriever.embedder.encode([q["question"] for q in questions])
-    where, params = "1", []
+def rankings(embedder, generation, questions: list[dict], depth: int):
+    """(dense ids, lexical ids) per question, `depth` deep, and the question vectors."""
+    vectors = embedder.encode([q["question"] for q in questions])
     out = []
     for q, v in zip(questions, vectors):
-        _, ids = generation.vectors.search(v, retrieve.CANDIDATES)
-        lexical = retriever._lexical(generation, q["question"], where, params)
-        out.append(([int(i) for i in ids[0] if i >= 0], lexical))
+        _, ids = generation.vectors.search(v, depth)
+        lexical = generation.lexical(content_terms(q["question"]), Filters(), depth)
+        out.append(([int(i) for i in ids], lexical))
     return out, vectors
 
 
-def recall(generation, questions, ranked, dense_w, lexical_w, rrf_k, cap, vectors=None):
+def passages_of(generation, fused: dict[int, float]) -> list[Passage]:
+    rows = generation.chunk_rows(list(fused))
+    return [Passage(rows[i][0], s, *rows[i][1:], chunk_id=i) for i, s in fused.items() if i in rows]
+
+
+def recall(generation, questions, ranked, params: RetrievalParams, vectors=None):
     """Recall@1/5/10; with `vectors`, the top passages are reranked by their sentences."""
     hits = {1: 0, 5: 0, 10: 0}
     for n, (q, (dense, lexical)) in enumerate(zip(questions, ranked)):
-        fused = fuse([(dense, dense_w), (lexical, lexical_w)], k=rrf_k)
-        ids = list(fused)[:retrieve.CANDIDATES]
-        passages = generation.passages(ids, [fused[i] for i in ids])
+        fused = fuse([(dense, params.dense_weight), (lexical, params.lexical_weight)], k=params.rrf_k)
+        passages = passages_of(generation, dict(list(fused.items())[:params.candidates]))
         if vectors is not None:
-            head = rerank(generation, passages[:retrieve.RERANK], vectors[n], q["question"])
-            passages = head + passages[retrieve.RERANK:]
-        top = collapse(passages, 10, per_article=cap)
+            head = rerank(generation, passages[:params.rerank], vectors[n], q["question"], params)
+            passages = head + passages[params.rerank:]
+        top = collapse(passages, 10, params.max_per_article, params.duplicate_jaccard)
         first = next((n for n, p in enumerate(top, 1) if any(a in p.chunk.text for a in q["answers"])), None)
         for k in hits:
             hits[k] += first is not None and first <= k
@@ -63,23 +69,25 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    retriever = Retriever(LiveIndex(args.index, args.model), load_embedder(args.model, threads=1))
-    generation = retriever.live.current()
+    embedder = load_embedder(args.model, threads=1)
+    generation = LiveIndex(args.index, embedder.name).current()
     questions = load_questions(args.questions, args.sample, args.seed)
-    ranked, vectors = rankings(retriever, generation, questions)
+    base = RetrievalParams()
+    ranked, vectors = rankings(embedder, generation, questions, base.candidates)
     print(f"{len(questions)} answerable questions, {generation.chunk_count()} chunks")
     print(f"{'dense':>6} {'lexical':>7} {'rrf_k':>5} {'cap':>4}  recall@1  @5     @10")
     for dense_w, lexical_w in [(1, 0), (0, 1), (1, 1), (1, 1.5), (1, 2), (1, 3)]:
         for rrf_k in (10, 60):
             for cap in (2, 3, 10):
-                r = recall(generation, questions, ranked, dense_w, lexical_w, rrf_k, cap)
+                params = replace(base, dense_weight=dense_w, lexical_weight=lexical_w, rrf_k=rrf_k, max_per_article=cap)
+                r = recall(generation, questions, ranked, params)
                 print(f"{dense_w:>6} {lexical_w:>7} {rrf_k:>5} {cap:>4}  {r['@1']:.4f}  {r['@5']:.4f} {r['@10']:.4f}")
     print("\nsentence rerank of the top passages (RRF 1:1, k 10):")
     print(f"{'coverage':>8} {'cosine':>6} {'cap':>4}  recall@1  @5     @10")
     for coverage_w, cosine_w in [(0, 0), (1, 0), (0, 1), (1, 1)]:
-        retrieve.COVERAGE_WEIGHT, retrieve.SENTENCE_WEIGHT = coverage_w, cosine_w
         for cap in (3, 10):
-            r = recall(generation, questions, ranked, 1, 1, 10, cap, vectors)
+            params = replace(base, coverage_weight=coverage_w, sentence_weight=cosine_w, max_per_article=cap)
+            r = recall(generation, questions, ranked, params, vectors)
             print(f"{coverage_w:>8} {cosine_w:>6} {cap:>4}  {r['@1']:.4f}  {r['@5']:.4f} {r['@10']:.4f}")
 
 

@@ -25,16 +25,18 @@ class ChunkParams:
 
     def __post_init__(self) -> None:
         if self.max_tokens < 8:
-            raise ValueError(f"max_tokens={self.max_tokens} is too small; use at least 8 (default 128)")
+            raise ValueError(f"max_tokens={self.max_tokens} is too small; use at least 8 (the default is 256)")
         if self.overlap_sentences < 0:
             raise ValueError("overlap_sentences must be 0 or more")
 
 
-def chunk_article(article: Article, tokenizer: TokenSpans, params: ChunkParams) -> list[Chunk]:
-    """Split an article into chunks; `article.text[c.start:c.end] == c.text` for every chunk."""
+def split_article(article: Article, tokenizer: TokenSpans, params: ChunkParams) -> tuple[list[Chunk], list[Chunk]]:
+    """An article's chunks and its sentence units (a sentence over the budget cut in pieces);
+    `article.text[c.start:c.end] == c.text` for every one of both."""
     budget = params.max_tokens - tokenizer.special_tokens
-    return pack_chunks(article, sentence_units(article, tokenizer, params), budget,
-                       params.overlap_sentences)
+    units = sentence_units(article, tokenizer, params)
+    sentences = [Chunk(article.id, n, s, e, article.text[s:e]) for n, (s, e, _) in enumerate(units)]
+    return pack_chunks(article, units, budget, params.overlap_sentences), sentences
 
 
 def sentence_units(article: Article, tokenizer: TokenSpans, params: ChunkParams) -> list[tuple[int, int, int]]:

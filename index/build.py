@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from corpus import Article, Chunk
-from corpus.chunk import ChunkParams, pack_chunks, sentence_units
+from corpus.chunk import ChunkParams, split_article
 from corpus.load import Skipped, load_corpus
 from index import store
 from index.embed import Embedder, VectorCache, text_hash
-from index.store import Generation
-from index.store import IndexError_
+from index.progress import Progress, Report, build_lock
+from index.store import Generation, IndexError_
 
 # all-MiniLM-L6-v2 was trained on inputs of up to 128 tokens and truncates at 256, so a
 # chunk's budget (special tokens included) never goes past 256. Measured on 2,000 SQuAD dev
@@ -55,52 +50,6 @@ class BuildSummary:
         return asdict(self)
 
 
-Progress = Callable[[str, int, int], None]
-
-
-class _Report:
-    """Progress of a build: a bar on the terminal and/or a callback, per stage."""
-
-    def __init__(self, bar: bool, callback: Progress | None):
-        self.bar = bar
-        self.callback = callback
-
-    def stage(self, name: str, total: int, unit: str) -> _Stage:
-        return _Stage(self, name, total, unit)
-
-
-class _Stage:
-    def __init__(self, report: _Report, name: str, total: int, unit: str):
-        self.report, self.name, self.total, self.done = report, name, total, 0
-        self.bar = tqdm(total=total, desc=name, unit=unit, file=sys.stderr,
-                        disable=not report.bar or not total)
-        self._tell()
-
-    def update(self, n: int) -> None:
-        self.done += n
-        self.bar.update(n)
-        self._tell()
-
-    def close(self) -> None:
-        self.bar.close()
-
-    def _tell(self) -> None:
-        if self.report.callback is not None and self.total:
-            self.report.callback(self.name, self.done, self.total)
-
-
-@contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's build lock; a second build waits for the first to finish."""
-    Path(index_dir).mkdir(parents=True, exist_ok=True)
-    with open(Path(index_dir) / "build.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS),
                 rebuild: bool = False, progress: bool = True,
@@ -120,7 +69,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
         previous = _open_previous(index_dir)
         try:
             cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
-            report = _Report(progress, on_progress)
+            report = Report(progress, on_progress)
             return _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache,
                           allow_empty)
         finally:
@@ -209,7 +158,7 @@ def _chunking(params: ChunkParams) -> dict:
 
 
 def _split(articles: list[Article], before, previous: Generation | None, embedder,
-           params: ChunkParams, report: _Report) -> tuple[list[Chunk], list[Chunk]]:
+           params: ChunkParams, report: Report) -> tuple[list[Chunk], list[Chunk]]:
     """Chunks and sentence units of every article, reused from the previous generation when
     the article is unchanged."""
     reuse = set()
@@ -219,7 +168,6 @@ def _split(articles: list[Article], before, previous: Generation | None, embedde
     old_sentences = _by_article(previous.sentences_of(sorted(reuse)) if reuse else [])
     chunks: list[Chunk] = []
     sentences: list[Chunk] = []
-    budget = params.max_tokens - embedder.special_tokens
     fresh = [a for a in articles if a.id not in reuse]
     bar = report.stage("chunking", len(fresh), "article")
     for article in articles:
@@ -227,9 +175,9 @@ def _split(articles: list[Article], before, previous: Generation | None, embedde
             chunks.extend(old_chunks.get(article.id, []))
             sentences.extend(old_sentences.get(article.id, []))
             continue
-        units = sentence_units(article, embedder, params)
-        chunks.extend(pack_chunks(article, units, budget, params.overlap_sentences))
-        sentences.extend(Chunk(article.id, n, s, e, article.text[s:e]) for n, (s, e, _) in enumerate(units))
+        article_chunks, article_sentences = split_article(article, embedder, params)
+        chunks.extend(article_chunks)
+        sentences.extend(article_sentences)
         bar.update(1)
     bar.close()
     return chunks, sentences
@@ -242,7 +190,7 @@ def _by_article(items: list[Chunk]) -> dict[str, list[Chunk]]:
     return grouped
 
 
-def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: _Report) -> tuple[np.ndarray, set[bytes]]:
+def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Report) -> tuple[np.ndarray, set[bytes]]:
     """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now)."""
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     cache = VectorCache(cache_path, embedder.cache_key, embedder.dimension,

@@ -1,4 +1,6 @@
-"""Shared fixtures: tiny corpora in tmp_path and the model-free embedder."""
+"""Shared fixtures and helpers: tiny corpora in tmp_path, the model-free embedder, the real
+model once per session, the API's small dated corpus with its index, settings and client,
+and a live `footnote serve`."""
 
 from __future__ import annotations
 
@@ -13,15 +15,27 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.settings import Settings
+from corpus.chunk import ChunkParams
+from index.build import build_index
 from index.embed import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEMO = ROOT / "corpus" / "demo"
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_model():
+    """The bundled model is loaded from disk, never from a hub; tokenizers stay single-process."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setenv("TOKENIZERS_PARALLELISM", "false")
+        yield
 
 
 @pytest.fixture
@@ -92,3 +106,78 @@ def live_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# The API's tests: a small dated corpus, its index (model-free embedder), settings, a client.
+
+KEY = "test-key-0123456789abcdef"
+OTHER_KEY = "other-key-0123456789abcdef"
+WRITE = {"X-API-Key": KEY}
+ERROR_FIELDS = {"status", "code", "message", "request_id"}
+
+ARTICLES = {
+    "2025/council-approves-line.txt": article_txt(
+        "2025-03-04", "The city council approved the Larkspur Line on Tuesday by a vote of seven to two.",
+        "The light rail line will cost 1.2 billion dollars and run twelve kilometres."),
+    "2025/tunnel-strike.md": "---\ntitle: Tunnel workers walk off the job\ndate: 2025-09-10\n"
+                             "source: Valley Herald\n---\nTunnel workers went on strike over night shifts. "
+                             "The union said the boring machine Marigold stood idle for nine days.",
+    "2026/line-opens.txt": article_txt(
+        "2026-05-02", "The Larkspur Line opened to passengers on Saturday morning.",
+        "Trains run every eight minutes between the harbour and the university."),
+    "feed.jsonl": '{"id": "ferry", "title": "Ferry service ends", "date": "2024-01-05", "source": "Wire", '
+                  '"text": "The harbour ferry made its last crossing after forty years of service."}\n',
+}
+
+
+def make_corpus(root: Path) -> Path:
+    return write(root, dict(ARTICLES))
+
+
+def make_index(corpus: Path, index: Path) -> None:
+    build_index(corpus, index, HashingEmbedder(64), ChunkParams(128), progress=False)
+
+
+def make_settings(tmp_path: Path, **overrides) -> Settings:
+    values = dict(corpus=tmp_path / "corpus", index=tmp_path / "index", model="hash:64", api_keys=[KEY],
+                  rate_limit_per_minute=0, query_threads=2)
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+def wait_for_job(client, job_id: str, rounds: int = 400) -> dict:
+    """Poll a job until it finishes (a bounded loop; the builds here take milliseconds)."""
+    for _ in range(rounds):
+        job = client.get(f"/v1/index/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+def assert_error_shape(response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert ERROR_FIELDS <= set(error) <= ERROR_FIELDS | {"details"}
+    assert error["status"] == status and isinstance(error["message"], str) and error["message"]
+    assert error["request_id"] == response.headers["x-request-id"]
+    assert "Traceback" not in error["message"]
+    if code:
+        assert error["code"] == code, error
+    return error
+
+
+@pytest.fixture
+def indexed(tmp_path) -> Path:
+    """tmp_path with corpus/ and its index/ built."""
+    make_corpus(tmp_path / "corpus")
+    make_index(tmp_path / "corpus", tmp_path / "index")
+    return tmp_path
+
+
+@pytest.fixture
+def client(indexed):
+    with TestClient(create_app(make_settings(indexed))) as c:
+        yield c

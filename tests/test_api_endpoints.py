@@ -11,8 +11,7 @@ from api.app import create_app
 from index.answer import Answerer, AskRequest
 from index.embed import HashingEmbedder
 from index.search import LiveIndex, Retriever
-from tests.test_api_fixtures import (WRITE, assert_error_shape, client, indexed, make_settings,  # noqa: F401
-                                     wait_for_job)
+from tests.conftest import WRITE, assert_error_shape, make_settings, wait_for_job
 
 QUESTION = "How much will the Larkspur Line cost?"
 

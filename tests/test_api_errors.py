@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.limits import TokenBuckets
 from index.answer import MAX_K, MAX_QUESTION_CHARS
-from tests.test_api_fixtures import (KEY, OTHER_KEY, WRITE, assert_error_shape, client, indexed,  # noqa: F401
-                                     make_settings)
+from tests.conftest import KEY, OTHER_KEY, WRITE, assert_error_shape, make_settings
 
 ARTICLE = {"text": "A new article.", "date": "2026-01-01"}
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tests.conftest import live_server
-from tests.test_api_fixtures import KEY, WRITE, make_corpus, make_index, make_settings
+from tests.conftest import KEY, WRITE, make_corpus, make_index, make_settings
 
 QUESTION = "How much will the Larkspur Line cost?"
 

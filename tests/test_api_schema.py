@@ -17,7 +17,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from api.app import create_app
-from tests.test_api_fixtures import WRITE, make_corpus, make_index, make_settings
+from tests.conftest import WRITE, make_corpus, make_index, make_settings
 
 EXAMPLES = 25  # per operation and mode (valid and invalid input); about 20 operations
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -50,3 +50,17 @@ def test_no_input_makes_a_server_error(tmp_path):
     assert not failures, "\n\n".join(f"{label}\n{text}" for label, text in failures.items())
     with TestClient(app) as client:  # and the API still stands afterwards
         assert client.get("/healthz").status_code == 200
+
+
+def test_the_answer_is_validated_against_its_documented_shape(tmp_path, monkeypatch):
+    """If the core's answer object drifts from the documented one, the API refuses to send it
+    (and the drift shows in the tests) instead of sending an undocumented shape."""
+    from index.answer import Answer
+
+    make_corpus(tmp_path / "corpus")
+    make_index(tmp_path / "corpus", tmp_path / "index")
+    with TestClient(create_app(make_settings(tmp_path)), raise_server_exceptions=False) as client:
+        assert client.post("/v1/ask", json={"question": "ferry"}).status_code == 200
+        original = Answer.as_dict
+        monkeypatch.setattr(Answer, "as_dict", lambda self: {**original(self), "undocumented": 1})
+        assert client.post("/v1/ask", json={"question": "ferry"}).status_code == 500

@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus import Article
-from corpus.chunk import ChunkParams, chunk_article
+from corpus.chunk import ChunkParams, split_article
+
+
+def chunk_article(art, tokenizer, params):
+    chunks, sentences = split_article(art, tokenizer, params)
+    for unit in sentences:
+        assert art.text[unit.start:unit.end] == unit.text
+    return chunks
 from corpus.load import load_corpus
 from corpus.sentences import split_sentences
 from corpus.sentences import split_sentences

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import ROOT, article_txt, live_server, write
-from tests.test_api_fixtures import KEY
+from tests.conftest import KEY
 
 SECRET = "The vault combination is 31-41-59."
 DROP_OVERRIDE = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",

@@ -12,8 +12,7 @@ import pytest
 
 from corpus.folder import (ArticleInCollection, ArticleNotFound, CorpusFolder, InvalidArticleId,
                            UnsupportedFormat)
-from tests.conftest import article_txt, write
-from tests.test_api_fixtures import WRITE, assert_error_shape, client, indexed  # noqa: F401
+from tests.conftest import WRITE, article_txt, assert_error_shape, write
 from tests.test_bot_curator import own_index  # noqa: F401
 from tests.test_bot_harness import Harness, Recorder, make_bot, news_index, run  # noqa: F401
 
@@ -91,7 +90,7 @@ def test_an_upload_of_a_whole_collection_replaces_only_the_same_collection(folde
     assert (folder.root / "keep.txt").read_text().endswith("Keep me.\n")
 
 
-def test_api_refuses_to_delete_or_overwrite_a_collection(client, indexed):  # noqa: F811
+def test_api_refuses_to_delete_or_overwrite_a_collection(client, indexed):
     corpus = indexed / "corpus"
     write(corpus, {"list.json": LIST})
     error = assert_error_shape(client.delete("/v1/articles/feed", headers=WRITE), 409, "article_in_collection")

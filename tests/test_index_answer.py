@@ -131,12 +131,21 @@ def test_a_follow_up_uses_the_history(answerer):
     assert alone.passages  # a standalone question still works without history
 
 
-def test_per_article_cap(answerer):
-    answer = answerer.answer(AskRequest("harbour bridge budget engineer cables deck", k=10))
-    counts = {}
-    for p in answer.passages:
-        counts[p.chunk.article_id] = counts.get(p.chunk.article_id, 0) + 1
-    assert max(counts.values()) <= 2
+def test_per_article_cap(tmp_path):
+    long = article_txt("2026-03-01", *(f"The harbour bridge repair crew replaced cable number {n} this week."
+                                       for n in range(1, 13)))
+    corpus = write(tmp_path / "c", {"long.txt": long, "short.txt": article_txt(
+        "2026-03-02", "A short note on the harbour bridge cables.")})
+    embedder = HashingEmbedder(128)
+    build_index(corpus, tmp_path / "i", embedder, ChunkParams(24), progress=False)
+    answerer = Answerer(Retriever(LiveIndex(tmp_path / "i", embedder.name), embedder), threshold=0.0)
+
+    def from_long(cap: int) -> int:
+        answer = answerer.answer(AskRequest("harbour bridge cable replaced", k=10, max_per_article=cap))
+        return sum(p.chunk.article_id == "long" for p in answer.passages)
+
+    assert from_long(10) > 2  # the long article has passages to spare...
+    assert from_long(2) == 2  # ...and the cap keeps two of them
 
 
 @pytest.mark.parametrize("question, k, message", [

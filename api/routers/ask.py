@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from api.schemas import AnswerOut, AskIn
 from api.security import Reader
@@ -15,8 +14,8 @@ router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Reader])
 @router.post("/ask", response_model=AnswerOut,
              responses={422: {"description": "the question is empty or too long, or k is out of range"},
                         503: {"description": "no index is loaded yet"}})
-async def ask(body: AskIn, services: ServicesDep) -> JSONResponse:
+async def ask(body: AskIn, services: ServicesDep) -> dict:
     """Answer a question with verbatim quotes and numbered citations, or abstain."""
     answer = await services.run(services.answerer.answer, body.to_request())
     services.metrics.count_answer(answer.abstained, "ask")
-    return JSONResponse(answer.as_dict())
+    return answer.as_dict()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from corpus.dates import date_part
 from index.answer.kinds import DATE, NAME, NUMBER, PLACE, answer_type, has_answer_type
 from index.answer.types import Answer, Citation, Quote
 from index.search import Passage
@@ -71,7 +72,7 @@ def compose(question: str, passages: list[Passage], sentences: list[Sentence], c
         text = ABSTAIN_TEXT
         if related:
             text += " The closest articles are: " + "; ".join(
-                f"{c.title} ({c.published[:10] if c.published else 'undated'})" for c in related) + "."
+                f"{c.title} ({date_part(c.published) or 'undated'})" for c in related) + "."
         return Answer(text=text, abstained=True, quotes=[], citations=[], related=related, **common)
     # The lead quote comes from the top passage, whose rank already weighs its sentences,
     # recency and the conversation; the others are the best-scoring sentences beside it.

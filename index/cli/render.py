@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from corpus.dates import date_part
 from index.answer import Answer
 
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -35,7 +36,7 @@ def render_answer(answer: Answer, color: bool = False) -> str:
 
 
 def _date(published: str | None) -> str:
-    return published[:10] if published else "undated"
+    return date_part(published) or "undated"
 
 
 def render_status(status: dict) -> str:

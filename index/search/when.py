@@ -17,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
+from corpus.dates import date_part
 from index.search.params import RetrievalParams
 from index.search.types import Passage
 
@@ -215,6 +216,6 @@ def time_marks(when: tuple[dt.date, dt.date]) -> re.Pattern | None:
 
 def _day_of(published: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(published[:10]) if published else None
+        return dt.date.fromisoformat(date_part(published)) if published else None
     except ValueError:
         return None
