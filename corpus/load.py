@@ -39,8 +39,13 @@ class Skipped:
 
 @dataclass
 class LoadResult:
-    articles: list[Article] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)  # from the files that were read
     skipped: list[Skipped] = field(default_factory=list)
+    # Files unchanged since they were last read (same size, mtime and inode): not read again,
+    # their article ids taken from `known`. rel path -> article ids.
+    reused: dict[str, list[str]] = field(default_factory=dict)
+    # What to remember for next time: rel path -> {"sig": [size, mtime_ns, inode], "ids": [...]}.
+    files: dict[str, dict] = field(default_factory=dict)
 
 
 def scan_corpus(root: Path) -> tuple[list[Path], list[Skipped]]:
@@ -79,44 +84,66 @@ def article_id_for(root: Path, path: Path) -> str:
     return path.relative_to(root).with_suffix("").as_posix()
 
 
-def load_corpus(root: Path, max_file_bytes: int = MAX_FILE_BYTES,
-                owners: Mapping[str, str] | None = None) -> LoadResult:
+def load_corpus(root: Path, max_file_bytes: int = MAX_FILE_BYTES, owners: Mapping[str, str] | None = None,
+                known: Mapping[str, dict] | None = None) -> LoadResult:
     """Parse every file under `root`; a bad file is reported and never blocks the others.
 
     `owners` maps article ids to the file that held them in the last build: when two files
-    claim one id, that file keeps it and the newcomer is skipped.
+    claim one id, that file keeps it and the newcomer is skipped. `known` is the `files` of an
+    earlier result: a file whose signature is unchanged is not read again.
     """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"corpus folder {root} does not exist; pass --corpus DIR or set FOOTNOTE_CORPUS")
     files, skipped = scan_corpus(root)
     result = LoadResult(skipped=skipped)
-    parsed = []
+    claims = []  # (rel, signature, article ids, articles or None when reused)
     for path in files:
+        rel, sig = _rel(root, path), signature(path)  # taken before reading: a later edit is seen next time
+        before = (known or {}).get(rel)
+        if sig is not None and before is not None and before.get("sig") == sig:
+            claims.append((rel, sig, list(before["ids"]), None))
+            continue
         try:
-            parsed.append((_rel(root, path), load_file(root, path, max_file_bytes)))
+            articles = load_file(root, path, max_file_bytes)
         except ArticleError as exc:
-            result.skipped.append(Skipped(_rel(root, path), str(exc), exc.keep_previous))
+            result.skipped.append(Skipped(rel, str(exc), exc.keep_previous))
+            continue
+        claims.append((rel, sig, [a.id for a in articles], articles))
     held_before = set((owners or {}).values())
-    parsed.sort(key=lambda item: item[0] not in held_before)  # stable: otherwise path order
+    claims.sort(key=lambda item: item[0] not in held_before)  # stable: otherwise path order
     seen: dict[str, str] = {}
-    for rel, articles in parsed:
-        clash = _first_clash(articles, seen)
+    for rel, sig, ids, articles in claims:
+        clash = _first_clash(ids, seen)
         if clash:
             result.skipped.append(Skipped(rel, _clash_reason(clash, seen, held_before)))
             continue
-        seen.update((article.id, rel) for article in articles)
-        result.articles.extend(articles)
+        seen.update((aid, rel) for aid in ids)
+        if articles is None:
+            result.reused[rel] = ids
+        else:
+            result.articles.extend(articles)
+        if sig is not None:
+            result.files[rel] = {"sig": sig, "ids": ids}
     result.skipped.sort(key=lambda s: s.path)
     return result
 
 
-def _first_clash(articles: list[Article], seen: dict[str, str]) -> str | None:
-    ids = set()
-    for article in articles:
-        if article.id in seen or article.id in ids:
-            return article.id
-        ids.add(article.id)
+def signature(path: Path) -> list[int] | None:
+    """What tells a file changed without reading it: size, modification time and inode."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def _first_clash(ids: list[str], seen: dict[str, str]) -> str | None:
+    mine = set()
+    for aid in ids:
+        if aid in seen or aid in mine:
+            return aid
+        mine.add(aid)
     return None
 
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus import Article, Chunk
+from corpus import Article
 from corpus.chunk import ChunkParams, split_article
-from corpus.load import Skipped, load_corpus
+from corpus.load import load_corpus
 from index import store
 from index.embed import Embedder, VectorCache, text_hash
 from index.progress import Progress, Report, build_lock
-from index.store import Generation, IndexError_
+from index.store import Generation, IndexError_, merge
+from index.store.segment import Segment, rename_into_place, write_segment
 
 # all-MiniLM-L6-v2 was trained on inputs of up to 128 tokens and truncates at 256, so a
 # chunk's budget (special tokens included) never goes past 256. Measured on 2,000 SQuAD dev
@@ -57,6 +58,9 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
                 allow_empty: bool = False) -> BuildSummary:
     """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
 
+    An update writes only what changed: a segment of the added and changed articles, and a new
+    generation listing the old segments (with the replaced and removed articles tombstoned)
+    and the new one; segments are merged when a size tier fills up (index/store/merge.py).
     Vectors are cached in `cache_path` (default: cache.sqlite in the index folder); indexes
     that share a cache never embed the same text twice. `on_progress(stage, done, total)` is
     called from the building thread as articles are chunked and texts embedded. A corpus
@@ -69,9 +73,8 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
         previous = _open_previous(index_dir)
         try:
             cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
-            report = Report(progress, on_progress)
-            return _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache,
-                          allow_empty)
+            job = _Job(corpus_dir, index_dir, embedder, params, Report(progress, on_progress), cache)
+            return job.run(previous, rebuild, allow_empty)
         finally:
             if previous is not None:
                 previous.close()
@@ -84,67 +87,133 @@ def _open_previous(index_dir: Path) -> Generation | None:
         return None  # nothing to reuse: a missing or damaged index is built afresh
 
 
-def _build(corpus_dir, index_dir, embedder, params, previous, rebuild, report, cache, allow_empty) -> BuildSummary:
-    read_at = dt.datetime.now(dt.timezone.utc).isoformat()
-    before = previous.article_hashes() if previous else {}
-    loaded = load_corpus(corpus_dir, owners={aid: path for aid, (_, path) in before.items()})
-    summary = BuildSummary(skipped=[s.as_dict() for s in loaded.skipped], model=embedder.name)
-    articles = {a.id: a for a in loaded.articles}
-    _keep_articles_of_bad_files(previous, before, articles, loaded.skipped, summary)
-    if not articles and before and not allow_empty:
-        raise EmptyCorpus(f"the corpus folder {corpus_dir} holds no articles, but the index holds {len(before)}; "
-                          "if the folder is on a disk that is not mounted, mount it and run again; to empty "
-                          "the index on purpose, run `footnote index --allow-empty`")
-    same_setup = (previous is not None and not rebuild
-                  and previous.manifest["model"]["name"] == embedder.name
-                  and previous.manifest["chunking"] == _chunking(params))
-    summary.added = sum(1 for aid in articles if aid not in before)
-    summary.changed = sum(1 for aid, a in articles.items()
-                          if aid in before and before[aid][0] != a.content_hash)
-    summary.removed = sum(1 for aid in before if aid not in articles)
-    if same_setup and not (summary.added or summary.changed or summary.removed):
-        summary.up_to_date = True
-        summary.generation = previous.name
-        summary.chunks_total = previous.chunk_count()
-        summary.articles_total = len(articles)
+class _Job:
+    """One build: what changed, the new segment, the merges, the new generation."""
+
+    def __init__(self, corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkParams, report: Report,
+                 cache: Path):
+        self.corpus_dir, self.index_dir, self.embedder = corpus_dir, index_dir, embedder
+        self.params, self.report, self.cache = params, report, cache
+
+    def run(self, previous: Generation | None, rebuild: bool, allow_empty: bool) -> BuildSummary:
+        read_at = dt.datetime.now(dt.timezone.utc).isoformat()
+        same_setup = (previous is not None and not rebuild
+                      and previous.manifest["model"]["name"] == self.embedder.name
+                      and previous.manifest["chunking"] == _chunking(self.params))
+        before = previous.article_hashes() if previous else {}
+        loaded = load_corpus(self.corpus_dir, owners={aid: path for aid, (_, path) in before.items()},
+                             known=store.read_files(previous.path) if same_setup else None)
+        summary = BuildSummary(skipped=[s.as_dict() for s in loaded.skipped], model=self.embedder.name)
+        parsed = {a.id: a for a in loaded.articles}
+        kept = _kept(before, parsed, loaded)
+        current = set(parsed) | {aid for ids in loaded.reused.values() for aid in ids} | kept
+        summary.kept = sorted(kept)
+        if not current and before and not allow_empty:
+            raise EmptyCorpus(f"the corpus folder {self.corpus_dir} holds no articles, but the index holds "
+                              f"{len(before)}; if the folder is on a disk that is not mounted, mount it and run "
+                              "again; to empty the index on purpose, run `footnote index --allow-empty`")
+        changed = [a for aid, a in parsed.items() if aid in before and before[aid][0] != a.content_hash]
+        added = [a for aid, a in parsed.items() if aid not in before]
+        removed = [aid for aid in before if aid not in current]
+        summary.added, summary.changed, summary.removed = len(added), len(changed), len(removed)
+        if same_setup and not (added or changed or removed):
+            if loaded.files != store.read_files(previous.path):
+                store.refresh_files(previous.path, loaded.files)  # touched, not changed: remember it
+            return _up_to_date(summary, previous)
+        if same_setup:
+            fresh, segments = added + changed, _tombstoned(previous, [a.id for a in changed] + removed)
+        else:
+            fresh, segments = list(parsed.values()) + [previous.article(aid) for aid in kept], []
+        if fresh:
+            segments.append(self._segment(sorted(fresh, key=lambda a: a.id), summary))
+        segments = self._merged(previous, segments)
+        name = store.next_name(self.index_dir)
+        store.publish(self.index_dir, name, self._manifest(segments, read_at), loaded.files)
+        store.cleanup(self.index_dir)
+        summary.generation = name
+        summary.chunks_total = sum(merge.live_chunks(s) for s in segments)
+        summary.articles_total = len(current)
         return summary
 
-    ordered = [articles[aid] for aid in sorted(articles)]
-    chunks, sentences = _split(ordered, before, previous if same_setup else None, embedder, params, report)
-    texts = [c.text for c in chunks] + [s.text for s in sentences]
-    matrix, embedded = _vectors(cache, embedder, texts, report)
-    vectors, sentence_vectors = matrix[:len(chunks)], matrix[len(chunks):]
-    chunk_hashes = {text_hash(c.text) for c in chunks}
-    summary.chunks_embedded = len(embedded & chunk_hashes)
-    summary.sentences_embedded = len(embedded - chunk_hashes)
-    name = store.next_name(index_dir)
-    manifest = {
-        "format_version": store.FORMAT_VERSION,
-        "model": {"name": embedder.name, "dimension": embedder.dimension},
-        "chunking": _chunking(params),
-        "counts": {"articles": len(ordered), "chunks": len(chunks), "sentences": len(sentences)},
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-        "corpus_read_at": read_at,  # files changed after this are newer than the index
-        "corpus": str(Path(corpus_dir).resolve()),
-    }
-    store.write_generation(index_dir, name, ordered, chunks, vectors, sentences, sentence_vectors,
-                           manifest)
-    store.cleanup(index_dir)
-    summary.generation = name
-    summary.chunks_total = len(chunks)
-    summary.articles_total = len(ordered)
+    def _segment(self, articles: list[Article], summary: BuildSummary) -> dict:
+        """Chunk, embed and write the articles as a new segment; its manifest entry."""
+        chunks, sentences = [], []
+        bar = self.report.stage("chunking", len(articles), "article")
+        for article in articles:
+            article_chunks, article_sentences = split_article(article, self.embedder, self.params)
+            chunks += article_chunks
+            sentences += article_sentences
+            bar.update(1)
+        bar.close()
+        texts = [c.text for c in chunks] + [s.text for s in sentences]
+        matrix, embedded = _vectors(self.cache, self.embedder, texts, self.report)
+        chunk_hashes = {text_hash(c.text) for c in chunks}
+        summary.chunks_embedded += len(embedded & chunk_hashes)
+        summary.sentences_embedded += len(embedded - chunk_hashes)
+        name = store.next_segment_name(self.index_dir)
+        final = store.segments_dir(self.index_dir) / name
+        tmp = final.with_name(f".tmp-{name}")
+        spec = write_segment(tmp, articles, chunks, sentences, matrix[:len(chunks)], matrix[len(chunks):])
+        rename_into_place(tmp, final)
+        return merge.entry(name, spec)
+
+    def _merged(self, previous: Generation | None, segments: list[dict]) -> list[dict]:
+        """The segments after the merges the policy asks for (repeated until none is due)."""
+        opened = {s.id: s for s in previous.segments} if previous is not None else {}
+        try:
+            while groups := merge.plan(segments):
+                for group in groups:
+                    parts = [opened.get(i) or opened.setdefault(i, Segment.open(store.segments_dir(self.index_dir) / i))
+                             for i in group]
+                    by_id = {s["id"]: s for s in segments}
+                    merged = merge.merge(self.index_dir, parts, [set(by_id[i]["deleted"]) for i in group])
+                    at = min(n for n, s in enumerate(segments) if s["id"] in group)
+                    segments = [s for s in segments if s["id"] not in group]
+                    segments.insert(at, merged)
+        finally:
+            for segment_id, segment in opened.items():
+                if previous is None or segment not in previous.segments:
+                    segment.close()
+        return segments
+
+    def _manifest(self, segments: list[dict], read_at: str) -> dict:
+        live = {k: sum(s[k] for s in segments) for k in ("articles", "chunks", "sentences")}
+        live["articles"] -= sum(len(s["deleted"]) for s in segments)
+        live["chunks"] -= sum(s["dead_chunks"] for s in segments)
+        return {"format_version": store.FORMAT_VERSION,
+                "model": {"name": self.embedder.name, "dimension": self.embedder.dimension},
+                "chunking": _chunking(self.params), "counts": live, "segments": segments,
+                "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                "corpus_read_at": read_at,  # files changed after this are newer than the index
+                "corpus": str(Path(self.corpus_dir).resolve())}
+
+
+def _kept(before: dict, parsed: dict, loaded) -> set[str]:
+    """Articles whose file (or folder) went bad: they stay as last indexed rather than vanish;
+    not when the file now leads out of the corpus folder."""
+    bad_files = {s.path for s in loaded.skipped if s.keep_previous and not s.path.endswith("/")}
+    bad_folders = tuple(s.path for s in loaded.skipped if s.keep_previous and s.path.endswith("/"))
+    return {aid for aid, (_, path) in before.items()
+            if aid not in parsed and (path in bad_files or path.startswith(bad_folders))}
+
+
+def _tombstoned(previous: Generation, article_ids: list[str]) -> list[dict]:
+    """The previous generation's segment entries with these articles tombstoned."""
+    segments = [dict(s, deleted=list(s.get("deleted", []))) for s in previous.manifest["segments"]]
+    by_id = {s["id"]: s for s in segments}
+    for aid in article_ids:
+        spec = by_id[previous.home_segment(aid)]
+        spec["deleted"].append(aid)
+        spec["dead_chunks"] = spec.get("dead_chunks", 0) + previous.chunks_in(aid)
+    return segments
+
+
+def _up_to_date(summary: BuildSummary, previous: Generation) -> BuildSummary:
+    summary.up_to_date = True
+    summary.generation = previous.name
+    summary.chunks_total = previous.chunk_count()
+    summary.articles_total = previous.article_count()
     return summary
-
-
-def _keep_articles_of_bad_files(previous, before, articles, skipped: list[Skipped], summary) -> None:
-    """An article whose file (or folder) went bad stays as it was last indexed, rather than
-    vanish; not when the file now leads out of the corpus folder."""
-    bad_files = {s.path for s in skipped if s.keep_previous and not s.path.endswith("/")}
-    bad_folders = tuple(s.path for s in skipped if s.keep_previous and s.path.endswith("/"))
-    for aid, (_, path) in sorted(before.items()):
-        if aid not in articles and (path in bad_files or path.startswith(bad_folders)):
-            articles[aid] = previous.article(aid)
-            summary.kept.append(aid)
 
 
 # Bumped when sentence splitting changes, so that an index re-cuts every article (its vectors
@@ -155,39 +224,6 @@ SENTENCE_RULES = 2
 def _chunking(params: ChunkParams) -> dict:
     return {"max_tokens": params.max_tokens, "overlap_sentences": params.overlap_sentences,
             "sentence_rules": SENTENCE_RULES}
-
-
-def _split(articles: list[Article], before, previous: Generation | None, embedder,
-           params: ChunkParams, report: Report) -> tuple[list[Chunk], list[Chunk]]:
-    """Chunks and sentence units of every article, reused from the previous generation when
-    the article is unchanged."""
-    reuse = set()
-    if previous is not None:
-        reuse = {a.id for a in articles if a.id in before and before[a.id][0] == a.content_hash}
-    old_chunks = _by_article(previous.chunks_of(sorted(reuse)) if reuse else [])
-    old_sentences = _by_article(previous.sentences_of(sorted(reuse)) if reuse else [])
-    chunks: list[Chunk] = []
-    sentences: list[Chunk] = []
-    fresh = [a for a in articles if a.id not in reuse]
-    bar = report.stage("chunking", len(fresh), "article")
-    for article in articles:
-        if article.id in reuse:
-            chunks.extend(old_chunks.get(article.id, []))
-            sentences.extend(old_sentences.get(article.id, []))
-            continue
-        article_chunks, article_sentences = split_article(article, embedder, params)
-        chunks.extend(article_chunks)
-        sentences.extend(article_sentences)
-        bar.update(1)
-    bar.close()
-    return chunks, sentences
-
-
-def _by_article(items: list[Chunk]) -> dict[str, list[Chunk]]:
-    grouped: dict[str, list[Chunk]] = {}
-    for item in items:
-        grouped.setdefault(item.article_id, []).append(item)
-    return grouped
 
 
 def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Report) -> tuple[np.ndarray, set[bytes]]:

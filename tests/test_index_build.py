@@ -61,7 +61,7 @@ def test_incremental_counts_for_unchanged_add_change_and_remove(tmp_path):
     assert emb.embedded - before == third.chunks_embedded + third.sentences_embedded
     assert 1 <= third.chunks_embedded <= 3  # only chunks whose text is new
     generation = Generation.open(index)
-    texts = {text for (text,) in generation.db.execute("SELECT text FROM chunks")}
+    texts = {c.text for c in generation.chunks_of([a.id for a in generation.articles()])}
     assert all(any(t in chunk for chunk in texts) for t in new_texts)
     assert not any("market" in t for t in texts)
     assert generation.name == third.generation and third.generation > first.generation
@@ -116,7 +116,8 @@ def test_missing_and_damaged_indexes_say_how_to_fix_them(tmp_path):
     with pytest.raises(IndexMissing, match="footnote index"):
         Generation.open(tmp_path / "nothing")
     summary = build(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64))
-    vectors = store.generations_dir(tmp_path / "i") / summary.generation / store.VECTORS_FILE
+    [segment] = store.read_manifest(store.generations_dir(tmp_path / "i") / summary.generation)["segments"]
+    vectors = store.segments_dir(tmp_path / "i") / segment["id"] / "vectors.faiss"
     vectors.write_bytes(b"not a faiss index")
     with pytest.raises(IndexCorrupt, match="--rebuild"):
         Generation.open(tmp_path / "i")

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
+from corpus.terms import shingle_hashes
+from index.store.lexicon import minhash_of
 from index.search.params import RetrievalParams
-from index.search.terms import words
 from index.search.types import Passage
 
 
@@ -41,20 +44,22 @@ def lift(passages: list[Passage], boost_articles: frozenset[str], prefer_recent:
     return [replace(p, score=best * (1 + 0.01 * (len(band) - i))) for i, p in enumerate(newest_first)] + rest
 
 
-def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccard: float = 0.5) -> list[Passage]:
+def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccard: float = 0.5,
+             signatures: np.ndarray | None = None) -> list[Passage]:
     """The first `k` passages with at most `per_article` from one article, and passages of
-    near-duplicate articles (syndicated copies) folded into the first one seen."""
+    near-duplicate articles (syndicated copies) folded into the first one seen. `signatures`
+    are the passages' MinHash rows (the index stores them); made from the text when not given."""
+    if signatures is None:
+        signatures = np.array([minhash_of(shingle_hashes(p.chunk.text)) for p in passages], dtype=np.uint64)
     kept: list[Passage] = []
-    shingles: list[set] = []
+    kept_rows: list[int] = []
     duplicate_of: dict[str, int] = {}  # article id -> index in kept of the passage it copies
     per: dict[str, int] = {}
-    for p in passages:
+    for row, p in enumerate(passages):
         aid = p.chunk.article_id
         if aid in duplicate_of or per.get(aid, 0) >= per_article:
             continue
-        grams = _shingles(p.chunk.text)
-        copy = next((i for i, (q, g) in enumerate(zip(kept, shingles))
-                     if q.chunk.article_id != aid and _jaccard(grams, g) >= duplicate_jaccard), None)
+        copy = _copy_of(p, signatures[row], kept, signatures[kept_rows] if kept_rows else None, duplicate_jaccard)
         if copy is not None:
             duplicate_of[aid] = copy
             original = kept[copy]
@@ -62,15 +67,16 @@ def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccar
             continue
         if len(kept) < k:
             kept.append(p)
-            shingles.append(grams)
+            kept_rows.append(row)
             per[aid] = per.get(aid, 0) + 1
     return kept
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    found = words(text)
-    return {tuple(found[i:i + 3]) for i in range(max(len(found) - 2, 1))}
-
-
-def _jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+def _copy_of(p: Passage, signature: np.ndarray, kept: list[Passage], kept_signatures: np.ndarray | None,
+             threshold: float) -> int | None:
+    """The index of the first kept passage of another article whose estimated Jaccard
+    similarity to `p` reaches the threshold."""
+    if kept_signatures is None:
+        return None
+    similar = (kept_signatures == signature).mean(axis=1) >= threshold
+    return next((i for i in np.flatnonzero(similar) if kept[i].chunk.article_id != p.chunk.article_id), None)

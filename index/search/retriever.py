@@ -59,7 +59,8 @@ class Retriever:
         ranked = rerank(generation, ranked[:params.rerank], vector, query.text, params) + ranked[params.rerank:]
         ranked = weigh_time(ranked, query.when, params)
         ranked = lift(ranked, query.boost_articles, query.prefer_recent, params)
-        chosen = collapse(ranked, k, query.max_per_article, params.duplicate_jaccard)
+        chosen = collapse(ranked, k, query.max_per_article, params.duplicate_jaccard,
+                          generation.minhashes([p.chunk_id for p in ranked]))
         chosen = _with_cosines(chosen, dict(zip(dense, (float(s) for s in dense_scores))), generation, vector)
         return quote_candidates(generation, chosen, focus_vector, focus, params)
 

@@ -1,5 +1,6 @@
 """Sentences scored against a question: they rerank the best passages, and they are what
-quotes are chosen from."""
+quotes are chosen from. Term coverage and cosines are computed for all of a question's
+sentences at once, from arrays made at index time."""
 
 from __future__ import annotations
 
@@ -19,27 +20,26 @@ class SentenceScorer:
 
     def __init__(self, generation: Generation, question: str, vector: np.ndarray):
         self.generation = generation
-        self.weights = TermWeights.of(generation)
-        self.terms = [stem(t) for t in content_terms(question)]
-        self.total = sum(self.weights.idf(t) for t in self.terms) or 1.0
+        weights = TermWeights.of(generation)
+        self.stems = list(dict.fromkeys(stem(t) for t in content_terms(question)))
+        self.weights = np.array(weights.idfs(self.stems), dtype=np.float64)
+        self.total = float(self.weights.sum()) or 1.0
         self.vector = vector
 
-    def hits(self, rows: list[tuple[int, int, int]], text_of, in_passage: bool = True) -> list[SentenceHit]:
-        """`rows` are (sentence id, start, end); `text_of(start, end)` gives a sentence's text."""
+    def hits(self, rows: list[tuple[int, int, int]], texts: list[str], in_passage: bool = True) -> list[SentenceHit]:
+        """`rows` are (sentence id, start, end), `texts` the sentences' texts."""
         if not rows:
             return []
-        cosines = self.generation.sentence_vectors.vectors([r[0] for r in rows]) @ self.vector
-        found = []
-        for (_, start, end), cosine in zip(rows, cosines):
-            text = text_of(start, end)
-            present = {stem(w) for w in content_terms(text)}
-            coverage = sum(self.weights.idf(t) for t in self.terms if t in present) / self.total
-            found.append(SentenceHit(start, end, coverage, float(cosine), in_passage, text))
-        return found
+        ids = [r[0] for r in rows]
+        cosines = self.generation.sentence_vectors.vectors(ids) @ self.vector
+        coverage = self.generation.sentence_coverage(ids, self.stems, self.weights) / self.total
+        return [SentenceHit(s, e, float(c), float(cos), in_passage, text)
+                for (_, s, e), c, cos, text in zip(rows, coverage, cosines, texts)]
 
     def within(self, p: Passage) -> list[SentenceHit]:
         """The hits of the sentences inside a passage."""
-        return self.hits(self.generation.sentences_within(p.chunk), lambda s, e: span_text(p, s, e))
+        rows = self.generation.sentences_within(p.chunk_id)
+        return self.hits(rows, [span_text(p, s, e) for _, s, e in rows])
 
 
 def rerank(generation: Generation, passages: list[Passage], vector: np.ndarray, question: str,
@@ -74,9 +74,9 @@ def quote_candidates(generation: Generation, passages: list[Passage], vector: np
         aid = p.chunk.article_id
         if aid not in articles_done and len(articles_done) < params.quote_articles:
             articles_done.add(aid)
-            rows = generation.sentences_around(p.chunk, params.neighbours)
+            rows = generation.sentences_around(p.chunk_id, params.neighbours)
             if rows:
                 text = generation.article_text(aid)
-                hits += scorer.hits(rows, lambda s, e: text[s:e], in_passage=False)
+                hits += scorer.hits(rows, [text[s:e] for _, s, e in rows], in_passage=False)
         out.append(replace(p, sentences=tuple(hits)))
     return out

@@ -1,47 +1,24 @@
-"""Words: the content terms of a question, a light stemmer, and inverse document frequency
-over a generation's chunks."""
+"""The question's words, as the index counts them (corpus/terms.py), and inverse document
+frequency over a generation's chunks."""
 
 from __future__ import annotations
 
 import math
-import re
 
+from corpus.terms import content_terms, stem, words
 from index.store import Generation
 
-_STOPWORDS = frozenset("""a an and are as at be been being by can could did do does for from had
-has have he her his how i if in into is it its me my of on or our she so than that the their them
-then there these they this those to us was we were what when where which who whom whose why will
-with would you your about after before also any because between both during each few more most
-other over same some such through under until up very just not no nor only own too""".split())
-_TERM = re.compile(r"\w+", re.UNICODE)
-
-
-def content_terms(text: str) -> list[str]:
-    """The lower-cased words of `text` that carry meaning, in order, without repeats."""
-    return list(dict.fromkeys(t for t in _TERM.findall(text.lower()) if t not in _STOPWORDS))
-
-
-def words(text: str) -> list[str]:
-    """Every lower-cased word of `text`, in order."""
-    return _TERM.findall(text.lower())
-
-_SUFFIXES = ("ies", "es", "s", "ing", "ed")
-
-
-def stem(word: str) -> str:
-    """A light suffix strip, so that "strikes" and "striking" meet "strike" halfway."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+__all__ = ["TermWeights", "content_terms", "stem", "words"]
 
 
 class TermWeights:
-    """IDF of stemmed terms, counted with FTS5 and remembered per generation."""
+    """IDF of stemmed terms (a stem counting every word it begins), from the generation's
+    lexicon, remembered with it. Prefix counting measured better than exact stems for the
+    quote scoring and the confidence (news dev answer hit 0.828 against 0.814)."""
 
     def __init__(self, generation: Generation):
         self.generation = generation
-        self.total = generation.chunk_count()
+        self.total = generation.total_chunks()
         self._idf: dict[str, float] = {}
 
     @classmethod
@@ -52,7 +29,10 @@ class TermWeights:
     def idf(self, term: str) -> float:
         value = self._idf.get(term)
         if value is None:
-            df = self.generation.chunks_with_prefix(term)
+            df = int(self.generation.prefix_frequency([term])[0])
             value = math.log(1 + (self.total - df + 0.5) / (df + 0.5))
             self._idf[term] = value
         return value
+
+    def idfs(self, terms: list[str]) -> list[float]:
+        return [self.idf(t) for t in terms]

@@ -1,38 +1,47 @@
-"""A loaded generation: its manifest, its SQLite store (read-only) and its vector stores.
+"""A loaded generation: its manifest and the segments it lists, seen as one index.
 
-Everything that reads a generation goes through these methods; no SQL leaves this package.
+Chunk and sentence ids are global: a segment's local ids shifted by the counts of the segments
+before it in the manifest. Articles tombstoned in a segment (deleted or replaced by a later
+segment) are invisible: their rows, vectors and postings are never returned. Everything that
+reads a generation goes through these methods; no SQL leaves this package.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from pathlib import Path
 
 import numpy as np
 
 from corpus import Article, Chunk
+from corpus.terms import stem
 from index.store import layout
 from index.store.errors import IndexCorrupt, IndexMismatch, IndexMissing
 from index.store.filters import Filters, where
-from index.store.vectors import VectorStore, store_class
+from index.store.lexicon import MINHASHES
+from index.store.segment import ARTICLE_COLUMNS, Segment, article_from_row
+from index.store.spread import Part, SpreadVectors, bm25_idf, dead_mask
 
-_ARTICLE_COLUMNS = "id, text, title, title_source, published, url, source, author, tags, path"
 _LISTED = ("id", "title", "title_source", "published", "url", "source", "author", "tags", "path")
 
 
 class Generation:
     """One immutable generation, opened for reading."""
 
-    def __init__(self, path: Path, manifest: dict, db: sqlite3.Connection, vectors: VectorStore,
-                 sentence_vectors: VectorStore):
+    def __init__(self, path: Path, manifest: dict, segments: list[Segment]):
         self.path = path
-        self.name = path.name
+        self.name = manifest["generation"]
         self.manifest = manifest
-        self.db = db
-        self.vectors = vectors  # chunk vectors: id = chunk id
-        self.sentence_vectors = sentence_vectors  # sentence vectors: id = sentence id
+        self.segments = segments
+        deleted = {s["id"]: set(s.get("deleted", ())) for s in manifest["segments"]}
+        self._dead = [deleted.get(seg.id, set()) for seg in segments]
+        self._chunk_parts = _parts(segments, self._dead, "chunks")
+        self._sentence_parts = _parts(segments, self._dead, "sentences")
+        self.vectors = SpreadVectors(self._chunk_parts)
+        self.sentence_vectors = SpreadVectors(self._sentence_parts)
+        self._home = {aid: n for n, seg in enumerate(segments)
+                      for (aid,) in seg.db.execute("SELECT id FROM articles") if aid not in self._dead[n]}
         self._memo: dict[str, object] = {}
         self._memo_lock = threading.Lock()
 
@@ -43,23 +52,16 @@ class Generation:
         if name is None:
             raise IndexMissing(f"no index in {index_dir}; build one with `footnote index`")
         path = layout.generations_dir(index_dir) / name
-        manifest = _read_manifest(path)
+        manifest = layout.read_manifest(path)
         _check_manifest(manifest, index_dir, model)
+        segments = []
         try:
-            db = sqlite3.connect(f"file:{path / layout.DB_FILE}?mode=ro", uri=True, check_same_thread=False)
-            db.execute("SELECT count(*) FROM chunks").fetchone()
-            stores = {kind: store_class(spec["backend"]).load(path / spec["file"])
-                      for kind, spec in manifest["vectors"].items()}
-        except (sqlite3.Error, RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexCorrupt(f"generation {name} in {index_dir} is damaged ({exc}); "
-                               "rebuild it with `footnote index --rebuild`") from None
-        generation = cls(path, manifest, db, stores["chunks"], stores["sentences"])
-        sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
-        if generation.vectors.count() != generation.chunk_count() or generation.sentence_vectors.count() != sentences:
-            raise IndexCorrupt(
-                f"generation {name} in {index_dir} is damaged: its vectors do not match its chunks "
-                "and sentences; rebuild it with `footnote index --rebuild`")
-        return generation
+            for spec in manifest["segments"]:
+                segments.append(Segment.open(layout.segments_dir(index_dir) / spec["id"]))
+        except (KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"the manifest of generation {name} is unreadable ({exc}); "
+                               "rebuild with `footnote index --rebuild`") from None
+        return cls(path, manifest, segments)
 
     def memo(self, key: str, make):
         """A value derived from this generation, made on first use and kept with it."""
@@ -69,115 +71,197 @@ class Generation:
             return self._memo[key]
 
     def close(self) -> None:
-        self.db.close()
+        for segment in self.segments:
+            segment.close()
 
     # Counts and articles
 
     def chunk_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return sum(int(p.live.sum()) if p.live is not None else p.count for p in self._chunk_parts)
 
     def article_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        return len(self._home)
 
     def article(self, article_id: str) -> Article | None:
-        row = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return _article(row) if row else None
+        n = self._home.get(article_id)
+        if n is None:
+            return None
+        row = self.segments[n].db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?",
+                                          (article_id,)).fetchone()
+        return article_from_row(row)
 
     def articles(self) -> list[Article]:
-        rows = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id")
-        return [_article(row) for row in rows]
+        found = [article_from_row(row) for n, seg in enumerate(self.segments)
+                 for row in seg.db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles") if row[0] not in self._dead[n]]
+        return sorted(found, key=lambda a: a.id)
 
     def article_text(self, article_id: str) -> str:
-        return self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+        n = self._home[article_id]
+        return self.segments[n].db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
 
     def list_articles(self, filters: Filters, offset: int, limit: int) -> tuple[int, list[dict]]:
         """(how many match, one page of their metadata) in id order."""
         clause, params = where(filters)
-        total = self.db.execute(f"SELECT count(*) FROM articles a WHERE {clause}", params).fetchone()[0]
-        rows = self.db.execute(f"SELECT {', '.join('a.' + c for c in _LISTED)} FROM articles a WHERE {clause} "
-                               "ORDER BY a.id LIMIT ? OFFSET ?", [*params, limit, offset])
-        return total, [{**dict(zip(_LISTED, row)), "tags": json.loads(row[7])} for row in rows]
+        rows = []
+        for n, seg in enumerate(self.segments):
+            rows += [row for row in seg.db.execute(f"SELECT {', '.join('a.' + c for c in _LISTED)} FROM articles a "
+                                                   f"WHERE {clause}", params) if row[0] not in self._dead[n]]
+        rows.sort(key=lambda row: row[0])
+        page = rows[offset:offset + limit]
+        return len(rows), [{**dict(zip(_LISTED, row)), "tags": json.loads(row[7])} for row in page]
 
     def article_hashes(self) -> dict[str, tuple[str, str]]:
-        """`{article id: (content hash, file path)}` for every article."""
-        rows = self.db.execute("SELECT id, content_hash, path FROM articles")
-        return {aid: (h, p) for aid, h, p in rows}
-
-    # Chunks and sentences
+        """`{article id: (content hash, file path)}` for every live article."""
+        return {aid: (h, p) for n, seg in enumerate(self.segments)
+                for aid, h, p in seg.db.execute("SELECT id, content_hash, path FROM articles")
+                if aid not in self._dead[n]}
 
     def chunks_of(self, article_ids: list[str]) -> list[Chunk]:
-        """The chunks of these articles, in article then ordinal order."""
+        """The chunks of these (live) articles, in the order given, then by ordinal."""
         found = []
         for aid in article_ids:
-            rows = self.db.execute('SELECT article_id, ordinal, start, "end", text FROM chunks '
-                                   "WHERE article_id = ? ORDER BY ordinal", (aid,))
-            found.extend(Chunk(*row) for row in rows)
+            seg = self.segments[self._home[aid]]
+            found += [Chunk(*row) for row in seg.db.execute(
+                'SELECT article_id, ordinal, start, "end", text FROM chunks WHERE article_id = ? ORDER BY ordinal',
+                (aid,))]
         return found
 
-    def sentences_of(self, article_ids: list[str]) -> list[Chunk]:
-        """The sentence units of these articles (text included), in article then ordinal order."""
-        found = []
-        for aid in article_ids:
-            text = self.article_text(aid)
-            rows = self.db.execute('SELECT ordinal, start, "end" FROM sentences WHERE article_id = ? '
-                                   "ORDER BY ordinal", (aid,))
-            found.extend(Chunk(aid, n, s, e, text[s:e]) for n, s, e in rows)
-        return found
+    def chunks_in(self, article_id: str) -> int:
+        """How many chunks an article has."""
+        n = self._home[article_id]
+        return self.segments[n].db.execute("SELECT count(*) FROM chunks WHERE article_id = ?",
+                                           (article_id,)).fetchone()[0]
 
-    def sentences_within(self, chunk: Chunk) -> list[tuple[int, int, int]]:
-        """`(id, start, end)` of the sentence units inside a chunk, in order."""
-        return self.db.execute(
-            'SELECT id, start, "end" FROM sentences WHERE article_id = ? AND start >= ? AND "end" <= ? '
-            "ORDER BY start", (chunk.article_id, chunk.start, chunk.end)).fetchall()
+    def home_segment(self, article_id: str) -> str | None:
+        """The id of the segment that holds an article's live copy."""
+        n = self._home.get(article_id)
+        return None if n is None else self.segments[n].id
 
-    def sentences_around(self, chunk: Chunk, n: int) -> list[tuple[int, int, int]]:
-        """`(id, start, end)` of the `n` sentence units just before a chunk and the `n` just after it."""
-        before = self.db.execute('SELECT id, start, "end" FROM sentences WHERE article_id = ? AND "end" <= ? '
-                                 "ORDER BY start DESC LIMIT ?", (chunk.article_id, chunk.start, n)).fetchall()
-        after = self.db.execute('SELECT id, start, "end" FROM sentences WHERE article_id = ? AND start >= ? '
-                                "ORDER BY start LIMIT ?", (chunk.article_id, chunk.end, n)).fetchall()
-        return before[::-1] + after
+    # Chunks and sentences (global ids)
 
     def chunk_rows(self, ids: list[int]) -> dict[int, tuple]:
-        """`{chunk id: (Chunk, title, published, url, source)}` for these ids."""
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f'SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.published, a.url, '
-            f"a.source FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})", ids)
-        return {row[0]: (Chunk(*row[1:6]), *row[6:]) for row in rows}
+        """`{chunk id: (Chunk, title, published, url, source)}` for these live ids."""
+        found = {}
+        for part, local in self.vectors.split(ids):
+            marks = ",".join("?" * len(local))
+            rows = part.segment.db.execute(
+                f'SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.published, a.url, '
+                f"a.source FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
+                [int(i) for i in local])
+            found.update({part.base + row[0]: (Chunk(*row[1:6]), *row[6:]) for row in rows})
+        return found
+
+    def sentences_within(self, chunk_id: int) -> list[tuple[int, int, int]]:
+        """`(id, start, end)` of the sentence units inside a chunk, in order."""
+        part, local = self.vectors.locate(chunk_id)
+        lexicon = part.segment.lexicon
+        first, end = (int(x) for x in lexicon.chunk_sent[local])
+        return self._sentence_rows(part, first, end, None)
+
+    def sentences_around(self, chunk_id: int, n: int) -> list[tuple[int, int, int]]:
+        """The `n` sentence units just before a chunk and the `n` just after it, in its article."""
+        part, local = self.vectors.locate(chunk_id)
+        lexicon = part.segment.lexicon
+        first, end = (int(x) for x in lexicon.chunk_sent[local])
+        article = int(lexicon.sent_span[first][2]) if end > first else None
+        before = self._sentence_rows(part, max(0, first - n), first, article)
+        after = self._sentence_rows(part, end, min(part.segment.sentence_count, end + n), article)
+        return before + after
+
+    def _sentence_rows(self, chunk_part: Part, first: int, end: int, article: int | None):
+        base = self._sentence_parts[self.segments.index(chunk_part.segment)].base
+        spans = chunk_part.segment.lexicon.sent_span[first:end]
+        return [(base + first + i, int(s), int(e)) for i, (s, e, a) in enumerate(spans)
+                if article is None or a == article]
+
+    def sentence_coverage(self, sentence_ids: list[int], stems: list[str], weights: np.ndarray) -> np.ndarray:
+        """For each sentence, the sum of the `weights` of the (distinct) `stems` it holds."""
+        out = np.zeros(len(sentence_ids), dtype=np.float64)
+        for part, local, positions in self.sentence_vectors.split(sentence_ids, positions=True):
+            lexicon = part.segment.lexicon
+            ids = lexicon.term_ids(stems)
+            known = ids >= 0
+            if not known.any():
+                continue
+            order = np.argsort(ids[known])
+            query_ids, query_weights = ids[known][order], np.asarray(weights, dtype=np.float64)[known][order]
+            terms, owner = lexicon.sentence_terms(local)
+            at = np.minimum(np.searchsorted(query_ids, terms), len(query_ids) - 1)
+            hit = query_ids[at] == terms
+            out[positions] = np.bincount(owner[hit], weights=query_weights[at[hit]], minlength=len(local))
+        return out
+
+    def minhashes(self, chunk_ids: list[int]) -> np.ndarray:
+        """The MinHash signatures of these chunks (rows in the order given)."""
+        out = np.zeros((len(chunk_ids), MINHASHES), dtype=np.uint64)
+        for part, local, positions in self.vectors.split(chunk_ids, positions=True):
+            out[positions] = part.segment.lexicon.minhash[local]
+        return out
 
     # Search
 
     def chunk_ids(self, filters: Filters) -> np.ndarray:
-        """The ids of the chunks whose articles pass the filters."""
+        """The ids of the live chunks whose articles pass the filters."""
         clause, params = where(filters)
-        rows = self.db.execute(f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clause}",
-                               params)
-        return np.array([i for (i,) in rows], dtype=np.int64)
+        found = []
+        for part in self._chunk_parts:
+            local = np.array([i for (i,) in part.segment.db.execute(
+                f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clause}", params)],
+                dtype=np.int64)
+            if part.live is not None and len(local):
+                local = local[part.live[local]]
+            found.append(local + part.base)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+    def document_frequency(self, stems: list[str]) -> np.ndarray:
+        """How many chunks of the generation hold each stem (tombstoned ones included)."""
+        return sum((seg.lexicon.frequencies(stems) for seg in self.segments), np.zeros(len(stems), dtype=np.int64))
+
+    def prefix_frequency(self, stems: list[str]) -> np.ndarray:
+        """How many chunks hold a word starting with each stem (see Lexicon.prefix_frequencies)."""
+        total = self.total_chunks()
+        found = sum((seg.lexicon.prefix_frequencies(stems) for seg in self.segments), np.zeros(len(stems), dtype=np.int64))
+        return np.minimum(found, total)
+
+    def total_chunks(self) -> int:
+        """Chunks stored, tombstoned ones included (the N of IDF, matching document_frequency)."""
+        return sum(seg.chunk_count for seg in self.segments)
 
     def lexical(self, terms: list[str], filters: Filters, limit: int) -> list[int]:
-        """Chunk ids by BM25 (FTS5) for an OR of the terms, each quoted (no operator injection)."""
-        if not terms:
+        """Live chunk ids by BM25 over the stems of `terms`, best first, within the filters."""
+        stems = list(dict.fromkeys(stem(t) for t in terms))
+        if not stems or not self.segments:
             return []
-        clause, params = where(filters)
-        query = " OR ".join(f'"{t}"' for t in terms)
-        rows = self.db.execute(
-            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
-            f"JOIN articles a ON a.id = c.article_id WHERE chunks_fts MATCH ? AND {clause} "
-            "ORDER BY bm25(chunks_fts) LIMIT ?", [query, *params, limit])
-        return [i for (i,) in rows]
+        idf, avgdl = bm25_idf(self, stems)
+        allowed = self._allowed(filters) if filters.active else None
+        scored = []
+        for n, part in enumerate(self._chunk_parts):
+            live = part.live if allowed is None else allowed[n]
+            scores = part.segment.lexicon.bm25(stems, idf, avgdl, live)
+            top = np.argsort(-scores, kind="stable")[:limit]
+            scored += [(float(scores[i]), part.base + int(i)) for i in top if scores[i] > 0]
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [i for _, i in scored[:limit]]
 
-    def chunks_with_prefix(self, term: str) -> int:
-        """How many chunks hold a word starting with `term` (for its IDF)."""
-        return self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
-                               (f'"{term}"*',)).fetchone()[0]
+    def _allowed(self, filters: Filters) -> list[np.ndarray]:
+        ids = self.chunk_ids(filters)
+        masks = []
+        for part in self._chunk_parts:
+            mask = np.zeros(part.count, dtype=bool)
+            inside = ids[(ids >= part.base) & (ids < part.base + part.count)] - part.base
+            mask[inside] = True
+            masks.append(mask)
+        return masks
 
 
-def _article(row) -> Article:
-    *head, tags, path = row
-    return Article(*head, tags=tuple(json.loads(tags)), path=path)
+def _parts(segments: list[Segment], dead: list[set[str]], kind: str) -> list[Part]:
+    parts, base = [], 0
+    for seg, gone in zip(segments, dead):
+        store = seg.chunks if kind == "chunks" else seg.sentences
+        count = seg.chunk_count if kind == "chunks" else seg.sentence_count
+        parts.append(Part(seg, store, base, count, dead_mask(seg, gone, kind, count)))
+        base += count
+    return parts
 
 
 def _check_manifest(manifest: dict, index_dir: Path, model: str | None) -> None:
@@ -191,15 +275,3 @@ def _check_manifest(manifest: dict, index_dir: Path, model: str | None) -> None:
         raise IndexMismatch(
             f"the index in {index_dir} has format version {manifest.get('format_version')}, "
             f"this Footnote reads version {layout.FORMAT_VERSION}; rebuild it with `footnote index --rebuild`")
-
-
-def _read_manifest(path: Path) -> dict:
-    try:
-        manifest = json.loads((path / layout.MANIFEST_FILE).read_text())
-        manifest["model"]["name"], manifest["model"]["dimension"]
-    except FileNotFoundError:
-        raise IndexCorrupt(f"generation {path.name} has no manifest; rebuild with `footnote index --rebuild`") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise IndexCorrupt(f"the manifest of generation {path.name} is unreadable ({exc}); "
-                           "rebuild with `footnote index --rebuild`") from None
-    return manifest

@@ -1,0 +1,47 @@
+"""Words as the index counts them: lower-cased, stop words out, lightly stemmed. The lexical
+index is built with these at index time and questions are read with them at query time, so
+both sides always agree."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_STOPWORDS = frozenset("""a an and are as at be been being by can could did do does for from had
+has have he her his how i if in into is it its me my of on or our she so than that the their them
+then there these they this those to us was we were what when where which who whom whose why will
+with would you your about after before also any because between both during each few more most
+other over same some such through under until up very just not no nor only own too""".split())
+_TERM = re.compile(r"\w+", re.UNICODE)
+_SUFFIXES = ("ies", "es", "s", "ing", "ed")
+
+
+def words(text: str) -> list[str]:
+    """Every lower-cased word of `text`, in order."""
+    return _TERM.findall(text.lower())
+
+
+def content_terms(text: str) -> list[str]:
+    """The lower-cased words of `text` that carry meaning, in order, without repeats."""
+    return list(dict.fromkeys(t for t in words(text) if t not in _STOPWORDS))
+
+
+def stem(word: str) -> str:
+    """A light suffix strip, so that "strikes" and "striking" meet "strike" halfway."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def index_terms(text: str) -> list[str]:
+    """The stems of every content word of `text`, repeats kept (term frequencies count them)."""
+    return [stem(t) for t in words(text) if t not in _STOPWORDS]
+
+
+def shingle_hashes(text: str) -> list[int]:
+    """Sorted, distinct 63-bit hashes of the word trigrams of `text` (near-duplicate detection)."""
+    found = words(text)
+    grams = {" ".join(found[i:i + 3]) for i in range(max(len(found) - 2, 1))} if found else set()
+    return sorted({int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little") >> 1
+                   for g in grams})

@@ -1,0 +1,176 @@
+"""A segment's words, counted once at index time: BM25 postings for its chunks, the terms of
+each sentence (for the quote scoring), the word-trigram hashes of each chunk (for collapsing
+syndicated copies), and where each chunk's sentences lie. Questions are scored against them
+with NumPy: no per-question Python loops over postings, sentences or shingles.
+
+Files, in the segment's `lexicon/` folder (memory-mapped when read):
+    vocab.txt                     one stem per line, in alphabetical order; line n is term id n
+    df.npy, term_ptr.npy, post_doc.npy, post_tf.npy     postings (CSR over terms)
+    doc_len.npy                   terms per chunk
+    sent_ptr.npy, sent_terms.npy  each sentence's distinct term ids (CSR over sentences)
+    minhash.npy                   each chunk's MinHash signature of its word trigrams
+    chunk_sent.npy                (first, end) sentence ids inside each chunk
+    sent_span.npy                 (start, end, article row) of each sentence
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from corpus import Chunk
+from corpus.terms import index_terms, shingle_hashes
+
+K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
+_ARRAYS = ("df", "term_ptr", "post_doc", "post_tf", "doc_len", "sent_ptr", "sent_terms", "minhash",
+           "chunk_sent", "sent_span")
+# Near-duplicate chunks are told by MinHash: for each of MINHASHES hash functions, the least
+# hash of a chunk's word trigrams; the share of equal slots estimates Jaccard similarity
+# (standard error about 0.09 at 0.5, and syndicated copies sit far above the 0.5 threshold).
+MINHASHES = 32
+# Multiply-add hash functions modulo 2**64 (odd multipliers): NumPy's uint64 arithmetic wraps.
+_SEEDS = np.random.default_rng(20261201).integers(0, 2**63, size=(2, MINHASHES), dtype=np.uint64) | np.uint64(1)
+
+
+@dataclass
+class Lexicon:
+    vocab: dict[str, int]
+    df: np.ndarray
+    term_ptr: np.ndarray
+    post_doc: np.ndarray
+    post_tf: np.ndarray
+    doc_len: np.ndarray
+    sent_ptr: np.ndarray
+    sent_terms: np.ndarray
+    minhash: np.ndarray
+    chunk_sent: np.ndarray
+    sent_span: np.ndarray
+
+    def __post_init__(self):
+        self.terms = list(self.vocab)  # in id order, which is alphabetical
+        self.df_sums = np.concatenate([[0], np.cumsum(self.df, dtype=np.int64)])
+
+    @classmethod
+    def build(cls, chunks: list[Chunk], sentences: list[Chunk], article_rows: dict[str, int]) -> Lexicon:
+        """The lexicon of chunks and sentences numbered 0.. in the order given; sentences are in
+        article then offset order, as chunks are. Term ids are given in alphabetical order, so
+        that the words sharing a prefix have consecutive ids."""
+        chunk_words = [index_terms(c.text) for c in chunks]
+        sentence_words = [index_terms(s.text) for s in sentences]
+        vocab = {t: i for i, t in enumerate(sorted({t for row in chunk_words + sentence_words for t in row}))}
+        chunk_terms = [[vocab[t] for t in row] for row in chunk_words]
+        sent_terms = [sorted({vocab[t] for t in row}) for row in sentence_words]
+        postings = _postings(chunk_terms, len(vocab))
+        minhash = np.array([minhash_of(shingle_hashes(c.text)) for c in chunks], dtype=np.uint64).reshape(-1, MINHASHES)
+        return cls(vocab, *postings, np.array([len(t) for t in chunk_terms], dtype=np.float32),
+                   *_csr(sent_terms, np.int32), minhash, _chunk_sentences(chunks, sentences),
+                   np.array([(s.start, s.end, article_rows[s.article_id]) for s in sentences],
+                            dtype=np.int64).reshape(-1, 3))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "vocab.txt").write_text("".join(t + "\n" for t in self.terms), encoding="utf-8")
+        for name in _ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name))
+
+    @classmethod
+    def load(cls, folder: Path) -> Lexicon:
+        terms = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+        # Memory-mapped, seen as plain arrays (the memmap subclass costs on every small read).
+        arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS}
+        return cls({t: i for i, t in enumerate(terms)}, **arrays)
+
+    def term_ids(self, stems: list[str]) -> np.ndarray:
+        """Local ids of the stems this segment knows (-1 for the others), in the order given."""
+        return np.array([self.vocab.get(s, -1) for s in stems], dtype=np.int64)
+
+    def prefix_frequencies(self, stems: list[str]) -> np.ndarray:
+        """For each stem, how many chunks hold a word starting with it, counted as the sum of
+        those words' frequencies (at most the chunk count): "strik" meets strike, strikes and
+        striking, as the question's word would in a reader's mind."""
+        terms, total = self.terms, len(self.doc_len)
+        out = []
+        for stem_ in stems:
+            lo, hi = bisect.bisect_left(terms, stem_), bisect.bisect_left(terms, stem_ + "\U0010ffff")
+            out.append(min(int(self.df_sums[hi] - self.df_sums[lo]), total))
+        return np.array(out, dtype=np.int64)
+
+    def frequencies(self, stems: list[str]) -> np.ndarray:
+        """How many chunks hold each stem."""
+        ids = self.term_ids(stems)
+        return np.where(ids >= 0, np.asarray(self.df)[np.maximum(ids, 0)], 0).astype(np.int64)
+
+    def bm25(self, stems: list[str], idf: np.ndarray, avgdl: float, live: np.ndarray | None) -> np.ndarray:
+        """BM25 score of every chunk for the stems (weighted by the collection-wide `idf`);
+        chunks outside `live` (a boolean mask) score 0."""
+        ids = self.term_ids(stems)
+        scores = np.zeros(len(self.doc_len), dtype=np.float32)
+        for term, weight in zip(ids, idf):
+            if term < 0:
+                continue
+            lo, hi = self.term_ptr[term], self.term_ptr[term + 1]
+            docs, tf = self.post_doc[lo:hi], self.post_tf[lo:hi]
+            norm = K1 * (1 - B + B * self.doc_len[docs] / avgdl)
+            scores[docs] += weight * tf * (K1 + 1) / (tf + norm)
+        if live is not None:
+            scores[~live] = 0
+        return scores
+
+    def sentence_terms(self, sentence_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term ids of these sentences, flat, and for each term the position of its sentence
+        in `sentence_ids`."""
+        sentence_ids = np.asarray(sentence_ids, dtype=np.int64)
+        starts, ends = self.sent_ptr[sentence_ids], self.sent_ptr[sentence_ids + 1]
+        lengths = ends - starts
+        owner = np.repeat(np.arange(len(sentence_ids)), lengths)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return self.sent_terms[np.repeat(starts, lengths) + offsets], owner
+
+
+def minhash_of(hashes: list[int]) -> np.ndarray:
+    """The MinHash signature of a set of 63-bit hashes (all ones for an empty set)."""
+    if not hashes:
+        return np.full(MINHASHES, np.iinfo(np.uint64).max, dtype=np.uint64)
+    values = np.array(hashes, dtype=np.uint64)[:, None]
+    with np.errstate(over="ignore"):
+        return (values * _SEEDS[0] + _SEEDS[1]).min(axis=0)
+
+
+def _postings(chunk_terms: list[list[int]], n_terms: int):
+    """(df, term_ptr, post_doc, post_tf) for chunks given as lists of term ids."""
+    n_docs = max(len(chunk_terms), 1)
+    terms = np.fromiter((t for row in chunk_terms for t in row), dtype=np.int64)
+    docs = np.repeat(np.arange(len(chunk_terms), dtype=np.int64), [len(row) for row in chunk_terms])
+    keys, counts = np.unique(terms * n_docs + docs, return_counts=True)  # sorted by term, then chunk
+    df = np.bincount(keys // n_docs, minlength=n_terms).astype(np.int32)
+    term_ptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+    return df, term_ptr, (keys % n_docs).astype(np.int32), counts.astype(np.float32)
+
+
+def _csr(rows: list[list[int]], dtype) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows], dtype=np.int64)]).astype(np.int64)
+    flat = np.array([x for r in rows for x in r], dtype=dtype)
+    return ptr, flat
+
+
+def _chunk_sentences(chunks: list[Chunk], sentences: list[Chunk]) -> np.ndarray:
+    """For each chunk, the range [first, end) of sentence ids inside it (sentences of one
+    article are numbered consecutively in offset order)."""
+    first_of: dict[str, int] = {}
+    by_article: dict[str, list[tuple[int, int]]] = {}
+    for n, s in enumerate(sentences):
+        first_of.setdefault(s.article_id, n)
+        by_article.setdefault(s.article_id, []).append((s.start, s.end))
+    ranges = np.zeros((len(chunks), 2), dtype=np.int64)
+    for i, c in enumerate(chunks):
+        spans = by_article.get(c.article_id, [])
+        base = first_of.get(c.article_id, 0)
+        inside = [j for j, (s, e) in enumerate(spans) if s >= c.start and e <= c.end]
+        if inside:
+            ranges[i] = (base + inside[0], base + inside[-1] + 1)
+        else:
+            ranges[i] = (base, base)
+    return ranges

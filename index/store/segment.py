@@ -1,0 +1,146 @@
+"""A segment: an immutable slice of the index (some articles, their chunks and sentences, their
+vectors and their lexicon), written once under a temporary name and renamed into place.
+Generations list segments; an update adds one, a merge replaces several by one.
+
+    INDEX_DIR/segments/ID/rows.sqlite     articles, chunks, sentences (ids local to the segment)
+    INDEX_DIR/segments/ID/<vector files>  chunk and sentence vector stores (backends in segment.json)
+    INDEX_DIR/segments/ID/lexicon/        postings, sentence terms, shingles (index/store/lexicon.py)
+    INDEX_DIR/segments/ID/segment.json    counts and the vector backends: the segment describes itself
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from corpus import Article, Chunk
+from corpus.folder import fsync_path
+from index.embed import text_hash
+from index.store.errors import IndexCorrupt
+from index.store.lexicon import Lexicon
+from index.store.vectors import FaissFlatStore, HalfStore, VectorStore, store_class
+
+ROWS_FILE = "rows.sqlite"
+SEGMENT_FILE = "segment.json"
+SCHEMA = """
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY, row INTEGER NOT NULL, path TEXT NOT NULL, title TEXT NOT NULL,
+    title_source TEXT NOT NULL, published TEXT, url TEXT, source TEXT, author TEXT, tags TEXT NOT NULL,
+    text TEXT NOT NULL, content_hash TEXT NOT NULL);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,  -- the row of its vector in the chunk store
+    article_id TEXT NOT NULL REFERENCES articles(id), ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, text_hash BLOB NOT NULL);
+CREATE INDEX chunks_by_article ON chunks(article_id, ordinal);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY,  -- the row of its vector in the sentence store
+    article_id TEXT NOT NULL REFERENCES articles(id), ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL);
+CREATE INDEX sentences_by_article ON sentences(article_id, start);
+CREATE INDEX articles_by_published ON articles(published);
+CREATE INDEX articles_by_source ON articles(source);
+"""
+
+
+ARTICLE_COLUMNS = "id, text, title, title_source, published, url, source, author, tags, path"
+
+
+def article_from_row(row) -> Article:
+    """An Article from a row of ARTICLE_COLUMNS."""
+    *head, tags, path = row
+    return Article(*head, tags=tuple(json.loads(tags)), path=path)
+
+
+def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], sentences: list[Chunk],
+                  chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
+                  chunk_store: VectorStore | None = None) -> dict:
+    """Write a whole segment into `folder` (a temporary name: the caller renames it) and sync it.
+    Chunks and sentences must be in article order (the order of `articles`), then offset order."""
+    folder.mkdir(parents=True)
+    rows = {a.id: n for n, a in enumerate(articles)}
+    db = sqlite3.connect(folder / ROWS_FILE)
+    with db:
+        db.executescript(SCHEMA)
+        db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       [(a.id, rows[a.id], a.path, a.title, a.title_source, a.published, a.url, a.source, a.author,
+                         json.dumps(list(a.tags)), a.text, a.content_hash) for a in articles])
+        db.executemany('INSERT INTO chunks (id, article_id, ordinal, start, "end", text, text_hash) '
+                       "VALUES (?,?,?,?,?,?,?)",
+                       [(i, c.article_id, c.ordinal, c.start, c.end, c.text, text_hash(c.text))
+                        for i, c in enumerate(chunks)])
+        db.executemany('INSERT INTO sentences (id, article_id, ordinal, start, "end") VALUES (?,?,?,?,?)',
+                       [(i, s.article_id, s.ordinal, s.start, s.end) for i, s in enumerate(sentences)])
+    db.close()
+    dimension = chunk_vectors.shape[1]
+    stores = {"chunks": (chunk_store or FaissFlatStore.empty(dimension), chunk_vectors, "vectors.faiss"),
+              # Sentence vectors only rerank and pick quotes: half precision is plenty.
+              "sentences": (HalfStore.empty(dimension), sentence_vectors, "sentences.npy")}
+    for store, vectors, file in stores.values():
+        store.add(vectors)
+        store.save(folder / file)
+    Lexicon.build(chunks, sentences, rows).save(folder / "lexicon")
+    spec = {"counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
+            "vectors": {kind: {"backend": store.backend, "file": file, **_params(store)}
+                        for kind, (store, _, file) in stores.items()}}
+    (folder / SEGMENT_FILE).write_text(json.dumps(spec, indent=1) + "\n")
+    for path in sorted(folder.rglob("*"), reverse=True):
+        fsync_path(path)
+    fsync_path(folder)
+    return spec
+
+
+def _params(store) -> dict:
+    params = getattr(store, "params", None)
+    return {"params": params()} if callable(params) else {}
+
+
+class Segment:
+    """One segment, opened for reading (SQLite read-only, vectors and lexicon memory-mapped)."""
+
+    def __init__(self, path: Path, spec: dict, db: sqlite3.Connection, chunks: VectorStore,
+                 sentences: VectorStore, lexicon: Lexicon):
+        self.id = path.name
+        self.path = path
+        self.spec = spec
+        self.db = db
+        self.chunks = chunks
+        self.sentences = sentences
+        self.lexicon = lexicon
+        self.chunk_count = spec["counts"]["chunks"]
+        self.sentence_count = spec["counts"]["sentences"]
+
+    @classmethod
+    def open(cls, path: Path) -> Segment:
+        try:
+            spec = json.loads((path / SEGMENT_FILE).read_text())
+            db = sqlite3.connect(f"file:{path / ROWS_FILE}?mode=ro", uri=True, check_same_thread=False)
+            db.execute("SELECT count(*) FROM chunks").fetchone()
+            stores = {kind: _load_store(path, s) for kind, s in spec["vectors"].items()}
+            lexicon = Lexicon.load(path / "lexicon")
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error) as exc:
+            raise IndexCorrupt(f"segment {path.name} in {path.parent.parent} is damaged ({exc}); "
+                               "rebuild the index with `footnote index --rebuild`") from None
+        segment = cls(path, spec, db, stores["chunks"], stores["sentences"], lexicon)
+        if segment.chunks.count() != segment.chunk_count or segment.sentences.count() != segment.sentence_count:
+            raise IndexCorrupt(f"segment {path.name} is damaged: its vectors do not match its rows; "
+                               "rebuild the index with `footnote index --rebuild`")
+        return segment
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _load_store(folder: Path, spec: dict) -> VectorStore:
+    cls = store_class(spec["backend"])
+    params = spec.get("params") or {}
+    return cls.load(folder / spec["file"], **params) if params else cls.load(folder / spec["file"])
+
+
+def rename_into_place(tmp: Path, final: Path) -> None:
+    """The last step of writing a segment or a generation: one rename, then sync the folder."""
+    os.rename(tmp, final)
+    fsync_path(final.parent)
