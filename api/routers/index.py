@@ -22,10 +22,11 @@ router = APIRouter(prefix="/v1/index", tags=["index"])
 @router.get("", response_model=IndexStatus, dependencies=[Reader])
 async def index_status(services: ServicesDep, generation: GenerationDep) -> dict:
     """The served generation: model, chunking, counts, build time, and corpus files newer than it."""
-    return await services.run(_status, generation, services.settings.index, services.settings.corpus)
+    return await services.run(describe_index, generation, services.settings.index, services.settings.corpus)
 
 
-def _status(generation: Generation, index_dir: Path, corpus: Path) -> dict:
+def describe_index(generation: Generation, index_dir: Path, corpus: Path) -> dict:
+    """The served generation and the corpus files newer than it (here and on the collection page)."""
     manifest = generation.manifest
     read_at = dt.datetime.fromisoformat(manifest.get("corpus_read_at", manifest["built_at"])).timestamp()
     newer = []
