@@ -43,7 +43,7 @@ async def collection(request: Request, _: ReaderDep, services: ServicesDep, sour
     """Articles newest first, a page at a time, beside the index's state and the curator's tools."""
     form = {"source": source, "after": after, "before": before, "text": text}
     context = {"nav": "collection", "form": form, "problem": None, "index": None, "changes": None,
-               "articles": [], "total": 0, "page": 1, "pages": 1, "sources": [], "pager": {}}
+               "articles": [], "total": 0, "page": 1, "pages": 1, "sources": [], "pager": {"previous": None, "next": None}}
     try:
         generation = await services.run(services.live.current)
     except IndexError_ as exc:

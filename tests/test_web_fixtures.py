@@ -1,0 +1,81 @@
+"""Shared by the web page tests: a corpus with a long article (its quote far below the fold),
+a syndicated story in two sources, and an article written to attack the page; its index, an
+app over it, and small HTML helpers. No tests here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lxml.html
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from tests.conftest import article_txt, write
+from tests.test_api_fixtures import ARTICLES, KEY, make_index, make_settings
+
+FILLER = ("Residents along the corridor were asked about noise, parking and the new bus connections, "
+          "and the transit agency published the answers in its quarterly newsletter.")
+DEPOT = "The depot at Quarry Road will house forty-two trams and a workshop for the signalling crews."
+DEPOT_QUESTION = "How many trams will the Quarry Road depot house?"
+BUDGET = ("The regional budget committee voted on Thursday to keep the harbour ferry subsidy at "
+          "three million dollars a year, after a long debate about fares and the winter timetable. "
+          "Committee members said the subsidy would be reviewed again next spring.")
+HOSTILE_TITLE = '<script>alert("title")</script> Hostile <b>headline</b>'
+HOSTILE_TEXT = ('The hostile article mentions the <img src=x onerror="alert(1)"> zeppelin hangar. '
+                '</div><script>alert("text")</script> The zeppelin hangar closed in <i>spring</i>.')
+
+WEB_ARTICLES = {
+    **ARTICLES,
+    "2026/depot-report.txt": article_txt("2026-02-11", *[FILLER] * 40, DEPOT, FILLER),
+    "wire/budget-ferry.md": f"---\ntitle: Ferry subsidy kept\ndate: 2026-03-05\nsource: Wire\n---\n{BUDGET}\n",
+    "herald/budget-ferry.md": f"---\ntitle: Committee keeps ferry subsidy\ndate: 2026-03-06\nsource: Valley Herald\n"
+                              f"---\n{BUDGET} The Herald will follow the review.\n",
+    "2026/hostile.json": json.dumps({"title": HOSTILE_TITLE, "date": "2026-04-01", "source": "<b>Evil</b> Source",
+                                     "url": "javascript:alert(document.cookie)", "text": HOSTILE_TEXT}),
+}
+
+
+def make_web_corpus(root: Path) -> Path:
+    return write(root, dict(WEB_ARTICLES))
+
+
+def make_web_index(tmp: Path) -> Path:
+    """tmp/corpus with the web corpus and tmp/index built over it."""
+    make_web_corpus(tmp / "corpus")
+    make_index(tmp / "corpus", tmp / "index")
+    return tmp
+
+
+def web_client(tmp: Path, **settings) -> TestClient:
+    values = {"answer_threshold": 0.0, **settings}
+    return TestClient(create_app(make_settings(tmp, **values)), base_url="http://testserver")
+
+
+def page(response) -> lxml.html.HtmlElement:
+    assert response.headers["content-type"].startswith("text/html"), response.headers["content-type"]
+    return lxml.html.fromstring(response.text)
+
+
+def text_of(element) -> str:
+    return element.text_content()
+
+
+def sign_in(client: TestClient, key: str = KEY) -> str:
+    """Sign in through the form; returns the session's CSRF token (from the collection page)."""
+    r = client.post("/key", data={"key": key, "next": "/collection"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    [token] = page(client.get("/collection")).xpath('//form[@action="/collection/reindex"]//input[@name="csrf"]/@value')
+    return token
+
+
+@pytest.fixture
+def web_indexed(tmp_path) -> Path:
+    return make_web_index(tmp_path)
+
+
+@pytest.fixture
+def web(web_indexed):
+    with web_client(web_indexed) as client:
+        yield client
