@@ -18,9 +18,11 @@ UPLOAD_PATHS = ("/collection/add",)  # bodies up to FOOTNOTE_MAX_ARTICLE_BYTES, 
 def install_web(app: FastAPI) -> None:
     """Add the pages, their error handlers and their static files to `app`."""
     from api.web import article, ask, collection, curate
+    from api.web.fetch import fetch_page
     from api.web.pages import install_handlers, make_templates
 
     app.state.web_templates = make_templates()
+    app.state.web_fetch = fetch_page  # (url) -> (final url, html); tests swap in one that may reach 127.0.0.1
     install_handlers(app)
     for module in (ask, article, collection, curate):
         app.include_router(module.router)

@@ -14,7 +14,7 @@ from api.security import valid_key
 from api.services import ServicesDep
 from api.web import additions
 from api.web.errors import WebError
-from api.web.fetch import FetchError, fetch_page
+from api.web.fetch import FetchError
 from api.web.pages import render
 from api.web.session import (COOKIE, SESSION_S, ReaderDep, WriterDep, check_same_origin, check_write_form,
                              session_token)
@@ -80,7 +80,7 @@ async def add_article(request: Request, visitor: WriterDep, services: ServicesDe
         if upload is not None and not isinstance(upload, str) and upload.filename:
             new = additions.from_upload(upload.filename, await upload.read(), file_id)
         elif url:
-            final, html = await anyio.to_thread.run_sync(fetch_page, url)
+            final, html = await anyio.to_thread.run_sync(request.app.state.web_fetch, url)
             new = additions.from_page(final, html, file_id, date)
         else:
             raise WebError(422, "give a web address or choose a file to add", BACK)

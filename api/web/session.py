@@ -48,7 +48,7 @@ def key_of_session(token: str, keys: list[str], now: int) -> tuple[str | None, i
     for key in keys:  # every key is compared, matched or not
         if hmac.compare_digest(mac.encode(), _mac(key, "session", issued).encode()):
             found = key
-    return found, issued
+    return (found, issued) if found else (None, 0)
 
 
 @dataclass(frozen=True)
