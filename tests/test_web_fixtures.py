@@ -12,12 +12,39 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.conftest import article_txt, write
+from tests.conftest import write
 from tests.test_api_fixtures import ARTICLES, KEY, make_index, make_settings
 
-FILLER = ("Residents along the corridor were asked about noise, parking and the new bus connections, "
-          "and the transit agency published the answers in its quarterly newsletter.")
+DEPOT_PARAGRAPHS = [
+    "Work on the Larkspur Line's maintenance depot moved into its second year this winter, with the steel "
+    "frame of the main shed now visible from the Quarry Road bridge.",
+    "The site, a former gravel yard, was chosen in 2024 because it sits beside the line's only level stretch "
+    "of track and already had a road wide enough for delivery trucks.",
+    "Contractors spent the first months draining the old pits and moving a storm sewer that ran beneath "
+    "the yard, work the transit agency said cost less than expected.",
+    "Neighbours on Alder Street asked for a noise wall after night shifts began in the spring; the agency "
+    "agreed to build one and to end deliveries at ten in the evening.",
+    "The depot's roof will carry solar panels over most of its area, enough, the agency says, to light "
+    "the building and run the wash plant on a sunny day.",
+    "Inside, three parallel tracks will lead to inspection pits, a wheel lathe and a paint bay, with a "
+    "mezzanine for the control room and the drivers' break rooms.",
+    "A training room will let new drivers practise on a simulator before they take a tram onto the line "
+    "at night, when passenger service has stopped.",
+    "The agency expects to hire about ninety people to work at the site, most of them technicians, "
+    "cleaners and controllers who will work in three shifts.",
+    "Several of those jobs will be filled through an apprenticeship programme run with the technical "
+    "college on Mill Lane, which opened applications in January.",
+    "Officials gave reporters a tour of the site on Wednesday, walking along the unfinished pits in hard "
+    "hats while cranes lifted roof panels overhead.",
+]
 DEPOT = "The depot at Quarry Road will house forty-two trams and a workshop for the signalling crews."
+DEPOT_AFTER = [
+    "The first trams are due to arrive by lorry from the factory in late summer and will be tested on the "
+    "depot's own short track before they run on the line.",
+    "The agency said the building should be finished in the autumn, about two months before the line "
+    "opens to passengers.",
+    "Residents will be invited to an open day at the depot once the trams have arrived.",
+]
 DEPOT_QUESTION = "How many trams will the Quarry Road depot house?"
 BUDGET = ("The regional budget committee voted on Thursday to keep the harbour ferry subsidy at "
           "three million dollars a year, after a long debate about fares and the winter timetable. "
@@ -28,7 +55,8 @@ HOSTILE_TEXT = ('The hostile article mentions the <img src=x onerror="alert(1)">
 
 WEB_ARTICLES = {
     **ARTICLES,
-    "2026/depot-report.txt": article_txt("2026-02-11", *[FILLER] * 40, DEPOT, FILLER),
+    "2026/depot-report.md": "---\ntitle: Larkspur depot takes shape at Quarry Road\ndate: 2026-02-11\n"
+                            "source: Valley Herald\n---\n" + "\n\n".join([*DEPOT_PARAGRAPHS, DEPOT, *DEPOT_AFTER]),
     "wire/budget-ferry.md": f"---\ntitle: Ferry subsidy kept\ndate: 2026-03-05\nsource: Wire\n---\n{BUDGET}\n",
     "herald/budget-ferry.md": f"---\ntitle: Committee keeps ferry subsidy\ndate: 2026-03-06\nsource: Valley Herald\n"
                               f"---\n{BUDGET} The Herald will follow the review.\n",
