@@ -89,9 +89,9 @@ def visitor_from(request: Request) -> Visitor:
 
 async def require_reader(request: Request) -> Visitor:
     visitor = visitor_from(request)
-    if not visitor.can_read:
+    if not visitor.can_read:  # back to the same page after signing in (a form's page: its start)
         query = f"?{request.url.query}" if request.url.query else ""
-        raise SignInNeeded(request.url.path + query)
+        raise SignInNeeded(request.url.path + query if request.method == "GET" else "/")
     return visitor
 
 

@@ -46,9 +46,10 @@ function enhanceAsk(form) {
       if (response.redirected) { window.location.assign(response.url); return; }
       const node = fromHtml(await response.text());
       if (!response.ok || !node || !node.matches("article.turn")) {
+        const problem = node && node.matches(".problem") ? node : fromHtml('<p class="problem" role="alert"></p>');
+        if (!problem.textContent) problem.textContent = `The server answered ${response.status}; try again.`;
         status.textContent = "";
-        status.after(node && node.matches(".problem") ? node : fromHtml('<p class="problem" role="alert"></p>'));
-        if (!node || !node.matches(".problem")) form.querySelector(".problem").textContent = `The server answered ${response.status}; try again.`;
+        status.after(problem);
         return;
       }
       conversation.append(node);
