@@ -84,15 +84,22 @@ function showQuote() {
 function followJob(box) {
   if (box.dataset.finished === "yes") return;
   const url = `/jobs/${encodeURIComponent(box.dataset.job)}?part=status`;
+  // About once a second: well inside the server's rate limit, which these requests count against.
   const tick = async () => {
     try {
-      const html = await (await fetch(url, { credentials: "same-origin" })).text();
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) {
+        const wait = Number(response.headers.get("Retry-After")) || 5;
+        setTimeout(tick, wait * 1000);
+        return;
+      }
+      const html = await response.text();
       if (html !== box.innerHTML) { box.innerHTML = html; localDates(box); }
       const state = box.querySelector("[data-status]")?.dataset.status;
-      if (state === "queued" || state === "running") setTimeout(tick, 500);
+      if (state === "queued" || state === "running") setTimeout(tick, 1000);
       else box.dataset.finished = "yes";
     } catch (error) {
-      setTimeout(tick, 2000);
+      setTimeout(tick, 3000);
     }
   };
   setTimeout(tick, 300);
