@@ -10,8 +10,10 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api import web
 from api.errors import install_error_handlers
-from api.limits import BodyLimitMiddleware, RateLimitMiddleware, RequestIdMiddleware, TokenBuckets
+from api.limits import (RATE_LIMITED_PREFIX, BodyLimitMiddleware, RateLimitMiddleware, RequestIdMiddleware,
+                        TokenBuckets)
 from api.metrics import ApiMetrics
 from api.routes import api_router
 from api.services import Services
@@ -23,7 +25,7 @@ log = logging.getLogger("footnote.api")
 DESCRIPTION = """Answers questions over a folder of articles with **verbatim quotes** and exact
 character offsets. Reading is open unless `FOOTNOTE_READ_REQUIRES_KEY` is set; writing (articles,
 rebuilds) needs an API key (`X-API-Key` or `Authorization: Bearer`). Every error has one shape:
-`{"error": {"status", "code", "message", "request_id"}}`."""
+`{"error": {"status", "code", "message", "request_id"}}`. The web page for people is at `/`."""
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -52,13 +54,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(api_router)
+    web.install_web(app)
     # Added innermost first: the request id wraps everything, so even a 413 or 429 carries it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
-                       article_max_bytes=settings.max_article_bytes)
+                       article_max_bytes=settings.max_article_bytes, upload_paths=web.UPLOAD_PATHS)
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(settings.rate_limit_per_minute,
                                                                      settings.rate_limit_burst),
-                           keys=settings.key_values())
+                           keys=settings.key_values(), prefixes=(RATE_LIMITED_PREFIX, *web.RATE_LIMITED_PATHS))
     metrics.instrument(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

@@ -13,8 +13,8 @@ DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 def register(sub, common) -> None:
     """Add the `serve` subcommand."""
     p = sub.add_parser(
-        "serve", parents=[common], help="serve the HTTP API (FastAPI + uvicorn)",
-        description="Serve the HTTP API over the index, switching to each new generation without a "
+        "serve", parents=[common], help="serve the HTTP API and the web page (FastAPI + uvicorn)",
+        description="Serve the HTTP API and the web page over the index, switching to each new generation without a "
                     "restart. Other settings come from FOOTNOTE_* variables or a .env file: "
                     "FOOTNOTE_API_KEYS (JSON list; needed to write), FOOTNOTE_READ_REQUIRES_KEY, "
                     "FOOTNOTE_RATE_LIMIT_PER_MINUTE, FOOTNOTE_RATE_LIMIT_BURST, FOOTNOTE_CORS_ORIGINS, "
@@ -51,7 +51,7 @@ def cmd_serve(args) -> int:
         return EXIT_FATAL
     shown = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     print(f"Footnote API on http://{shown}:{args.port} (index {settings.index}, model {settings.model}); "
-          f"interactive docs at http://{shown}:{args.port}/docs", flush=True)
+          f"web page at http://{shown}:{args.port}/, interactive docs at http://{shown}:{args.port}/docs", flush=True)
     if args.workers == 1:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
                     http=JsonErrorH11Protocol)

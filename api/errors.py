@@ -98,7 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(folder.CorpusWriteError)
     async def _corpus_write_error(request: Request, exc: folder.CorpusWriteError):
-        status, code = _CORPUS_WRITE_ERRORS[type(exc)]
+        status, code = CORPUS_WRITE_ERRORS[type(exc)]
         return error_response(status, str(exc), code, request_id_of(request))
 
     @app.exception_handler(IndexError_)
@@ -117,7 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
                               "internal_error", rid)
 
 
-_CORPUS_WRITE_ERRORS = {
+CORPUS_WRITE_ERRORS = {
     folder.InvalidArticleId: (422, "invalid_article_id"),
     folder.UnsupportedFormat: (415, "unsupported_format"),
     folder.ArticleInCollection: (409, "article_in_collection"),

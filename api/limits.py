@@ -45,13 +45,16 @@ class RequestIdMiddleware:
 class BodyLimitMiddleware:
     """Refuse bodies over the limit with 413, by Content-Length or while they stream in."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, article_max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, article_max_bytes: int, upload_paths: tuple[str, ...] = ()):
         self.app = app
         self.max_bytes = max_bytes
         self.article_max_bytes = article_max_bytes
+        self.upload_paths = upload_paths  # POSTs that carry an article file (the web page's form)
 
     def limit_for(self, scope: Scope) -> int:
         if scope["method"] == "PUT" and scope["path"].startswith("/v1/articles/"):
+            return self.article_max_bytes
+        if scope["method"] == "POST" and scope["path"] in self.upload_paths:
             return self.article_max_bytes
         return self.max_bytes
 
@@ -127,15 +130,18 @@ class TokenBuckets:
 
 
 class RateLimitMiddleware:
-    """429 with Retry-After once a client (its API key, else its IP) spends its budget on /v1."""
+    """429 with Retry-After once a client (its API key, else its IP) spends its budget on /v1 (and
+    the web pages that do work)."""
 
-    def __init__(self, app: ASGIApp, buckets: TokenBuckets, keys: list[str]):
+    def __init__(self, app: ASGIApp, buckets: TokenBuckets, keys: list[str],
+                 prefixes: tuple[str, ...] = (RATE_LIMITED_PREFIX,)):
         self.app = app
         self.buckets = buckets
         self.keys = keys
+        self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(RATE_LIMITED_PREFIX):
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
             return await self.app(scope, receive, send)
         wait_s = self.buckets.take(self.client_of(scope))
         if wait_s <= 0:

@@ -181,3 +181,21 @@ def indexed(tmp_path) -> Path:
 def client(indexed):
     with TestClient(create_app(make_settings(indexed))) as c:
         yield c
+
+
+# The web page's tests: the web corpus (tests/web_helpers.py), its index and a client.
+
+
+@pytest.fixture
+def web_indexed(tmp_path) -> Path:
+    from tests.web_helpers import make_web_index
+
+    return make_web_index(tmp_path)
+
+
+@pytest.fixture
+def web(web_indexed):
+    from tests.web_helpers import web_client
+
+    with web_client(web_indexed) as client:
+        yield client

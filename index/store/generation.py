@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Article, Chunk
-from corpus.terms import stem
+from corpus.terms import index_terms, stem
 from index.store import layout
 from index.store.errors import IndexCorrupt, IndexMismatch, IndexMissing
 from index.store.filters import Filters, where
@@ -99,16 +99,34 @@ class Generation:
         n = self._home[article_id]
         return self.segments[n].db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
 
-    def list_articles(self, filters: Filters, offset: int, limit: int) -> tuple[int, list[dict]]:
-        """(how many match, one page of their metadata) in id order."""
+    def list_articles(self, filters: Filters, offset: int, limit: int, text: str = "",
+                      newest_first: bool = False) -> tuple[int, list[dict]]:
+        """(how many match, one page of their metadata), in id order or newest first (undated
+        last). `text`: the title or id holds it, or the article holds every one of its words."""
         clause, params = where(filters)
         rows = []
         for n, seg in enumerate(self.segments):
+            holding = _holding_all(seg, text) if text else None
             rows += [row for row in seg.db.execute(f"SELECT {', '.join('a.' + c for c in _LISTED)} FROM articles a "
-                                                   f"WHERE {clause}", params) if row[0] not in self._dead[n]]
-        rows.sort(key=lambda row: row[0])
+                                                   f"WHERE {clause}", params)
+                     if row[0] not in self._dead[n] and (not text or _mentions(row, text) or row[0] in holding)]
+        if newest_first:
+            rows.sort(key=lambda r: r[0])
+            rows.sort(key=lambda r: r[3] or "", reverse=True)  # stable: ties stay in id order
+            rows.sort(key=lambda r: r[3] is None)
+        else:
+            rows.sort(key=lambda r: r[0])
         page = rows[offset:offset + limit]
         return len(rows), [{**dict(zip(_LISTED, row)), "tags": json.loads(row[7])} for row in page]
+
+    def sources(self) -> dict[str, int]:
+        """How many live articles each source has."""
+        counts: dict[str, int] = {}
+        for n, seg in enumerate(self.segments):
+            for aid, source in seg.db.execute("SELECT id, source FROM articles WHERE source IS NOT NULL"):
+                if aid not in self._dead[n]:
+                    counts[source] = counts.get(source, 0) + 1
+        return dict(sorted(counts.items()))
 
     def article_hashes(self) -> dict[str, tuple[str, str]]:
         """`{article id: (content hash, file path)}` for every live article."""
@@ -262,6 +280,40 @@ def _parts(segments: list[Segment], dead: list[set[str]], kind: str) -> list[Par
         parts.append(Part(seg, store, base, count, dead_mask(seg, gone, kind, count)))
         base += count
     return parts
+
+
+def _mentions(row, text: str) -> bool:
+    """Whether an article's id or title (row of _LISTED) holds `text`, ignoring case."""
+    needle = text.lower()
+    return needle in row[0].lower() or needle in (row[1] or "").lower()
+
+
+def _holding_all(segment: Segment, text: str) -> set[str]:
+    """Ids of the segment's articles whose chunks hold every content word of `text`."""
+    stems = list(dict.fromkeys(index_terms(text)))
+    if not stems:
+        return set()
+    lexicon = segment.lexicon
+    chunk_sets = []
+    for term in lexicon.term_ids(stems):
+        if term < 0:
+            return set()
+        chunk_sets.append(lexicon.post_doc[lexicon.term_ptr[term]:lexicon.term_ptr[term + 1]])
+    articles = None
+    for stem_chunks in chunk_sets:
+        found = _articles_of(segment, stem_chunks)
+        articles = found if articles is None else articles & found
+    return articles or set()
+
+
+def _articles_of(segment: Segment, chunk_ids) -> set[str]:
+    ids = [int(i) for i in chunk_ids]
+    found = set()
+    for i in range(0, len(ids), 500):
+        batch = ids[i:i + 500]
+        found |= {aid for (aid,) in segment.db.execute(
+            f"SELECT DISTINCT article_id FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)}
+    return found
 
 
 def _check_manifest(manifest: dict, index_dir: Path, model: str | None) -> None:

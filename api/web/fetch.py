@@ -1,0 +1,112 @@
+"""Fetching a web page for the collection without letting a URL reach into this machine or its
+network. Every connection, each redirect's included, is made by a network backend that resolves
+the host itself, refuses it unless every address is public, and connects to the address it
+checked (so a name cannot resolve one way for the check and another for the connection). The
+body is read in pieces and abandoned past a size cap or a deadline."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+TIMEOUT_S = 15.0
+USER_AGENT = b"Footnote/0.1 (adds an article a curator asked for)"
+_NETWORK_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError)
+
+
+class FetchError(ValueError):
+    """The page could not be fetched; the message names the address and what to do instead."""
+
+
+def is_public(address: str) -> bool:
+    """Whether an IP address is on the public internet (not loopback, private, link-local, ...)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6:  # an IPv4 address wrapped in IPv6 is judged as the IPv4 address
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None:
+            ip = inner
+    return ip.is_global and not ip.is_multicast
+
+
+class GuardedBackend(httpcore.SyncBackend):
+    """httpcore's socket backend, connecting only to addresses `allowed` accepts."""
+
+    def __init__(self, allowed: Callable[[str], bool] = is_public):
+        self.allowed = allowed
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError(f"the host {host!r} could not be resolved ({exc}); check the address") from None
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        refused = [a for a in addresses if not self.allowed(a)]
+        if refused or not addresses:
+            raise FetchError(f"{host} is {', '.join(refused) or 'no address'}: inside this machine or a private "
+                             "network, which Footnote never fetches from; save the page and upload the file")
+        return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
+
+
+def fetch_page(url: str, allowed: Callable[[str], bool] = is_public, max_bytes: int = MAX_PAGE_BYTES,
+               timeout_s: float = TIMEOUT_S) -> tuple[str, str]:
+    """(the final address, the HTML there), following up to MAX_REDIRECTS redirects."""
+    deadline = time.monotonic() + timeout_s
+    timeouts = {"connect": timeout_s, "read": timeout_s, "write": timeout_s, "pool": timeout_s}
+    with httpcore.ConnectionPool(network_backend=GuardedBackend(allowed), retries=0) as pool:
+        for _ in range(MAX_REDIRECTS + 1):
+            _check_address(url)
+            try:
+                with pool.stream("GET", url, headers=[(b"User-Agent", USER_AGENT), (b"Accept", b"text/html")],
+                                 extensions={"timeout": timeouts}) as response:
+                    location = _header(response, b"location")
+                    if response.status in (301, 302, 303, 307, 308) and location:
+                        url = urljoin(url, location)
+                        continue
+                    return url, _read_page(url, response, max_bytes, deadline)
+            except _NETWORK_ERRORS as exc:
+                raise FetchError(f"{url} could not be fetched ({type(exc).__name__}: {exc}); check the "
+                                 "address, or save the page and upload the file") from None
+    raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times; give the page's final address")
+
+
+def _check_address(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url[:200]!r} is not a web address; give one starting with https://")
+    if parts.username or parts.password:
+        raise FetchError(f"{url[:200]!r} carries a user name or password; give the page's public address")
+
+
+def _header(response: httpcore.Response, name: bytes) -> str | None:
+    value = next((v for k, v in response.headers if k.lower() == name), None)
+    return value.decode("latin-1") if value is not None else None
+
+
+def _read_page(url: str, response: httpcore.Response, max_bytes: int, deadline: float) -> str:
+    if response.status >= 400:
+        raise FetchError(f"{url} answered HTTP {response.status}; check the address, or save the page and "
+                         "upload the file")
+    kind = _header(response, b"content-type") or "text/html"
+    if "html" not in kind.lower():
+        raise FetchError(f"{url} is {kind.split(';')[0]!r}, not a web page; upload the file instead")
+    size, pieces = 0, []
+    for piece in response.iter_stream():
+        size += len(piece)
+        if size > max_bytes:
+            raise FetchError(f"{url} is over {max_bytes // 2**20} MiB; save the article and upload it")
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url} took longer than the time allowed to arrive; save the page and upload it")
+        pieces.append(piece)
+    charset = next((p.split("=", 1)[1].strip(' "') for p in kind.split(";")[1:] if "charset=" in p.lower()),
+                   "utf-8")
+    try:
+        return b"".join(pieces).decode(charset, errors="replace")
+    except LookupError:
+        return b"".join(pieces).decode("utf-8", errors="replace")
