@@ -45,6 +45,9 @@ def create_app(settings: Settings) -> FastAPI:
                 log.info("serving generation %s from %s", generation.name, settings.index)
             except IndexError_ as exc:
                 log.warning("not ready yet: %s", exc)  # /readyz says 503 until an index appears
+            if settings.watch:
+                services.start_watching()
+                log.info("watching %s: changes are indexed a moment after they are saved", settings.corpus)
             yield
         finally:
             metrics.watch_index(None)

@@ -18,13 +18,15 @@ def register(sub, common) -> None:
                     "restart. Other settings come from FOOTNOTE_* variables or a .env file: "
                     "FOOTNOTE_API_KEYS (JSON list; needed to write), FOOTNOTE_READ_REQUIRES_KEY, "
                     "FOOTNOTE_RATE_LIMIT_PER_MINUTE, FOOTNOTE_RATE_LIMIT_BURST, FOOTNOTE_CORS_ORIGINS, "
-                    "FOOTNOTE_MAX_BODY_BYTES, FOOTNOTE_MAX_ARTICLE_BYTES, FOOTNOTE_QUERY_THREADS.")
+                    "FOOTNOTE_MAX_BODY_BYTES, FOOTNOTE_MAX_ARTICLE_BYTES, FOOTNOTE_QUERY_THREADS, FOOTNOTE_WATCH.")
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"address to bind (default {DEFAULT_HOST}; 0.0.0.0 listens on every interface)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes (default 1); each loads the model, and jobs and rate limits "
                         "are per worker")
+    p.add_argument("--watch", action="store_true",
+                   help="re-index a moment after files in the corpus folder change (env FOOTNOTE_WATCH)")
     p.set_defaults(run=cmd_serve)
 
 
@@ -37,6 +39,8 @@ def cmd_serve(args) -> int:
     from index.cli import EXIT_FATAL, EXIT_OK
 
     overrides = {"corpus": args.corpus, "index": args.index, "model": args.model}
+    if args.watch:
+        overrides["watch"] = True
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:
@@ -45,6 +49,10 @@ def cmd_serve(args) -> int:
             if not message.startswith("FOOTNOTE_"):
                 message = f"FOOTNOTE_{'_'.join(map(str, error['loc'])).upper()}: {message}"
             print(f"footnote: error: {message}", file=sys.stderr)
+        return EXIT_FATAL
+    if args.watch and args.workers > 1:
+        print("footnote: error: --watch runs in a single worker; with --workers, run `footnote watch` beside "
+              "the server instead", file=sys.stderr)
         return EXIT_FATAL
     if args.workers < 1:
         print(f"footnote: error: --workers {args.workers}: run 1 or more worker processes", file=sys.stderr)

@@ -72,6 +72,13 @@ class JobRunner:
         self._executor.submit(self._run, job)
         return job
 
+    def wait(self, job: Job, timeout_s: float = 3600.0) -> Job:
+        """Block until the job has finished (or the timeout passed); returns it."""
+        deadline = time.monotonic() + timeout_s
+        while job.status in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return job
+
     def get(self, job_id: str) -> Job | None:
         """A job of this process, else one another worker process recorded in the index folder."""
         with self._lock:

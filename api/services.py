@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,8 +23,10 @@ from index.assemble import open_answerer, query_thread_setup
 from index.embed import Embedder, load_embedder
 from index.search import LiveIndex, Retriever
 from index.store import Generation
+from index.watch import watch
 
 T = TypeVar("T")
+log = logging.getLogger("footnote.api")
 
 
 @dataclass
@@ -58,7 +62,25 @@ class Services:
         """Load the model now, so that the first question does not pay for it."""
         self.embedder.encode(["warm up"])
 
+    def start_watching(self) -> None:
+        """Re-index a moment after the corpus folder changes (`footnote serve --watch`): each batch of
+        changes queues a build job, and one line per update goes to the log."""
+        self._stop_watching = threading.Event()
+
+        def update() -> dict:
+            job = self.jobs.wait(self.jobs.submit("watch: the corpus folder changed"))
+            if job.status != "succeeded":
+                raise RuntimeError(job.error or job.status)
+            return job.summary
+
+        thread = threading.Thread(target=watch, name="footnote-watch", daemon=True,
+                                  args=(self.settings.corpus, update, log.info),
+                                  kwargs={"stop": self._stop_watching})
+        thread.start()
+
     def close(self) -> None:
+        if getattr(self, "_stop_watching", None) is not None:
+            self._stop_watching.set()
         self.jobs.close()
         self.executor.shutdown(wait=True, cancel_futures=True)
 

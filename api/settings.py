@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     query_threads: int = Field(4, ge=1, le=64)  # model and index work runs here, off the event loop
     answer_threshold: float = Field(THRESHOLD, ge=0.0, le=1.0)  # abstain below this confidence
     warm_up: bool = True  # load the model at start rather than on the first question
+    watch: bool = False  # re-index a moment after files in the corpus folder change
 
     @field_validator("api_keys")
     @classmethod

@@ -118,3 +118,19 @@ def test_real_model_answers_through_the_api(tmp_path, real_embedder):
         answer = c.post("/v1/ask", json={"question": "When did the Larkspur Line open to passengers?"}).json()
     assert not answer["abstained"], answer["confidence"]
     assert answer["citations"][0]["article_id"] == "2026/line-opens"
+
+
+def test_serve_watch_indexes_a_saved_file_without_a_request(tmp_path):
+    make_corpus(tmp_path / "corpus")
+    make_index(tmp_path / "corpus", tmp_path / "index")
+    with live_server(tmp_path, {"FOOTNOTE_WATCH": "true", "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0"}) as base:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            assert http.get("/v1/articles/2026/pier").status_code == 404
+            (tmp_path / "corpus" / "2026" / "pier.txt").write_text("date 2026-07-01\n\nThe new pier opened.\n")
+            for _ in range(300):  # bounded: about a minute
+                if http.get("/v1/articles/2026/pier").status_code == 200:
+                    break
+                time.sleep(0.2)
+            else:
+                raise AssertionError("the saved article was not indexed")
+            assert http.get("/v1/index").json()["articles"] == 5

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from index.cli import main
+from index.store import Generation
 from tests.conftest import DEMO, ROOT, article_txt, write
 
 
@@ -114,3 +115,23 @@ def test_end_to_end_with_the_bundled_model(tmp_path):
     for question in ("Who won the 2025 Port Alder marathon?", "What is the weather forecast for tomorrow?"):
         declined = ask(question)
         assert declined["abstained"] and declined["quotes"] == [] and declined["related"]
+
+
+def test_watch_indexes_a_saved_file_a_moment_later(tmp_path):
+    corpus = write(tmp_path / "c", {"first.txt": article_txt("2026-01-01", "The first article.")})
+    proc = subprocess.Popen([sys.executable, "-m", "index.cli", "watch", "--model", "hash:64", "--corpus", str(corpus),
+                             "--index", str(tmp_path / "i"), "--debounce-ms", "200"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "watching" in proc.stdout.readline()
+        time.sleep(0.5)
+        write(corpus, {"second.txt": article_txt("2026-01-02", "A second article about the pier.")})
+        line = proc.stdout.readline()  # blocks until the update (the test's timeout bounds it)
+        assert "second.txt" in line and "1 added" in line and "generation 000002" in line, line
+        (corpus / "first.txt").unlink()
+        line = proc.stdout.readline()
+        assert "1 removed" in line, line
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert [a.id for a in Generation.open(tmp_path / "i").articles()] == ["second"]

@@ -22,6 +22,7 @@ from index.paths import DEMO_CORPUS, default_index_dir
 from index.search import Filters
 from index.status import index_status
 from index.store import Generation, IndexError_
+from index.watch import DEFAULT_DEBOUNCE_MS, watch
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
 
@@ -52,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="let a corpus folder with no articles replace an index that has some "
                         "(refused otherwise: an unmounted disk looks just like an empty folder)")
     p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("watch", parents=[common], help="re-index a moment after the corpus folder changes",
+                       description="Bring the index up to date now, then again each time files in the corpus "
+                                   "folder change (debounced), printing one line per update. Ctrl-C stops it.")
+    p.add_argument("--debounce-ms", type=int, default=DEFAULT_DEBOUNCE_MS, metavar="MS",
+                   help=f"wait until the folder has been quiet this long (default {DEFAULT_DEBOUNCE_MS})")
+    p.set_defaults(run=cmd_watch)
 
     p = sub.add_parser("status", parents=[common], help="what is indexed, with which model, what is newer",
                        description="Show the served generation, its model and counts, and corpus files "
@@ -121,6 +129,19 @@ def cmd_index(args) -> int:
                   f"{summary.chunks_embedded} chunks embedded, {summary.chunks_total} in total; "
                   f"{summary.articles_total} articles in generation {summary.generation}")
     return EXIT_PARTIAL if summary.skipped else EXIT_OK
+
+
+def cmd_watch(args) -> int:
+    embedder = load_embedder(args.model)
+
+    def update() -> dict:
+        return build_index(args.corpus, args.index, embedder, progress=False).as_dict()
+
+    first = update()
+    print(f"watching {args.corpus} (generation {first['generation']}, {first['articles_total']} articles); "
+          "Ctrl-C stops", flush=True)
+    watch(args.corpus, update, lambda line: print(line, flush=True), args.debounce_ms)
+    return EXIT_OK
 
 
 def cmd_status(args) -> int:
