@@ -4,6 +4,7 @@ both sides always agree."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -26,6 +27,7 @@ def content_terms(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in words(text) if t not in _STOPWORDS))
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix strip, so that "strikes" and "striking" meet "strike" halfway."""
     for suffix in _SUFFIXES:

@@ -15,7 +15,7 @@ from index import store
 from index.embed import Embedder, VectorCache, text_hash
 from index.progress import Progress, Report, build_lock
 from index.store import Generation, IndexError_, merge
-from index.store.segment import Segment, rename_into_place, write_segment
+from index.store.segment import Segment, looks_whole, rename_into_place, write_segment
 
 # all-MiniLM-L6-v2 was trained on inputs of up to 128 tokens and truncates at 256, so a
 # chunk's budget (special tokens included) never goes past 256. Measured on 2,000 SQuAD dev
@@ -70,14 +70,44 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
     index_dir = Path(index_dir)
     with build_lock(index_dir):
         store.cleanup(index_dir)
+        loaded, unchanged = _quick_look(corpus_dir, index_dir, embedder, params, rebuild)
+        if unchanged is not None:
+            return unchanged
         previous = _open_previous(index_dir)
         try:
             cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
             job = _Job(corpus_dir, index_dir, embedder, params, Report(progress, on_progress), cache)
-            return job.run(previous, rebuild, allow_empty)
+            return job.run(previous, rebuild, allow_empty, loaded)
         finally:
             if previous is not None:
                 previous.close()
+
+
+def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkParams, rebuild: bool):
+    """(the corpus read against the current generation's file list, or None; the summary of a
+    build with nothing to do, or None). Only the manifest and the file list are read: every
+    file with the signature it had is not parsed, and when none changed, came, went or went
+    bad, the build is over before the index is opened."""
+    name = store.current_name(index_dir)
+    if rebuild or name is None:
+        return None, None
+    path = store.generations_dir(index_dir) / name
+    try:
+        manifest = store.read_manifest(path)
+    except IndexError_:
+        return None, None
+    if (manifest.get("format_version") != store.FORMAT_VERSION or manifest["model"]["name"] != embedder.name
+            or manifest["chunking"] != _chunking(params)
+            or not all(looks_whole(store.segments_dir(index_dir) / s["id"]) for s in manifest["segments"])):
+        return None, None
+    known = store.read_files(path)
+    owners = {aid: rel for rel, entry in known.items() for aid in entry["ids"]}
+    loaded = load_corpus(corpus_dir, owners=owners, known=known)
+    if loaded.articles or loaded.skipped or loaded.files != known:
+        return loaded, None
+    counts = manifest["counts"]
+    return loaded, BuildSummary(up_to_date=True, generation=name, chunks_total=counts["chunks"],
+                                articles_total=counts["articles"], model=embedder.name)
 
 
 def _open_previous(index_dir: Path) -> Generation | None:
@@ -95,14 +125,17 @@ class _Job:
         self.corpus_dir, self.index_dir, self.embedder = corpus_dir, index_dir, embedder
         self.params, self.report, self.cache = params, report, cache
 
-    def run(self, previous: Generation | None, rebuild: bool, allow_empty: bool) -> BuildSummary:
+    def run(self, previous: Generation | None, rebuild: bool, allow_empty: bool, loaded=None) -> BuildSummary:
+        """`loaded`: the corpus as the quick look read it against the previous generation's
+        file list (files it did not parse are taken as they were); read again otherwise."""
         read_at = dt.datetime.now(dt.timezone.utc).isoformat()
         same_setup = (previous is not None and not rebuild
                       and previous.manifest["model"]["name"] == self.embedder.name
                       and previous.manifest["chunking"] == _chunking(self.params))
         before = previous.article_hashes() if previous else {}
-        loaded = load_corpus(self.corpus_dir, owners={aid: path for aid, (_, path) in before.items()},
-                             known=store.read_files(previous.path) if same_setup else None)
+        if loaded is None or not same_setup:
+            loaded = load_corpus(self.corpus_dir, owners={aid: path for aid, (_, path) in before.items()},
+                                 known=store.read_files(previous.path) if same_setup else None)
         summary = BuildSummary(skipped=[s.as_dict() for s in loaded.skipped], model=self.embedder.name)
         parsed = {a.id: a for a in loaded.articles}
         kept = _kept(before, parsed, loaded)

@@ -85,12 +85,24 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
     Lexicon.build(chunks, sentences, rows).save(folder / "lexicon")
     spec = {"counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
             "vectors": {kind: {"backend": store.backend, "file": file, **_params(store)}
-                        for kind, (store, _, file) in stores.items()}}
+                        for kind, (store, _, file) in stores.items()},
+            # Sizes, so that a quick look can tell a damaged or truncated segment without reading it.
+            "files": {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*"))
+                      if p.is_file()}}
     (folder / SEGMENT_FILE).write_text(json.dumps(spec, indent=1) + "\n")
     for path in sorted(folder.rglob("*"), reverse=True):
         fsync_path(path)
     fsync_path(folder)
     return spec
+
+
+def looks_whole(path: Path) -> bool:
+    """Whether a segment's files are all there with the sizes it recorded (a stat each, no reads)."""
+    try:
+        spec = json.loads((path / SEGMENT_FILE).read_text())
+        return all((path / name).stat().st_size == size for name, size in spec["files"].items())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _params(store) -> dict:

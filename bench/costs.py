@@ -1,0 +1,138 @@
+"""What each cost grows with: builds, updates, an unchanged re-index, the index's size and a
+question's latency, on Reuters-21578 at two sizes, with the model-free `hash` embedder so that
+the figures are Footnote's own work and not the model's.
+
+For each size: a full build (from an empty cache), +10 articles (a new file beside the
+collection's JSONL), an unchanged re-index, the index folder's size with the vector cache
+against the raw bytes of its vectors, and the p50/p99 of `answer()` over 200 questions made
+from titles (in process, one thread). Prints figures, judges nothing; ratios between the two
+sizes are what to read (the machine is shared).
+
+    .venv/bin/python bench/costs.py [--sizes 2000,19043] [--questions 200] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+REUTERS = ROOT.parent / "shared" / "data" / "reuters-21578" / "reuters21578.jsonl"
+
+from corpus.chunk import ChunkParams  # noqa: E402
+from index.answer import AskRequest  # noqa: E402
+from index.assemble import open_answerer, query_thread_setup  # noqa: E402
+from index.build import DEFAULT_MAX_TOKENS, build_index  # noqa: E402
+from index.embed import load_embedder  # noqa: E402
+
+
+def records(limit: int) -> list[dict]:
+    found = []
+    with open(REUTERS, encoding="utf-8") as handle:
+        for line in handle:
+            raw = json.loads(line)
+            if (raw.get("body") or "").strip():
+                found.append({"id": raw["newid"], "title": raw.get("title"), "date": raw.get("date_iso"),
+                              "source": "Reuters", "text": raw["body"]})
+                if len(found) == limit:
+                    break
+    return found
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def timed(fn, *args, **kwargs) -> tuple[object, float]:
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path) -> dict:
+    corpus, index = work / f"corpus-{n}", work / f"index-{n}"
+    rows = records(n)
+    assert not {r["id"] for r in rows} & {r["id"] for r in extra}
+    write_jsonl(corpus / "reuters.jsonl", rows)
+    embedder = load_embedder(model)
+    params = ChunkParams(DEFAULT_MAX_TOKENS)
+    full, full_s = timed(build_index, corpus, index, embedder, params, progress=False)
+    write_jsonl(corpus / "update.jsonl", extra)
+    added, added_s = timed(build_index, corpus, index, embedder, params, progress=False)
+    same, same_s = timed(build_index, corpus, index, embedder, params, progress=False)
+    cache_files = [p for p in index.iterdir() if p.name.startswith("cache.sqlite")]
+    vectors = full.chunks_total + full.sentences_embedded + added.sentences_embedded
+    raw = vectors * embedder.dimension * 4
+    latencies = ask_all(index, model, [f"What happened with {r['title'].lower()}?" for r in rows if r.get("title")],
+                        questions)
+    return {"articles": n, "chunks": full.chunks_total, "full_build_s": round(full_s, 2),
+            "update_10_s": round(added_s, 3), "update_10_chunks": added.chunks_embedded,
+            "update_share_of_full": round(added_s / full_s, 4), "unchanged_s": round(same_s, 3),
+            "up_to_date": same.up_to_date, "index_mb": round(folder_bytes(index) / 2**20, 1),
+            "cache_mb": round(sum(p.stat().st_size for p in cache_files) / 2**20, 1),
+            "raw_vector_mb": round(raw / 2**20, 1),
+            "cache_over_raw": round(sum(p.stat().st_size for p in cache_files) / max(raw, 1), 2),
+            "question_p50_ms": round(statistics.median(latencies), 2),
+            "question_p99_ms": round(sorted(latencies)[int(0.99 * (len(latencies) - 1))], 2)}
+
+
+def ask_all(index: Path, model: str, questions: list[str], count: int) -> list[float]:
+    query_thread_setup()
+    answerer = open_answerer(index, model)
+    step = max(1, len(questions) // count)
+    chosen = questions[::step][:count]
+    for q in chosen[:5]:
+        answerer.answer(AskRequest(q))  # warm: the model, the term weights, the pages
+    latencies = []
+    for q in chosen:
+        started = time.perf_counter()
+        answerer.answer(AskRequest(q))
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="2000,19033", help="article counts (default 2000 and all but the 10 "
+                        "the update adds: 19033)")
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--model", default="hash", help="embedding model (default `hash`: Footnote's own work)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if not REUTERS.is_file():
+        print(f"skipped: {REUTERS} is absent (see ../shared/data/README.md)")
+        return 0
+    everything = records(10**9)
+    extra = everything[-10:]  # the update: ten articles no size's collection holds
+    sizes = [min(int(s), len(everything) - 10) for s in args.sizes.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="footnote-costs-"))
+    try:
+        results = [one_size(n, extra, args.model, args.questions, work) for n in sizes]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        print(json.dumps({"model": args.model, "cpus": os.cpu_count(), "sizes": results}))
+        return 0
+    print(f"model {args.model}, {os.cpu_count()} CPUs")
+    keys = list(results[0])
+    print("  ".join(f"{k:>14}" for k in keys))
+    for r in results:
+        print("  ".join(f"{str(r[k]):>14}" for k in keys))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
