@@ -51,6 +51,9 @@ def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccar
     are the passages' MinHash rows (the index stores them); made from the text when not given."""
     if signatures is None:
         signatures = np.array([minhash_of(shingle_hashes(p.chunk.text)) for p in passages], dtype=np.uint64)
+    # Every pair's estimated Jaccard similarity at once: the share of equal MinHash slots.
+    similar = (signatures[:, None, :] == signatures[None, :, :]).mean(axis=2) >= duplicate_jaccard \
+        if len(passages) else np.zeros((0, 0), dtype=bool)
     kept: list[Passage] = []
     kept_rows: list[int] = []
     duplicate_of: dict[str, int] = {}  # article id -> index in kept of the passage it copies
@@ -59,7 +62,8 @@ def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccar
         aid = p.chunk.article_id
         if aid in duplicate_of or per.get(aid, 0) >= per_article:
             continue
-        copy = _copy_of(p, signatures[row], kept, signatures[kept_rows] if kept_rows else None, duplicate_jaccard)
+        copy = next((i for i, r in enumerate(kept_rows)
+                     if similar[row, r] and kept[i].chunk.article_id != aid), None)
         if copy is not None:
             duplicate_of[aid] = copy
             original = kept[copy]
@@ -70,13 +74,3 @@ def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccar
             kept_rows.append(row)
             per[aid] = per.get(aid, 0) + 1
     return kept
-
-
-def _copy_of(p: Passage, signature: np.ndarray, kept: list[Passage], kept_signatures: np.ndarray | None,
-             threshold: float) -> int | None:
-    """The index of the first kept passage of another article whose estimated Jaccard
-    similarity to `p` reaches the threshold."""
-    if kept_signatures is None:
-        return None
-    similar = (kept_signatures == signature).mean(axis=1) >= threshold
-    return next((i for i in np.flatnonzero(similar) if kept[i].chunk.article_id != p.chunk.article_id), None)

@@ -26,20 +26,25 @@ class SentenceScorer:
         self.total = float(self.weights.sum()) or 1.0
         self.vector = vector
 
-    def hits(self, rows: list[tuple[int, int, int]], texts: list[str], in_passage: bool = True) -> list[SentenceHit]:
-        """`rows` are (sentence id, start, end), `texts` the sentences' texts."""
-        if not rows:
-            return []
-        ids = [r[0] for r in rows]
+    def hits(self, groups: list[tuple[list[tuple[int, int, int]], list[str], bool]]) -> list[list[SentenceHit]]:
+        """Each group is (rows of (sentence id, start, end), their texts, whether inside the
+        passage); all groups are scored in one go, and their hits come back group by group."""
+        ids = [r[0] for rows, _, _ in groups for r in rows]
+        if not ids:
+            return [[] for _ in groups]
         cosines = self.generation.sentence_vectors.vectors(ids) @ self.vector
         coverage = self.generation.sentence_coverage(ids, self.stems, self.weights) / self.total
-        return [SentenceHit(s, e, float(c), float(cos), in_passage, text)
-                for (_, s, e), c, cos, text in zip(rows, coverage, cosines, texts)]
+        out, at = [], 0
+        for rows, texts, in_passage in groups:
+            out.append([SentenceHit(s, e, float(coverage[at + n]), float(cosines[at + n]), in_passage, text)
+                        for n, ((_, s, e), text) in enumerate(zip(rows, texts))])
+            at += len(rows)
+        return out
 
-    def within(self, p: Passage) -> list[SentenceHit]:
-        """The hits of the sentences inside a passage."""
+    def within(self, p: Passage) -> tuple[list[tuple[int, int, int]], list[str], bool]:
+        """The group of a passage's own sentences, for `hits`."""
         rows = self.generation.sentences_within(p.chunk_id)
-        return self.hits(rows, [span_text(p, s, e) for _, s, e in rows])
+        return rows, [span_text(p, s, e) for _, s, e in rows], True
 
 
 def rerank(generation: Generation, passages: list[Passage], vector: np.ndarray, question: str,
@@ -50,8 +55,7 @@ def rerank(generation: Generation, passages: list[Passage], vector: np.ndarray, 
     scorer = SentenceScorer(generation, question, vector)
     top = passages[0].score or 1.0
     scored = []
-    for p in passages:
-        hits = scorer.within(p)
+    for p, hits in zip(passages, scorer.hits([scorer.within(p) for p in passages])):
         best = max((params.coverage_weight * h.coverage + params.sentence_weight * h.cosine for h in hits),
                    default=0.0)
         scored.append(replace(p, score=p.score / top + best, sentences=tuple(hits)))
@@ -64,19 +68,21 @@ def quote_candidates(generation: Generation, passages: list[Passage], vector: np
     top passages, and the sentences around the best passages of the top articles (the answer
     is often a sentence or two past the passage that matched the question's words best)."""
     scorer = SentenceScorer(generation, question, vector)
+    head = passages[:params.quote_passages]
+    groups, owners = [], []
     articles_done: set[str] = set()
-    out = []
-    for rank, p in enumerate(passages):
-        if rank >= params.quote_passages:
-            out.append(p)
-            continue
-        hits = scorer.within(p)
+    for n, p in enumerate(head):
+        groups.append(scorer.within(p))
+        owners.append(n)
         aid = p.chunk.article_id
         if aid not in articles_done and len(articles_done) < params.quote_articles:
             articles_done.add(aid)
             rows = generation.sentences_around(p.chunk_id, params.neighbours)
             if rows:
                 text = generation.article_text(aid)
-                hits += scorer.hits(rows, [text[s:e] for _, s, e in rows], in_passage=False)
-        out.append(replace(p, sentences=tuple(hits)))
-    return out
+                groups.append((rows, [text[s:e] for _, s, e in rows], False))
+                owners.append(n)
+    found: list[list] = [[] for _ in head]
+    for n, hits in zip(owners, scorer.hits(groups)):
+        found[n] += hits
+    return [replace(p, sentences=tuple(hits)) for p, hits in zip(head, found)] + passages[params.quote_passages:]
