@@ -142,7 +142,8 @@ def minhash_of(hashes: list[int]) -> np.ndarray:
 def _postings(chunk_terms: list[list[int]], n_terms: int):
     """(df, term_ptr, post_doc, post_tf) for chunks given as lists of term ids."""
     n_docs = max(len(chunk_terms), 1)
-    terms = np.fromiter((t for row in chunk_terms for t in row), dtype=np.int64)
+    terms = np.concatenate([np.asarray(row, dtype=np.int64) for row in chunk_terms]) if chunk_terms else \
+        np.zeros(0, dtype=np.int64)
     docs = np.repeat(np.arange(len(chunk_terms), dtype=np.int64), [len(row) for row in chunk_terms])
     keys, counts = np.unique(terms * n_docs + docs, return_counts=True)  # sorted by term, then chunk
     df = np.bincount(keys // n_docs, minlength=n_terms).astype(np.int32)
@@ -150,10 +151,10 @@ def _postings(chunk_terms: list[list[int]], n_terms: int):
     return df, term_ptr, (keys % n_docs).astype(np.int32), counts.astype(np.float32)
 
 
-def _csr(rows: list[list[int]], dtype) -> tuple[np.ndarray, np.ndarray]:
+def _csr(rows: list, dtype) -> tuple[np.ndarray, np.ndarray]:
     ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows], dtype=np.int64)]).astype(np.int64)
-    flat = np.array([x for r in rows for x in r], dtype=dtype)
-    return ptr, flat
+    flat = np.concatenate([np.asarray(r, dtype=dtype) for r in rows]) if rows else np.zeros(0, dtype=dtype)
+    return ptr, flat.astype(dtype)
 
 
 def _chunk_sentences(chunks: list[Chunk], sentences: list[Chunk]) -> np.ndarray:

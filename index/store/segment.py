@@ -57,7 +57,7 @@ def article_from_row(row) -> Article:
 
 def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], sentences: list[Chunk],
                   chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
-                  chunk_store: VectorStore | None = None) -> dict:
+                  chunk_store: VectorStore | None = None, lexicon: Lexicon | None = None) -> dict:
     """Write a whole segment into `folder` (a temporary name: the caller renames it) and sync it.
     Chunks and sentences must be in article order (the order of `articles`), then offset order."""
     folder.mkdir(parents=True)
@@ -82,7 +82,7 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
     for store, vectors, file in stores.values():
         store.add(vectors)
         store.save(folder / file)
-    Lexicon.build(chunks, sentences, rows).save(folder / "lexicon")
+    (lexicon or Lexicon.build(chunks, sentences, rows)).save(folder / "lexicon")
     spec = {"counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
             "vectors": {kind: {"backend": store.backend, "file": file, **_params(store)}
                         for kind, (store, _, file) in stores.items()},
