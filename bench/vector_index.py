@@ -49,13 +49,15 @@ def real_vectors(cache: Path) -> np.ndarray:
 
 
 def question_vectors(count: int, saved: Path | None) -> np.ndarray:
-    """Real questions' vectors: all of news-dev, then SQuAD dev questions; kept in `saved`."""
+    """Real questions' vectors: all of news-dev, then SQuAD dev questions drawn at random from
+    every article (most of them about articles the collection does not hold); kept in `saved`."""
     if saved and saved.exists():
         return np.load(saved)[:count]
     from index.embed import DEFAULT_MODEL, load_embedder
     texts = [json.loads(line)["question"] for line in NEWS_QUESTIONS.read_text().splitlines() if line.strip()]
     squad = json.loads(SQUAD.read_text())["data"]
-    texts += [qa["question"] for article in squad for p in article["paragraphs"] for qa in p["qas"]]
+    asked = [qa["question"] for article in squad for p in article["paragraphs"] for qa in p["qas"]]
+    texts += [asked[i] for i in np.random.default_rng(0).permutation(len(asked))[:max(0, count - len(texts))]]
     vectors = np.asarray(load_embedder(DEFAULT_MODEL, threads=2).encode(texts[:count]), dtype=np.float32)
     if saved:
         np.save(saved, vectors)
@@ -129,7 +131,7 @@ def ivf_search(index, query):
     return scores[0], ids[0]
 
 
-def size(n, real, questions, rng, latency_cap):
+def size(n, real, questions, rng, latency_cap, hnsw_build):
     vectors = collection(real, n, rng)
     tune, test = questions[: len(questions) // 2], questions[len(questions) // 2:]
     _, tune_truth = faiss.knn(tune, vectors, K, metric=faiss.METRIC_INNER_PRODUCT)
@@ -138,7 +140,8 @@ def size(n, real, questions, rng, latency_cap):
     flat, wall, cpu = timed(lambda: (s := FaissFlatStore.empty(vectors.shape[1]), s.add(vectors))[0])
     row(n, "faiss-flat", "exact", (wall, cpu), mb(flat._index), lambda q: flat.search(q, K), test, truth, few)
     del flat
-    (hnsw, spec), wall, cpu = timed(choose_store, vectors, None, vectors.shape[1], exact_below=0)
+    (hnsw, spec), wall, cpu = timed(choose_store, vectors, None, vectors.shape[1], exact_below=0,
+                                    hnsw_build=hnsw_build)
     p = spec["params"]
     row(n, "faiss-hnsw", f"M{p['m']} efC{p['ef_construction']} ef{p['ef_search']}", (wall, cpu),
         mb(hnsw._index), lambda q: hnsw.search(q, K), test, truth, test)
@@ -179,18 +182,20 @@ def breadths(n, hnsw, spec, vectors, tune, tune_truth):
 
 
 def filtered(n, hnsw, vectors, queries, rng):
-    """Subsets scored exactly vs through the widened graph; then 10 % of rows deleted."""
+    """Subsets scored exactly vs through the widened graph, and which the store's rule picks;
+    then 10 % of the rows deleted."""
+    ef = hnsw.params()["ef_search"]
     for share in (0.001, 0.01, 0.05, 0.2, 0.5):
         subset = np.sort(rng.choice(n, max(K, int(n * share)), replace=False))
         _, truth = faiss.knn(queries, vectors[subset], K, metric=faiss.METRIC_INNER_PRODUCT)
-        truth = subset[truth]
         cells = []
-        for path, rows in (("exact", n), ("graph", 0)):
-            hnsw.exact_rows = rows
+        for path, step_rows in (("exact", float("inf")), ("graph", 0)):
+            hnsw.graph_step_rows = step_rows
             search = lambda q: hnsw.search(q, K, subset=subset)  # noqa: E731
-            cells.append(f"{path} p50 {latency_ms(search, queries)[0]:6.2f} ms r {recall(search, queries, truth):.3f}")
-        print(f"{n:>8} subset {len(subset):>7} rows: " + "; ".join(cells), flush=True)
-    del hnsw.exact_rows
+            cells.append(f"{path} p50 {latency_ms(search, queries)[0]:6.2f} ms r {recall(search, queries, subset[truth]):.3f}")
+        del hnsw.graph_step_rows
+        rule = "exact" if len(subset) ** 2 <= hnsw.graph_step_rows * ef * n else "graph"
+        print(f"{n:>8} subset {len(subset):>7} rows: " + "; ".join(cells) + f"; rule: {rule}", flush=True)
     dead = rng.choice(n, n // 10, replace=False)
     hnsw.delete(dead)
     live = np.setdiff1d(np.arange(n), dead)
@@ -206,6 +211,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--questions", type=int, default=600, help="question vectors: half tune, half measure")
     parser.add_argument("--saved-questions", type=Path, help="an .npy to keep the encoded questions in")
+    parser.add_argument("--hnsw-build", help="M,efConstruction instead of the chooser's HNSW_BUILD")
     parser.add_argument("--exact-latency-queries", type=int, default=100, help="exact search is slow at 1M")
     args = parser.parse_args()
     if not args.cache.exists():
@@ -214,14 +220,19 @@ def main() -> None:
                             text=True).stdout.strip()
     real = real_vectors(args.cache)
     questions = question_vectors(args.questions, args.saved_questions)
+    questions = questions[np.random.default_rng(1).permutation(len(questions))]  # news and SQuAD in both halves
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; commit {commit}; faiss {faiss.__version__}; "
           f"{len(real)} real vectors, {len(questions)} questions")
     print(f"{'rows':>8} {'store':<11} {'params':<24} {'build s (cpu s)':>17} {'MB':>8} {'p50 ms':>8} "
           f"{'p99 ms':>8} {'recall@10':>9}")
+    build = None
+    if args.hnsw_build:
+        m, ef_construction = (int(x) for x in args.hnsw_build.split(","))
+        build = {"m": m, "ef_construction": ef_construction}
     rng = np.random.default_rng(0)
     ladder(real, questions, rng)
     for n in (int(s) for s in args.sizes.split(",")):
-        size(n, real, questions, rng, args.exact_latency_queries)
+        size(n, real, questions, rng, args.exact_latency_queries, build)
     print(f"load at end {os.getloadavg()[0]:.2f}")
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from index.store import choose
-from index.store.choose import choose_store, measure_recall, open_store
+from index.store.choose import choose_store, measure_recall, open_store, stand_ins
 
 
 def clustered(rng, n, d=48, centres=60):
@@ -68,13 +68,17 @@ def test_the_smallest_breadth_that_meets_the_target_is_kept(vectors, chosen, mon
     assert store.backend == "faiss-flat" and "reached only recall@10" in spec["reason"]
 
 
-def test_rows_as_queries_leave_themselves_out_and_aim_higher(vectors):
-    store, spec = choose_store(vectors, None, 48, exact_below=1000, target=0.9, sample=80, seed=3, hnsw_build=FAST)
-    assert spec["measured_on"] == 80 and spec["recall_at_10"] >= choose.ROW_SAMPLE_TARGET
-    own = np.random.default_rng(3).choice(3000, size=80, replace=False)
-    truth = np.vstack([row[row != mine][:10] for row, mine in zip(true_top(vectors, vectors[own], 11), own)])
-    assert spec["recall_at_10"] == pytest.approx(measure_recall(store, vectors[own], truth, own), abs=1e-4)
-    assert "rows of the collection" in spec["reason"]
+def test_without_questions_stand_ins_off_the_rows_measure_recall(vectors):
+    made = stand_ins(vectors, 80, seed=3)
+    assert np.allclose(np.linalg.norm(made, axis=1), 1, atol=1e-5)
+    nearest = made @ vectors.T
+    assert np.allclose(nearest.max(axis=1), choose.STAND_IN_COSINE, atol=0.15)  # off the rows, not on one
+    sources = np.random.default_rng(3).choice(len(vectors), size=80, replace=False)  # stand_ins' own draw
+    assert np.allclose(nearest[np.arange(80), sources], choose.STAND_IN_COSINE, atol=1e-4)  # each off its row
+    store, spec = choose_store(vectors, None, 48, exact_below=1000, sample=80, seed=3, hnsw_build=FAST)
+    assert spec["measured_on"] == 80 and "stand-in queries" in spec["reason"]
+    assert spec["recall_at_10"] == pytest.approx(measure_recall(store, made, true_top(vectors, made)), abs=1e-4)
+    assert spec["recall_at_10"] >= 0.97
 
 
 def test_vectors_of_the_wrong_shape_are_refused(vectors):

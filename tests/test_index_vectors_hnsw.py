@@ -56,10 +56,10 @@ def test_params_that_contradict_the_file_or_another_kind_of_file_are_refused(dat
         HnswStore.load(tmp_path / "flat")
 
 
-@pytest.mark.parametrize("exact_rows", [0, 10_000])  # through the filtered graph, and scored exactly
-def test_a_subset_through_the_graph_or_exactly_finds_its_best(data, exact_rows, monkeypatch):
+@pytest.mark.parametrize("step_rows", [0, 1e9])  # through the filtered graph, and scored exactly
+def test_a_subset_through_the_graph_or_exactly_finds_its_best(data, step_rows, monkeypatch):
     vectors, store, queries = data
-    monkeypatch.setattr(store, "exact_rows", exact_rows, raising=False)
+    monkeypatch.setattr(store, "graph_step_rows", step_rows, raising=False)
     subset = np.arange(5, 3000, 29)  # about 3 % of the rows: the graph search widens to match
     found = 0
     for query in queries:
@@ -74,7 +74,7 @@ def test_tombstones_through_the_graph_keep_recall_and_k(data):
     vectors, _, queries = data
     store = HnswStore.empty(32, m=16, ef_construction=100, ef_search=32)
     store.add(vectors)
-    store.exact_rows = 0
+    store.graph_step_rows = 0
     dead = np.random.default_rng(3).choice(3000, 2400, replace=False)
     store.delete(dead)
     live = set(range(3000)) - set(dead.tolist())
@@ -88,7 +88,7 @@ def test_tombstones_through_the_graph_keep_recall_and_k(data):
 
 def test_a_graph_that_runs_dry_falls_back_to_exact(data, monkeypatch):
     vectors, store, queries = data
-    monkeypatch.setattr(store, "exact_rows", 0, raising=False)
+    monkeypatch.setattr(store, "graph_step_rows", 0, raising=False)
     monkeypatch.setattr(approximate, "MAX_EF_SEARCH", 10)  # too narrow to meet 8 scattered rows
     subset = np.array([17, 402, 999, 1500, 2001, 2500, 2750, 2999])
     for query in queries[:5]:

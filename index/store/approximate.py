@@ -1,10 +1,12 @@
 """The approximate vector store: a FAISS HNSW graph over unit vectors (inner product).
 
 Tombstones and subsets are applied inside the graph search with a bitmap selector, and the
-graph's breadth (efSearch) is widened by the share of rows a search may return, so a narrow
-filter still reaches its best matches. When few rows are allowed, or the graph search comes
-back short of k, the allowed rows are scored exactly instead: HNSW keeps the full vectors, so
-a search for k always returns min(k, allowed) live ids.
+graph's breadth (efSearch) is widened by total/allowed rows, so a narrow filter still reaches
+its best matches. A widened search visits about ef*total/allowed nodes, each costing about as
+much as scoring GRAPH_STEP_ROWS rows exactly; so when allowed**2 <= GRAPH_STEP_ROWS*ef*total,
+the allowed rows are scored exactly instead (HNSW keeps the full vectors). The same exact
+scoring catches a graph search that comes back short: a search for k always returns
+min(k, allowed) live ids.
 
 `index.store.choose` decides when this backend is worth it and which efSearch it needs.
 """
@@ -18,18 +20,17 @@ from typing import ClassVar
 import faiss
 import numpy as np
 
-# Filtered graph searches widen efSearch by total/allowed, up to this breadth.
-MAX_EF_SEARCH = 4096
-# Allowed rows at or below this many are scored exactly: measured in bench/vector_index.py
-# (exact over a subset costs ~0.1 us a row; a widened graph search costs more below this).
-EXACT_SUBSET_ROWS = 20_000
+MAX_EF_SEARCH = 4096  # the widest a filtered graph search is allowed to go
+# One step of a filtered graph search costs about as much as scoring this many rows exactly
+# (bench/vector_index.py: ~35 us a step against ~0.3 us a row, at 10k and 100k rows).
+GRAPH_STEP_ROWS = 100
 
 
 class HnswStore:
     """HNSW (M links per node) over float32 unit vectors; ids are rows, deletes are tombstones."""
 
     backend: ClassVar[str] = "faiss-hnsw"
-    exact_rows: int = EXACT_SUBSET_ROWS  # filtered searches allowing this many rows or fewer are exact
+    graph_step_rows: float = GRAPH_STEP_ROWS  # 0: filtered searches always use the graph
 
     def __init__(self, index: faiss.IndexHNSWFlat):
         self._index = index
@@ -112,15 +113,15 @@ class HnswStore:
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         filtered = ids is not None or self._dead > 0
-        if not (filtered and allowed <= self.exact_rows):
-            scores, found = self._graph(query, k, self._selector(ids), allowed)
+        ef = max(k, self._index.hnsw.efSearch)
+        if not (filtered and allowed * allowed <= self.graph_step_rows * ef * self.count()):
+            scores, found = self._graph(query, k, ef, self._selector(ids), allowed)
             if len(found) == k:
                 return scores, found
         # Few rows allowed, or the filtered graph ran dry: score the allowed rows exactly.
         return self._exact(query[0], k, np.flatnonzero(~self._deleted) if ids is None else ids)
 
-    def _graph(self, query: np.ndarray, k: int, selector, allowed: int):
-        ef = max(k, self._index.hnsw.efSearch)
+    def _graph(self, query: np.ndarray, k: int, ef: int, selector, allowed: int):
         params = faiss.SearchParametersHNSW()
         params.efSearch = min(MAX_EF_SEARCH, max(ef, math.ceil(ef * self.count() / allowed)))
         if selector is not None:
@@ -130,7 +131,12 @@ class HnswStore:
         return scores[0][keep], ids[0][keep]
 
     def _exact(self, query: np.ndarray, k: int, ids: np.ndarray):
-        scores = self._matrix()[ids] @ query
+        # FAISS's own loop over the rows in place: no copy of them, and no BLAS threads (which
+        # numpy's matmul would start, and which made a single query 10-100x slower here).
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        scores = np.empty(len(ids), dtype=np.float32)
+        faiss.fvec_inner_products_by_idx(faiss.swig_ptr(scores), faiss.swig_ptr(query), self._storage().get_xb(),
+                                         faiss.swig_ptr(ids), self.dimension, 1, len(ids))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
         top = top[np.argsort(-scores[top], kind="stable")]
         return scores[top], ids[top]
@@ -155,5 +161,7 @@ class HnswStore:
         n, d = self.count(), self.dimension
         if not n:
             return np.zeros((0, d), dtype=np.float32)
-        storage = faiss.downcast_index(self._index.storage)
-        return faiss.rev_swig_ptr(storage.get_xb(), n * d).reshape(n, d)
+        return faiss.rev_swig_ptr(self._storage().get_xb(), n * d).reshape(n, d)
+
+    def _storage(self) -> faiss.IndexFlat:
+        return faiss.downcast_index(self._index.storage)
