@@ -4,8 +4,12 @@
     faiss-flat   exact inner product (cosine on unit vectors), float32, FAISS
     npy-f16      half-precision NumPy matrix, memory-mapped: for vectors that are looked up by
                  id far more than searched (sentence vectors rerank passages and pick quotes)
+    faiss-hnsw   approximate: a FAISS HNSW graph, its efSearch chosen at build time for recall@10
+                 >= 0.97 (index/store/approximate.py; index/store/choose.py picks exact or HNSW)
 
-An approximate index, a segmented layout or a Milvus collection is one more class here.
+A store whose search has parameters gives them as `params()` and takes them back as
+`load(path, **params)`; a manifest carries them beside the backend's name.
+A segmented layout or a Milvus collection is one more class here.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import ClassVar, Protocol
 
 import faiss
 import numpy as np
+
+from index.store.approximate import HnswStore
 
 
 class VectorStore(Protocol):
@@ -145,7 +151,8 @@ class HalfStore:
         return np.asarray(self._matrix[ids], dtype=np.float32).reshape(len(ids), self.dimension)
 
 
-STORES: dict[str, type] = {FaissFlatStore.backend: FaissFlatStore, HalfStore.backend: HalfStore}
+STORES: dict[str, type] = {FaissFlatStore.backend: FaissFlatStore, HalfStore.backend: HalfStore,
+                           HnswStore.backend: HnswStore}
 
 
 def store_class(backend: str) -> type:

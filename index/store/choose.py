@@ -1,0 +1,99 @@
+"""Which vector store a set of vectors gets: exact search below EXACT_BELOW rows, an HNSW graph
+above it, its efSearch raised until recall@10 against exact search reaches the target on a
+sample of queries. The choice and what it measured go into the manifest (`choose_store`'s spec).
+
+Why (bench/vector_index.py; docs/benchmarks.md "Vector index" has the figures):
+
+- Exact search reads every row (~0.1-0.3 us a row, one query on one thread): a few ms below
+  EXACT_BELOW, no build, no extra memory, recall 1. Above it, the HNSW graph answers in well
+  under a millisecond at 100k and 1M rows, for about a millisecond of CPU per row to build
+  (adds cost the same per row later) and ~20 % more memory for its links.
+- HNSW, not IVF: on MiniLM vectors IVF needs a large share of its lists probed to reach 0.97,
+  so its queries cost several times HNSW's; IVF-PQ without re-ranking stalls near 0.65.
+- efConstruction 100, not 200: at 100k rows it reached 0.97 at the same query cost as 200 with
+  a slightly wider search, for half the build. The chooser tunes efSearch either way, so a
+  weaker graph costs query time, never recall.
+- Queries: real questions' vectors are best (pass `sample_queries`). Without them, stand-ins:
+  rows of the collection pushed off it by random noise until their cosine to the row is
+  STAND_IN_COSINE. Rows themselves are far too easy (they sit in the graph: 0.99+ recall where
+  questions got 0.94); the stand-ins measured at or a little below real questions at 17k real
+  and 100k recombined rows, so the chooser errs towards a wider search.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.store.approximate import HnswStore
+from index.store.vectors import FaissFlatStore, VectorStore, store_class
+
+EXACT_BELOW = 50_000
+TARGET_RECALL = 0.97
+HNSW_BUILD = {"m": 32, "ef_construction": 100}
+EF_SEARCH_STEPS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+STAND_IN_COSINE = 0.6
+K = 10
+
+
+def choose_store(vectors: np.ndarray, sample_queries: np.ndarray | None = None, dimension: int | None = None, *,
+                 exact_below: int = EXACT_BELOW, target: float = TARGET_RECALL, sample: int = 500,
+                 seed: int = 0, hnsw_build: dict | None = None) -> tuple[VectorStore, dict]:
+    """The store to save, holding `vectors`, and the spec a manifest records for it:
+    {"backend", "params", "recall_at_10", "measured_on" (queries), "rows", "reason"}.
+
+    `sample_queries` (real questions' vectors, best) measure recall; without them, `sample`
+    stand-ins made from rows do. `hnsw_build` overrides HNSW_BUILD (m, ef_construction)."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dimension = dimension or vectors.shape[1]
+    if vectors.ndim != 2 or vectors.shape[1] != dimension:
+        raise ValueError(f"choose_store: vectors of shape {vectors.shape} are not rows of dimension {dimension}; "
+                         "pass one unit vector per row")
+    if len(vectors) < exact_below:
+        return _exact(vectors, dimension, f"{len(vectors)} rows < {exact_below}: exact search")
+    store = HnswStore.empty(dimension, **(hnsw_build or HNSW_BUILD))
+    store.add(vectors)
+    given = sample_queries is not None and len(sample_queries) > 0
+    queries = np.ascontiguousarray(sample_queries, dtype=np.float32) if given else stand_ins(vectors, sample, seed)
+    _, truth = faiss.knn(queries, vectors, K, metric=faiss.METRIC_INNER_PRODUCT)
+    for ef_search in EF_SEARCH_STEPS:
+        store.set_ef_search(ef_search)
+        recall = measure_recall(store, queries, truth)
+        if recall >= target:
+            source = "given queries" if given else f"stand-in queries (rows at cosine {STAND_IN_COSINE})"
+            return store, {"backend": store.backend, "params": store.params(), "recall_at_10": round(recall, 4),
+                           "measured_on": len(queries), "rows": len(vectors),
+                           "reason": f"{len(vectors)} rows >= {exact_below}: HNSW, efSearch {ef_search} for "
+                                     f"recall@10 >= {target} on {source}"}
+    return _exact(vectors, dimension, f"HNSW reached only recall@10 {recall:.3f} < {target} at efSearch "
+                                      f"{EF_SEARCH_STEPS[-1]}: exact search")
+
+
+def open_store(spec: dict, path: Path) -> VectorStore:
+    """Reopen a store saved at `path` as a manifest's spec describes it."""
+    return store_class(spec["backend"]).load(path, **(spec.get("params") or {}))
+
+
+def measure_recall(store: VectorStore, queries: np.ndarray, truth: np.ndarray) -> float:
+    """Mean share of each query's true top K (the rows of `truth`) that `store.search` finds."""
+    hits = sum(len(set(store.search(query, K)[1].tolist()) & set(best.tolist())) for query, best in zip(queries, truth))
+    return hits / (K * len(queries))
+
+
+def stand_ins(vectors: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """`count` rows moved off the collection: unit vectors at cosine STAND_IN_COSINE to a row."""
+    rng = np.random.default_rng(seed)
+    rows = vectors[rng.choice(len(vectors), size=min(count, len(vectors)), replace=False)]
+    noise = rng.normal(size=rows.shape)
+    noise -= (noise * rows).sum(axis=1, keepdims=True) * rows  # orthogonal to the row
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    return (STAND_IN_COSINE * rows + np.sqrt(1 - STAND_IN_COSINE ** 2) * noise).astype(np.float32)
+
+
+def _exact(vectors: np.ndarray, dimension: int, reason: str) -> tuple[VectorStore, dict]:
+    store = FaissFlatStore.empty(dimension)
+    store.add(vectors)
+    return store, {"backend": store.backend, "params": {}, "recall_at_10": 1.0, "measured_on": 0,
+                   "rows": len(vectors), "reason": reason}

@@ -1,0 +1,86 @@
+"""The chooser: exact below its threshold; above it an HNSW store whose efSearch meets the recall
+target it reports, measured against exact search; the spec reopens the store as chosen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.store import choose
+from index.store.choose import choose_store, measure_recall, open_store, stand_ins
+
+
+def clustered(rng, n, d=48, centres=60):
+    middle = rng.normal(size=(centres, d))
+    v = middle[rng.integers(0, centres, n)] + 0.7 * rng.normal(size=(n, d))
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def vectors():
+    return clustered(np.random.default_rng(5), 3000)
+
+
+@pytest.fixture(scope="module")
+def chosen(vectors):
+    queries = clustered(np.random.default_rng(6), 80)
+    store, spec = choose_store(vectors, queries, 48, exact_below=1000, target=0.97, hnsw_build=FAST)
+    return queries, store, spec
+
+
+FAST = {"m": 16, "ef_construction": 64}  # a quicker graph to build: the tests pass it as hnsw_build
+
+
+def true_top(vectors, queries, k=10):
+    return np.argsort(-(queries @ vectors.T), axis=1)[:, :k]
+
+
+def test_below_the_threshold_the_store_is_exact(vectors):
+    store, spec = choose_store(vectors, None, 48, exact_below=3001)
+    assert store.backend == spec["backend"] == "faiss-flat" and store.count() == 3000
+    assert spec["params"] == {} and spec["recall_at_10"] == 1.0 and spec["rows"] == 3000
+    assert "3000 rows < 3001" in spec["reason"]
+
+
+def test_above_it_hnsw_meets_the_recall_it_reports_on_given_queries(vectors, chosen, tmp_path):
+    queries, store, spec = chosen
+    assert store.backend == spec["backend"] == "faiss-hnsw" and store.count() == 3000
+    assert spec["params"] == store.params() == {**FAST, "ef_search": spec["params"]["ef_search"]}
+    assert spec["measured_on"] == 80
+    truth = true_top(vectors, queries)
+    assert spec["recall_at_10"] == pytest.approx(measure_recall(store, queries, truth), abs=1e-4)
+    assert spec["recall_at_10"] >= 0.97
+    fresh = clustered(np.random.default_rng(7), 100)  # queries it did not tune on
+    assert measure_recall(store, fresh, true_top(vectors, fresh)) >= 0.95
+    store.save(tmp_path / "v")
+    again = open_store(spec, tmp_path / "v")
+    assert again.params() == spec["params"]
+    assert list(again.search(queries[0], 10)[1]) == list(store.search(queries[0], 10)[1])
+
+
+def test_the_smallest_breadth_that_meets_the_target_is_kept(vectors, chosen, monkeypatch):
+    queries, _, spec = chosen
+    steps = choose.EF_SEARCH_STEPS
+    chosen = spec["params"]["ef_search"]
+    assert chosen in steps[1:]  # these vectors need more than the narrowest search
+    monkeypatch.setattr(choose, "EF_SEARCH_STEPS", steps[:steps.index(chosen)])  # each fell short
+    store, spec = choose_store(vectors, queries, 48, exact_below=1000, target=0.97, hnsw_build=FAST)
+    assert store.backend == "faiss-flat" and "reached only recall@10" in spec["reason"]
+
+
+def test_without_questions_stand_ins_off_the_rows_measure_recall(vectors):
+    made = stand_ins(vectors, 80, seed=3)
+    assert np.allclose(np.linalg.norm(made, axis=1), 1, atol=1e-5)
+    nearest = made @ vectors.T
+    assert np.allclose(nearest.max(axis=1), choose.STAND_IN_COSINE, atol=0.15)  # off the rows, not on one
+    sources = np.random.default_rng(3).choice(len(vectors), size=80, replace=False)  # stand_ins' own draw
+    assert np.allclose(nearest[np.arange(80), sources], choose.STAND_IN_COSINE, atol=1e-4)  # each off its row
+    store, spec = choose_store(vectors, None, 48, exact_below=1000, sample=80, seed=3, hnsw_build=FAST)
+    assert spec["measured_on"] == 80 and "stand-in queries" in spec["reason"]
+    assert spec["recall_at_10"] == pytest.approx(measure_recall(store, made, true_top(vectors, made)), abs=1e-4)
+    assert spec["recall_at_10"] >= 0.97
+
+
+def test_vectors_of_the_wrong_shape_are_refused(vectors):
+    with pytest.raises(ValueError, match=r"shape \(3000, 48\) are not rows of dimension 384"):
+        choose_store(vectors, None, 384)
