@@ -118,7 +118,7 @@ def write_collection(index: Path, passages: int, per_segment: int, seed: int = 7
         name = layout.next_segment_name(index)
         final = layout.segments_dir(index) / name
         spec = write_segment(final.with_name(f".tmp-{name}"), articles, chunks, units, vectors, sentence_vectors,
-                             chunk_store=chunk_store_for(vectors), lexicon=assembled_lexicon(sentences, vocab, picks, units))
+                             lexicon=assembled_lexicon(sentences, vocab, picks, units))
         os.rename(final.with_name(f".tmp-{name}"), final)
         entries.append(merge.entry(name, spec))
         all_vectors.append(vectors)
@@ -128,16 +128,6 @@ def write_collection(index: Path, passages: int, per_segment: int, seed: int = 7
                                      "chunking": {}, "counts": counts, "segments": entries,
                                      "built_at": "synthetic", "corpus_read_at": "synthetic", "corpus": "synthetic"}, {})
     return np.vstack(all_vectors)
-
-
-def chunk_store_for(vectors: np.ndarray):
-    """The store the build would choose for this many vectors (exact or approximate)."""
-    try:
-        from index.store.choose import choose_store
-    except ImportError:
-        return None
-    store, _ = choose_store(vectors)
-    return store
 
 
 MODEL = "all-MiniLM-L6-v2"

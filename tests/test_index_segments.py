@@ -4,6 +4,7 @@ generation, and the lexicon scores as BM25 and coverage are defined."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -255,3 +256,31 @@ else:
     index.store.merge.write_segment = die
 build_index(sys.argv[1], sys.argv[2], HashingEmbedder(64), ChunkParams(16), progress=False)
 """
+
+
+def test_a_large_segment_gets_a_graph_that_finds_what_exact_search_finds(tmp_path, monkeypatch):
+    """Above EXACT_BELOW chunks a segment's vectors go into an HNSW graph, its choice recorded;
+    with a tombstone in it, it still finds what an exact index of the same articles finds."""
+    from index.store import choose
+    names = [f"{topic}{n}" for topic in TOPICS for n in range(6)]
+    corpus = corpus_of(tmp_path / "c", names)
+    monkeypatch.setattr(choose, "EXACT_BELOW", 40)
+    build(corpus, tmp_path / "graph")
+    spec = store.read_manifest(store.generations_dir(tmp_path / "graph") / store.current_name(tmp_path / "graph"))
+    segment = json.loads((store.segments_dir(tmp_path / "graph") / spec["segments"][0]["id"] / "segment.json").read_text())
+    assert segment["vectors"]["chunks"]["backend"] == "faiss-hnsw"
+    assert segment["chunk_store_choice"]["recall_at_10"] >= choose.TARGET_RECALL
+    assert "rows >= 40: HNSW" in segment["chunk_store_choice"]["reason"]
+    write(corpus, {"ferry0.txt": article_txt("2026-02-01", "The ferry was sold to a harbour museum.")})
+    build(corpus, tmp_path / "graph")
+    monkeypatch.setattr(choose, "EXACT_BELOW", 10**9)
+    build(corpus, tmp_path / "exact")
+    graph, exact = Generation.open(tmp_path / "graph"), Generation.open(tmp_path / "exact")
+    for question in ("officials said the ferry would cost more", "the canal project started", "sold to a museum"):
+        query = HashingEmbedder(64).encode([question])[0]
+        (found, ids), (truth, _) = graph.vectors.search(query, 10), exact.vectors.search(query, 10)
+        # Hashed vectors share few words: past the rows that match, scores tie at zero. Every
+        # row that matches must be found, as well as exact search scores it.
+        matching = np.sort(truth[truth > 0.01])
+        assert len(matching) and np.allclose(np.sort(found[found > 0.01]), matching, atol=1e-5)
+        assert not any("ferry0 would" in t for t in _texts(graph, ids))  # the replaced version is gone

@@ -39,13 +39,14 @@ K = 10
 
 
 def choose_store(vectors: np.ndarray, sample_queries: np.ndarray | None = None, dimension: int | None = None, *,
-                 exact_below: int = EXACT_BELOW, target: float = TARGET_RECALL, sample: int = 500,
+                 exact_below: int | None = None, target: float = TARGET_RECALL, sample: int = 500,
                  seed: int = 0, hnsw_build: dict | None = None) -> tuple[VectorStore, dict]:
     """The store to save, holding `vectors`, and the spec a manifest records for it:
     {"backend", "params", "recall_at_10", "measured_on" (queries), "rows", "reason"}.
 
     `sample_queries` (real questions' vectors, best) measure recall; without them, `sample`
     stand-ins made from rows do. `hnsw_build` overrides HNSW_BUILD (m, ef_construction)."""
+    exact_below = EXACT_BELOW if exact_below is None else exact_below
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dimension = dimension or vectors.shape[1]
     if vectors.ndim != 2 or vectors.shape[1] != dimension:

@@ -22,7 +22,8 @@ from corpus.folder import fsync_path
 from index.embed import text_hash
 from index.store.errors import IndexCorrupt
 from index.store.lexicon import Lexicon
-from index.store.vectors import FaissFlatStore, HalfStore, VectorStore, store_class
+from index.store.choose import choose_store
+from index.store.vectors import HalfStore, VectorStore, store_class
 
 ROWS_FILE = "rows.sqlite"
 SEGMENT_FILE = "segment.json"
@@ -76,16 +77,24 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
                        [(i, s.article_id, s.ordinal, s.start, s.end) for i, s in enumerate(sentences)])
     db.close()
     dimension = chunk_vectors.shape[1]
-    stores = {"chunks": (chunk_store or FaissFlatStore.empty(dimension), chunk_vectors, "vectors.faiss"),
-              # Sentence vectors only rerank and pick quotes: half precision is plenty.
-              "sentences": (HalfStore.empty(dimension), sentence_vectors, "sentences.npy")}
-    for store, vectors, file in stores.values():
-        store.add(vectors)
+    # Chunk vectors: exact search for a small segment, an HNSW graph tuned to recall@10 >= 0.97
+    # for a large one (index/store/choose.py); the choice and what it measured are recorded.
+    if chunk_store is None:
+        chunk_store, chosen = choose_store(chunk_vectors, dimension=dimension)
+    else:
+        chunk_store.add(chunk_vectors)
+        chosen = {"backend": chunk_store.backend, "reason": "given by the caller"}
+    # Sentence vectors only rerank and pick quotes: half precision is plenty.
+    sentence_store = HalfStore.empty(dimension)
+    sentence_store.add(sentence_vectors)
+    stores = {"chunks": (chunk_store, "vectors.faiss"), "sentences": (sentence_store, "sentences.npy")}
+    for store, file in stores.values():
         store.save(folder / file)
     (lexicon or Lexicon.build(chunks, sentences, rows)).save(folder / "lexicon")
     spec = {"counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
             "vectors": {kind: {"backend": store.backend, "file": file, **_params(store)}
-                        for kind, (store, _, file) in stores.items()},
+                        for kind, (store, file) in stores.items()},
+            "chunk_store_choice": {k: v for k, v in chosen.items() if k != "params"},
             # Sizes, so that a quick look can tell a damaged or truncated segment without reading it.
             "files": {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*"))
                       if p.is_file()}}
