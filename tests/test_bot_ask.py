@@ -4,7 +4,7 @@ real discord.py interactions (see test_bot_harness)."""
 import asyncio
 
 from bot.service import LocalFootnote
-from tests.test_bot_harness import (APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, Harness, Recorder, custom_ids,
+from tests.test_bot_harness import (APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, Harness, custom_ids,
                                     embeds_of, harness_for, make_bot, news_index, run)
 
 __all__ = ["harness_for", "news_index"]  # fixtures used here
@@ -82,12 +82,12 @@ def test_buttons_keep_working_after_a_restart(news_index, tmp_path):
         *_, send = await h.slash("ask", {"question": LIBRARIAN})
         return h.sent_message(send)
 
-    message = run(ask, make_bot(*news_index, tmp_path), Recorder())
+    message = run(ask, make_bot(*news_index, tmp_path))
 
     async def click(h: Harness):  # a new process: a new bot on the same store
         return await h.click(message, "footnote:vote:up:1")
 
-    [reply] = run(click, make_bot(*news_index, tmp_path), Recorder())
+    [reply] = run(click, make_bot(*news_index, tmp_path))
     assert reply.payload["data"]["content"] == "Thanks, noted."
 
 
@@ -102,7 +102,7 @@ def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
     async def scenario(h: Harness):
         *_, send = await h.slash("ask", {"question": "What is the harbour bridge repair budget?"})
         opened = await h.click(h.sent_message(send), "footnote:thread:1")
-        thread_id = h.recorder.threads[0]
+        thread_id = h.sent_message(send).thread_id
         follow = await h.slash("ask", {"question": "Who said the cables were corroded?"}, channel_id=thread_id,
                                channel_type=11, parent_id=CHANNEL_ID)
         return opened, follow
@@ -143,7 +143,7 @@ def test_a_mention_inside_a_footnote_thread_is_a_follow_up(harness_for):
     async def scenario(h: Harness):
         *_, send = await h.slash("ask", {"question": "What is the harbour bridge repair budget?"})
         await h.click(h.sent_message(send), "footnote:thread:1")
-        thread_id = h.recorder.threads[0]
+        thread_id = h.sent_message(send).thread_id
         calls = await h.post(f"<@{APP_ID}> who said the cables were corroded?", channel_id=thread_id)
         return calls, h.bot.store.history(thread_id)
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.test_bot_harness import (CURATOR_ROLE, Harness, custom_ids, embeds_of, harness_for, make_bot,
-                                    news_index, run, Recorder, snowflake)
+                                    news_index, run, snowflake)
 
 __all__ = ["harness_for", "news_index"]
 
@@ -74,7 +74,7 @@ def test_add_a_file_then_reindex_then_it_answers(own_index, tmp_path):
     text = "---\ntitle: Tram trial\ndate: 2026-05-02\n---\nThe tram trial on the harbour line starts in May.\n"
 
     async def scenario(h: Harness):
-        h.recorder.uploads[url] = text.encode()
+        h.discord.uploads[url] = text.encode()
         attachment_id = str(snowflake())
         resolved = {"attachments": {attachment_id: {"id": attachment_id, "filename": "Tram Trial.md",
                                                     "size": len(text), "url": url, "proxy_url": url}}}
@@ -84,7 +84,7 @@ def test_add_a_file_then_reindex_then_it_answers(own_index, tmp_path):
         asked = await h.slash("ask", {"question": "When does the tram trial on the harbour line start?"})
         return added, reindexed, asked
 
-    added, reindexed, asked = run(scenario, make_bot(corpus, index, own_index[2], tmp_path), Recorder())
+    added, reindexed, asked = run(scenario, make_bot(corpus, index, own_index[2], tmp_path))
     assert "Saved `discord/tram-trial`" in added[-1].payload["content"]
     assert (corpus / "discord" / "tram-trial.md").read_text() == text
     assert reindexed[0].payload["type"] == 5
@@ -99,14 +99,14 @@ def test_add_a_bad_file_is_refused_with_the_reason(own_index, tmp_path):
     url = "https://cdn.discordapp.com/attachments/1/2/empty.txt"
 
     async def scenario(h: Harness):
-        h.recorder.uploads[url] = b"   \n"
+        h.discord.uploads[url] = b"   \n"
         attachment_id = str(snowflake())
         resolved = {"attachments": {attachment_id: {"id": attachment_id, "filename": "empty.txt", "size": 4,
                                                     "url": url, "proxy_url": url}}}
         return await h.slash("article", {"file": attachment_id}, subcommand="add", resolved=resolved,
                              permissions=MANAGE_GUILD)
 
-    *_, reply = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
+    *_, reply = run(scenario, make_bot(corpus, index, embedder, tmp_path))
     assert reply.payload["content"] == "I couldn't do that: `empty.txt` is empty; write the article or delete the file"
     assert not (corpus / "discord").exists()
 
@@ -124,7 +124,7 @@ def test_add_a_url_fetches_and_extracts_the_page(own_index, tmp_path):
 
     bot = make_bot(corpus, index, embedder, tmp_path)
     bot.fetcher = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    *_, reply = run(scenario, bot, Recorder())
+    *_, reply = run(scenario, bot)
     assert "Saved `discord/tram-trial-starts`" in reply.payload["content"]
     saved = (corpus / "discord" / "tram-trial-starts.md").read_text()
     assert "url: https://news.example/tram" in saved and "twelve trams" in saved
@@ -138,7 +138,7 @@ def test_remove_an_article_and_an_unknown_id(own_index, tmp_path):
         missing = await h.slash("article", {"id": "2026/nothing"}, subcommand="remove", permissions=MANAGE_GUILD)
         return gone, missing
 
-    gone, missing = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
+    gone, missing = run(scenario, make_bot(corpus, index, embedder, tmp_path))
     assert gone[-1].payload["content"].startswith("Removed `2026/ferry.md`")
     assert not (corpus / "2026" / "ferry.md").exists()
     assert "no article '2026/nothing' in the corpus folder" in missing[-1].payload["content"]

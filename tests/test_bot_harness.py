@@ -1,25 +1,24 @@
-"""The Discord harness: real discord.py objects, no network.
+"""The Discord harness: real discord.py objects, no network, a fake Discord that keeps the rules.
 
 Interactions are built from gateway-style payloads and fed to `ConnectionState.parse_interaction_create`,
 exactly as the gateway would; everything the bot sends goes through discord.py's own code down
-to the transport, where a recorder stands in: the webhook adapter (`async_context`, the seam
-discord.py's tests use) for interaction responses, and the client's HTTP `request` for channel
-calls (threads, replies, typing). Tests assert on the recorded payloads.
+to the transport, where the fake Discord (test_bot_fake_discord) answers: the webhook adapter
+(`async_context`, the seam discord.py's tests use) for interaction responses, and the client's
+HTTP `request` for channel calls (threads, replies, typing). Tests assert on the recorded
+payloads and on the messages as Discord would show them; a test fails when Discord would have
+refused something, or left an interaction unanswered or thinking.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import itertools
-import json
-from dataclasses import dataclass, field
+import time
 from pathlib import Path
 
 import discord
 import pytest
-from discord.http import Route
-from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+from discord.webhook.async_ import async_context
 
 from bot.app import FootnoteBot
 from bot.service import LocalFootnote
@@ -31,13 +30,15 @@ from index.build import build_index
 from index.embed import HashingEmbedder
 from index.retrieve import LiveIndex, Retriever
 from tests.conftest import article_txt, write
+from tests.test_bot_fake_discord import (APP_ID, BOT_ID, CHANNEL_ID, CURATOR_ROLE, GUILD_ID, USER_ID, Call,
+                                         FakeDiscord, FakeMessage, DiscordClock, channel_payload, message_payload,
+                                         snowflake, timestamp, user_payload)
 
-APP_ID = 900000000000000001
-BOT_ID = APP_ID
-GUILD_ID = 910000000000000001
-CHANNEL_ID = 920000000000000001
-USER_ID = 930000000000000001
-_ids = itertools.count(940000000000000001)
+__all__ = ["APP_ID", "BOT_ID", "CHANNEL_ID", "CURATOR_ROLE", "GUILD_ID", "USER_ID", "Call", "FakeDiscord",
+           "FakeMessage", "DiscordClock", "snowflake"]
+
+CURATOR_CHANNEL_ID = 920000000000000009
+STALL_LIMIT_S = 2.0  # the event loop blocked this long would make others miss Discord's 3 s
 
 NEWS = {
     "2026/bridge.txt": article_txt(
@@ -52,45 +53,13 @@ NEWS = {
 }
 
 
-def snowflake() -> int:
-    return next(_ids)
-
-
-def timestamp() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat()
-
-
-def user_payload(user_id: int = USER_ID, name: str = "reader", bot: bool = False) -> dict:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
-            "avatar": None, "bot": bot}
-
-
-def message_payload(channel_id: int, body: dict | None = None, *, author: dict | None = None,
-                    message_id: int | None = None, mentions: list[dict] | None = None,
-                    guild_id: int | None = GUILD_ID) -> dict:
-    """A message as Discord returns it; `body` is what was sent (content, embeds, components, flags)."""
-    body = body or {}
-    data = {"id": str(message_id or snowflake()), "type": 0, "channel_id": str(channel_id),
-            "content": body.get("content") or "", "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [], "attachments": [], "timestamp": timestamp(),
-            "edited_timestamp": None, "author": author or user_payload(BOT_ID, "Footnote", bot=True),
-            "mentions": mentions or [], "mention_roles": [], "pinned": False, "tts": False,
-            "mention_everyone": False, "flags": body.get("flags") or 0}
-    if guild_id:
-        data["guild_id"] = str(guild_id)
-    return data
-
-
-CURATOR_ROLE = 955000000000000001
-
-
 def role_payload(role_id: int, name: str) -> dict:
     return {"id": str(role_id), "name": name, "color": 0, "hoist": False, "position": 0,
             "permissions": "0", "managed": False, "mentionable": False, "flags": 0}
 
 
 def guild_payload() -> dict:
-    """The guild as GUILD_CREATE delivers it: its roles (@everyone and a curator role) and a channel."""
+    """The guild as GUILD_CREATE delivers it: its roles (@everyone and a curator role) and channels."""
     return {"id": str(GUILD_ID), "name": "Newsroom", "icon": None, "owner_id": "1", "region": "eu",
             "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
             "default_message_notifications": 0, "explicit_content_filter": 0, "features": [],
@@ -99,103 +68,44 @@ def guild_payload() -> dict:
             "preferred_locale": "en-US", "public_updates_channel_id": None, "nsfw_level": 0,
             "premium_progress_bar_enabled": False, "emojis": [], "stickers": [], "member_count": 2,
             "roles": [role_payload(GUILD_ID, "@everyone"), role_payload(CURATOR_ROLE, "curator")],
-            "channels": [channel_payload(CHANNEL_ID)], "threads": [], "members": [], "voice_states": [],
+            "channels": [channel_payload(CHANNEL_ID), channel_payload(CURATOR_CHANNEL_ID, name="curators")],
+            "threads": [], "members": [], "voice_states": [],
             "presences": [], "large": False, "unavailable": False, "joined_at": timestamp()}
-
-
-def channel_payload(channel_id: int, type_: int = 0, parent_id: int | None = None,
-                    guild_id: int | None = GUILD_ID, name: str = "news") -> dict:
-    """A text channel (type 0) or a public thread (type 11) as Discord sends it."""
-    data = {"id": str(channel_id), "type": type_, "guild_id": str(guild_id), "name": name, "position": 0,
-            "permission_overwrites": [], "nsfw": False, "rate_limit_per_user": 0, "last_message_id": None,
-            "parent_id": str(parent_id) if parent_id else None}
-    if type_ == 11:
-        data.update(owner_id=str(BOT_ID), member_count=1, message_count=0,
-                    thread_metadata={"archived": False, "auto_archive_duration": 1440,
-                                     "archive_timestamp": timestamp(), "locked": False})
-    return data
-
-
-@dataclass
-class Call:
-    method: str
-    path: str  # the route with its parameters filled in
-    payload: dict | None
-    kind: str  # "webhook" (interaction responses) or "http" (the bot's own REST calls)
-
-
-@dataclass
-class Recorder(AsyncWebhookAdapter):
-    """Stands in for Discord: records every request, answers like Discord would."""
-
-    calls: list[Call] = field(default_factory=list)
-    uploads: dict[str, bytes] = field(default_factory=dict)  # attachment URL -> bytes
-    threads: list[int] = field(default_factory=list)
-
-    def __post_init__(self):
-        super().__init__()
-
-    def _record(self, route, payload, multipart, kind) -> dict:
-        if payload is None and multipart:
-            payload = json.loads(multipart[0]["value"])
-        self.calls.append(Call(route.method, route.url.removeprefix(Route.BASE), payload, kind))
-        return payload or {}
-
-    async def request(self, route, session, *, payload=None, multipart=None, files=None, **_):
-        body = self._record(route, payload, multipart, "webhook")
-        if route.path.endswith("/callback"):
-            interaction = {"id": str(route.webhook_id), "type": 2,
-                           "response_message_loading": body.get("type") == 5,
-                           "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64)}
-            return {"interaction": interaction}
-        message_id = route.path.rsplit("/", 1)[-1] if "/messages/" in route.path else None
-        return message_payload(CHANNEL_ID, body, message_id=int(message_id) if message_id and message_id.isdigit() else None)
-
-    async def http_request(self, route, *, files=None, form=None, **kwargs):
-        """Stands in for `HTTPClient.request`."""
-        body = self._record(route, kwargs.get("json"), None, "http")
-        if route.path.endswith("/threads"):
-            thread_id = snowflake()
-            self.threads.append(thread_id)
-            return channel_payload(thread_id, 11, route.channel_id, name=body.get("name", ""))
-        if route.path.endswith("/typing"):
-            return None
-        if route.path.endswith("/messages") and route.method == "POST":
-            return message_payload(route.channel_id, body)
-        raise AssertionError(f"the harness does not expect {route.method} {route.path}")
-
-    async def get_from_cdn(self, url: str) -> bytes:
-        return self.uploads[url]
-
-    def webhook(self) -> list[Call]:
-        return [c for c in self.calls if c.kind == "webhook"]
-
-    def http(self) -> list[Call]:
-        return [c for c in self.calls if c.kind == "http"]
-
-    def last(self) -> Call:
-        return self.calls[-1]
 
 
 class Harness:
     """A FootnoteBot with real connection state, and ways to make Discord events reach it."""
 
-    def __init__(self, bot: FootnoteBot, recorder: Recorder):
+    def __init__(self, bot: FootnoteBot, discord_: FakeDiscord | None = None):
         self.bot = bot
-        self.recorder = recorder
+        self.discord = discord_ or FakeDiscord()
+        self.clock = self.discord.clock
         self.state = bot._connection
+        self.max_stall_s = 0.0
+        self._watchdog: asyncio.Task | None = None
 
     async def start(self) -> Harness:
-        async_context.set(self.recorder)
+        async_context.set(self.discord)
         await self.bot.__aenter__()  # the loop-bound set-up `login` would do, without a network
         self.state.user = discord.ClientUser(state=self.state, data=user_payload(BOT_ID, "Footnote", bot=True))
         self.state.application_id = APP_ID
-        self.bot.http.request = self.recorder.http_request
-        self.bot.http.get_from_cdn = self.recorder.get_from_cdn
+        self.bot.http.request = self.discord.http_request
+        self.bot.http.get_from_cdn = self.discord.get_from_cdn
         await self.bot.setup_hook()
-        self.state.parse_guild_create(guild_payload())  # what the gateway sends on connecting
+        guild = guild_payload()
+        for channel in guild["channels"]:
+            self.discord.add_channel({**channel, "guild_id": str(GUILD_ID)})
+        self.state.parse_guild_create(guild)  # what the gateway sends on connecting
+        self._watchdog = asyncio.create_task(self._watch(), name="harness-watchdog")
         await self.settle()
         return self
+
+    async def _watch(self) -> None:
+        """How long the event loop is ever blocked (real time: a blocked loop delays everyone)."""
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.01)
+            self.max_stall_s = max(self.max_stall_s, time.monotonic() - before - 0.01)
 
     async def settle(self) -> None:
         """Wait until every task the event started (command, view, listener) is finished.
@@ -203,7 +113,7 @@ class Harness:
         View timeout timers (discord.py gives ephemeral views a 15-minute one) are not work.
         """
         me = asyncio.current_task()
-        while pending := [t for t in asyncio.all_tasks() if t is not me and not t.done()
+        while pending := [t for t in asyncio.all_tasks() if t is not me and not t.done() and t is not self._watchdog
                           and "timeout_task" not in t.get_coro().__qualname__]:
             done, _ = await asyncio.wait(pending, timeout=60)
             if not done:  # a hang, not a slow test: say which tasks hang instead of waiting forever
@@ -213,7 +123,7 @@ class Harness:
                             channel_id: int = CHANNEL_ID, permissions: int = 0, roles: tuple[int, ...] = (),
                             message: dict | None = None, guild_id: int | None = GUILD_ID,
                             channel_type: int = 0, parent_id: int | None = None) -> dict:
-        channel = channel_payload(channel_id, channel_type, parent_id, guild_id)
+        channel = self.discord.channels.get(channel_id) or channel_payload(channel_id, channel_type, parent_id, guild_id)
         payload = {"id": str(snowflake()), "application_id": str(APP_ID), "type": type_, "data": data,
                    "token": f"token-{snowflake()}", "version": 1, "channel_id": str(channel_id),
                    "channel": channel, "locale": "en-US", "attachment_size_limit": 25 * 2**20,
@@ -230,53 +140,122 @@ class Harness:
             payload["message"] = message
         return payload
 
-    async def slash(self, name: str, options: dict | None = None, *, subcommand: str | None = None,
-                    resolved: dict | None = None, **kwargs) -> list[Call]:
-        """Run a slash command as Discord would send it; returns the calls it made."""
+    def _command_options(self, name: str, options: dict | None, subcommand: str | None,
+                         focused: str | None = None) -> list[dict]:
         command = self.bot.tree.get_command(name)
-        opts = [_option(command if subcommand is None else command.get_command(subcommand), k, v)
-                for k, v in (options or {}).items()]
-        if subcommand:
-            opts = [{"type": 1, "name": subcommand, "options": opts}]
-        data = {"id": str(snowflake()), "name": name, "type": 1, "options": opts}
+        target = command if subcommand is None else command.get_command(subcommand)
+        opts = [_option(target, k, v, focused == k) for k, v in (options or {}).items()]
+        if focused is None:
+            _discord_would_send(target, options or {})
+        return [{"type": 1, "name": subcommand, "options": opts}] if subcommand else opts
+
+    async def slash(self, name: str, options: dict | None = None, *, subcommand: str | None = None,
+                    resolved: dict | None = None, wait: bool = True, **kwargs) -> list[Call]:
+        """Run a slash command as Discord would send it; returns the calls it made."""
+        data = {"id": str(snowflake()), "name": name, "type": 1,
+                "options": self._command_options(name, options, subcommand)}
         if resolved:
             data["resolved"] = resolved
-        return await self.dispatch(self.interaction_payload(2, data, **kwargs))
+        label = f"/{name}" + (f" {subcommand}" if subcommand else "")
+        return await self.dispatch(self.interaction_payload(2, data, **kwargs), label, wait=wait)
 
-    async def click(self, message: dict, custom_id: str, **kwargs) -> list[Call]:
-        """Click a button on a message the bot sent (as recorded)."""
+    async def autocomplete(self, name: str, option: str, value: str, *, subcommand: str | None = None,
+                           **kwargs) -> list[dict]:
+        """Type into an option with autocomplete; returns the choices Discord would show."""
+        data = {"id": str(snowflake()), "name": name, "type": 1,
+                "options": self._command_options(name, {option: value}, subcommand, focused=option)}
+        payload = self.interaction_payload(4, data, **kwargs)
+        await self.dispatch(payload, f"autocomplete /{name} {option}")
+        return self.discord.interactions[int(payload["id"])].choices or []
+
+    async def context_menu(self, name: str, message: FakeMessage, **kwargs) -> list[Call]:
+        """Right-click a message, Apps, `name`."""
+        data = {"id": str(snowflake()), "name": name, "type": 3, "target_id": str(message.id),
+                "resolved": {"messages": {str(message.id): message.payload()}}}
+        return await self.dispatch(self.interaction_payload(2, data, channel_id=message.channel_id, **kwargs),
+                                   f"context menu {name!r}")
+
+    async def click(self, message: FakeMessage, custom_id: str, *, user_id: int = USER_ID, **kwargs) -> list[Call]:
+        """Click a button on a message as Discord shows it (only buttons that are there and enabled)."""
+        button = next((c for c in message.components() if c.get("custom_id") == custom_id), None)
+        assert button is not None, f"no button {custom_id!r} on the message: {message.custom_ids()}"
+        assert not button.get("disabled"), f"the button {custom_id!r} is disabled"
+        assert message.public or message.owner == user_id, "that ephemeral message is someone else's"
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self.dispatch(self.interaction_payload(3, data, message=message, **kwargs))
+        payload = self.interaction_payload(3, data, message=message.payload(), user_id=user_id,
+                                           channel_id=message.channel_id, **kwargs)
+        return await self.dispatch(payload, f"click {custom_id}", message)
 
-    async def dispatch(self, payload: dict) -> list[Call]:
-        before = len(self.recorder.calls)
+    async def submit(self, shown: Call, values: dict[str, str | list[str]], **kwargs) -> list[Call]:
+        """Fill in and submit the modal a response showed; Discord checks required fields first."""
+        it = next(i for i in self.discord.interactions.values() if i.modal is not None and i.modal is shown.payload["data"])
+        parts = []
+        for part in it.modal["components"]:
+            inner = part.get("component") or part["components"][0]
+            value = values.get(inner["custom_id"], "")
+            if inner["type"] == 3:
+                allowed = {o["value"] for o in inner["options"]}
+                assert set(value) <= allowed and inner.get("min_values", 1) <= len(value), f"select {value}"
+                item = {"type": 3, "custom_id": inner["custom_id"], "values": list(value)}
+            else:
+                assert value or not inner.get("required", True), f"{inner['custom_id']} is required"
+                assert inner.get("min_length", 0) <= len(value) <= inner.get("max_length", 4000) or not value
+                item = {"type": 4, "custom_id": inner["custom_id"], "value": value}
+            parts.append({"type": 18, "component": item} if part["type"] == 18 else {"type": 1, "components": [item]})
+        data = {"custom_id": it.modal["custom_id"], "components": parts}
+        message = it.message.payload() if it.message else None
+        payload = self.interaction_payload(5, data, user_id=it.user_id, channel_id=it.channel_id, message=message,
+                                           **kwargs)
+        return await self.dispatch(payload, f"modal {it.modal['custom_id']}", it.message)
+
+    async def dispatch(self, payload: dict, label: str = "interaction", message: FakeMessage | None = None,
+                       wait: bool = True) -> list[Call]:
+        before = len(self.discord.calls)
+        self.discord.open_interaction(payload, label, message)
         self.state.parse_interaction_create(payload)
+        if not wait:
+            await asyncio.sleep(0)
+            return []
         await self.settle()
-        return self.recorder.calls[before:]
+        self.discord.finish()
+        return self.discord.calls[before:]
 
     async def post(self, content: str, *, channel_id: int = CHANNEL_ID, mention_bot: bool = True,
                    author_id: int = USER_ID) -> list[Call]:
         """A guild message arriving through the gateway (MESSAGE_CREATE)."""
         mentions = [user_payload(BOT_ID, "Footnote", bot=True)] if mention_bot else []
-        data = message_payload(channel_id, {"content": content}, author=user_payload(author_id), mentions=mentions)
+        message = self.discord.add_message(FakeMessage(snowflake(), channel_id, {"content": content}, author_id=author_id))
+        data = message_payload(channel_id, {"content": content}, author=user_payload(author_id), mentions=mentions,
+                               message_id=message.id)
         data["member"] = {"roles": [], "joined_at": timestamp(), "deaf": False, "mute": False, "flags": 0}
-        before = len(self.recorder.calls)
+        before = len(self.discord.calls)
         self.state.parse_message_create(data)
         await self.settle()
-        return self.recorder.calls[before:]
+        return self.discord.calls[before:]
 
-    def sent_message(self, call: Call, channel_id: int = CHANNEL_ID) -> dict:
-        """The message Discord would hold for a recorded send, for clicking its buttons."""
-        body = call.payload.get("data", call.payload) if call.payload else {}
-        return message_payload(channel_id, body)
+    def sent_message(self, call: Call) -> FakeMessage:
+        """The message Discord holds for a recorded send, as it is now."""
+        assert call.message is not None, f"{call.method} {call.path} made no message"
+        return call.message
 
     async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         await self.bot.close()
 
 
-def _option(command, name: str, value) -> dict:
+def _option(command, name: str, value, focused: bool = False) -> dict:
     kinds = {p.name: p.type.value for p in command.parameters}
-    return {"name": name, "type": kinds[name], "value": value}
+    return {"name": name, "type": kinds[name], "value": value, **({"focused": True} if focused else {})}
+
+
+def _discord_would_send(command, options: dict) -> None:
+    """Discord's client enforces required options and declared lengths before sending anything."""
+    for p in command.parameters:
+        value = options.get(p.name)
+        assert value is not None or not p.required, f"Discord requires {p.name}"
+        if isinstance(value, str):
+            assert (p.min_value or 0) <= len(value) <= (p.max_value or 6000), f"Discord limits {p.name}'s length"
 
 
 def custom_ids(payload: dict) -> list[str]:
@@ -311,23 +290,35 @@ def make_bot(corpus: Path, index: Path, embedder, tmp_path: Path, service=None, 
     return FootnoteBot(service, BotStore(tmp_path / "bot.sqlite", config.history_turns), config, **extra)
 
 
-def run(scenario, *args):
-    """Run an async scenario with a started harness; the bot is closed afterwards."""
+def run(scenario, bot: FootnoteBot, fake: FakeDiscord | None = None):
+    """Run an async scenario with a started harness; the bot is closed afterwards, and the test
+    fails with whatever Discord would have refused or left hanging."""
+    fake = fake or FakeDiscord()
+
     async def main():
-        harness = await Harness(*args).start()
+        harness = await Harness(bot, fake).start()
         try:
-            return await scenario(harness)
+            result = await scenario(harness)
+            await harness.settle()
+            return result, harness.max_stall_s
         finally:
             await harness.close()
-    return asyncio.run(main())
+
+    result, stall_s = asyncio.run(main())
+    fake.finish()
+    problems = fake.take_violations()
+    if stall_s > STALL_LIMIT_S:
+        problems.append(f"the event loop was blocked for {stall_s:.1f} s; every interaction waited")
+    assert not problems, "Discord would not have it:\n- " + "\n- ".join(problems)
+    return result
 
 
 @pytest.fixture
 def harness_for(news_index, tmp_path):
     """`harness_for(scenario, **settings)` runs `scenario(harness)` against a fresh bot."""
-    def go(scenario, service=None, clock=None, **settings):
+    def go(scenario, service=None, clock=None, fake=None, **settings):
         bot = make_bot(*news_index, tmp_path, service=service, clock=clock, **settings)
-        return run(scenario, bot, Recorder())
+        return run(scenario, bot, fake)
     return go
 
 

@@ -15,7 +15,7 @@ from bot.articles import check_file
 from bot.remote import RemoteFootnote
 from bot.service import ServiceError
 from index.answer import Turn
-from tests.test_bot_harness import Harness, Recorder, embeds_of, make_bot, news_index, run
+from tests.test_bot_harness import Harness, embeds_of, make_bot, news_index, run
 
 __all__ = ["news_index"]
 
@@ -104,7 +104,7 @@ def test_the_bot_answers_through_the_api_the_same_way(news_index, tmp_path):
     async def scenario(h: Harness):
         return await h.slash("ask", {"question": "Who runs the ferry?"})
 
-    defer, send = run(scenario, make_bot(*news_index, tmp_path, service=remote(api)), Recorder())
+    defer, send = run(scenario, make_bot(*news_index, tmp_path, service=remote(api)))
     assert defer.payload["type"] == 5
     [embed] = embeds_of(send)
     assert "Tom Reyes" in embed["description"] and "generation 000042" in embed["footer"]["text"]
@@ -146,7 +146,7 @@ def test_against_a_live_footnote_serve(news_index, tmp_path):
             return asked, searched
 
         service = RemoteFootnote.connect(url, "secret")
-        (defer, send), (_, results) = run(scenario, make_bot(*news_index, tmp_path, service=service), Recorder())
+        (defer, send), (_, results) = run(scenario, make_bot(*news_index, tmp_path, service=service))
         assert defer.payload["type"] == 5
         assert "Ada Brook" in embeds_of(send)[0]["description"]
         assert "index generation 000001" in embeds_of(send)[0]["footer"]["text"]
