@@ -219,7 +219,9 @@ def test_an_exception_inside_answering_still_gets_a_reply_with_an_error_id(harne
 
     defer, reply = harness_for(scenario, service=Broken(KeyError("boom")))
     assert defer.payload["type"] == 5
-    text = reply.payload["content"]
+    # The deferral was public, so the error takes its place, publicly, as Discord would show it anyway.
+    assert reply.message is defer.message and reply.message.public
+    text = reply.message.content
     assert "Something went wrong on my side (error `" in text
     error_id = text.split("`")[1]
     assert any(error_id in r.getMessage() for r in caplog.records)
@@ -232,9 +234,18 @@ def test_a_bad_question_is_explained_and_a_timeout_is_answered(harness_for):
         return await h.slash("ask", {"question": LIBRARIAN})
 
     _, reply = harness_for(scenario, service=Broken(QuestionError("the question is empty; ask something")))
-    assert reply.payload["content"] == "I couldn't do that: the question is empty; ask something"
+    assert reply.message.content == "I couldn't do that: the question is empty; ask something"
     _, reply = harness_for(scenario, service=Broken(asyncio.TimeoutError()))
-    assert reply.payload["content"].startswith("That took too long")
+    assert reply.message.content.startswith("That took too long")
+
+
+def test_a_private_ask_that_fails_is_answered_privately(harness_for):
+    async def scenario(h: Harness):
+        return await h.slash("ask", {"question": LIBRARIAN, "private": True})
+
+    defer, reply = harness_for(scenario, service=Broken(KeyError("boom")))
+    assert reply.message is defer.message and reply.message.ephemeral
+    assert "Something went wrong on my side" in reply.message.content
 
 
 def test_a_mention_that_fails_is_still_answered(harness_for):
@@ -243,3 +254,40 @@ def test_a_mention_that_fails_is_still_answered(harness_for):
 
     *_, reply = harness_for(scenario, service=Broken(RuntimeError("index gone")))
     assert "Something went wrong on my side" in reply.payload["content"]
+
+
+def test_refusals_to_mentions_are_rate_limited(harness_for):
+    async def scenario(h: Harness):
+        elsewhere = [await h.post(f"<@{APP_ID}> {LIBRARIAN}") for _ in range(6)]
+        other_user = await h.post(f"<@{APP_ID}> {LIBRARIAN}", author_id=USER_ID + 3)
+        return elsewhere, other_user
+
+    elsewhere, other_user = harness_for(scenario, allowed_channels={GUILD_ID: [CHANNEL_ID + 1]})
+    replies = [c for calls in elsewhere for c in calls if c.path.endswith("/messages")]
+    assert len(replies) == 1, f"{len(replies)} public refusals for 6 mentions"
+    assert f"I only answer in <#{CHANNEL_ID + 1}>" in replies[0].message.content
+    assert len([c for c in other_user if c.path.endswith("/messages")]) == 1  # someone else is told once too
+
+
+def test_a_mention_on_cooldown_is_told_once(harness_for):
+    clock = Clock()
+
+    async def scenario(h: Harness):
+        return [await h.post(f"<@{APP_ID}> {LIBRARIAN}") for _ in range(6)]
+
+    posts = harness_for(scenario, clock=clock, cooldown_uses=1, cooldown_s=30)
+    replies = [c.message for calls in posts for c in calls if c.path.endswith("/messages")]
+    assert len(replies) == 2 and replies[0].embeds and "asking quickly" in replies[1].content
+
+
+def test_a_button_from_an_older_version_is_answered(harness_for):
+    from tests.test_bot_fake_discord import FakeMessage
+    from tests.test_bot_harness import snowflake
+
+    async def scenario(h: Harness):
+        row = {"type": 1, "components": [{"type": 2, "style": 2, "label": "Old", "custom_id": "footnote:cite:7"}]}
+        message = h.discord.add_message(FakeMessage(snowflake(), CHANNEL_ID, {"content": "x", "components": [row]}))
+        return await h.click(message, "footnote:cite:7")
+
+    [reply] = harness_for(scenario)
+    assert reply.message.ephemeral and "no longer works" in reply.message.content

@@ -1,30 +1,19 @@
 """/search paging and the curator commands (/article add|remove, /reindex, /status), allowed and refused."""
 
-import shutil
-
 import discord
 import httpx
 import pytest
 
 from tests.test_bot_harness import (CURATOR_ROLE, Harness, custom_ids, embeds_of, harness_for, make_bot,
-                                    news_index, run, snowflake)
+                                    news_index, own_index, run, snowflake)
 
-__all__ = ["harness_for", "news_index"]
+__all__ = ["harness_for", "news_index", "own_index"]
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 PAGE = """<html><head><title>Tram trial starts</title>
 <meta property="article:published_time" content="2026-05-02"></head>
 <body><article><h1>Tram trial starts</h1><p>The first tram trial on the harbour line starts in May.
 The operator said twelve trams will run every ten minutes.</p></article></body></html>"""
-
-
-@pytest.fixture
-def own_index(news_index, tmp_path):
-    """A private copy of the tiny corpus and index, for commands that change them."""
-    corpus, index, embedder = news_index
-    shutil.copytree(corpus, tmp_path / "corpus")
-    shutil.copytree(index, tmp_path / "index")
-    return tmp_path / "corpus", tmp_path / "index", embedder
 
 
 def test_search_pages_with_buttons(harness_for):
@@ -142,3 +131,38 @@ def test_remove_an_article_and_an_unknown_id(own_index, tmp_path):
     assert gone[-1].payload["content"].startswith("Removed `2026/ferry.md`")
     assert not (corpus / "2026" / "ferry.md").exists()
     assert "no article '2026/nothing' in the corpus folder" in missing[-1].payload["content"]
+
+
+def test_an_error_about_a_long_id_still_fits_in_a_message(own_index, tmp_path):
+    long_id = "2026/" + "very-long-name-" * 130  # about 2,000 characters, as a curator may paste
+
+    async def scenario(h: Harness):
+        return await h.slash("article", {"id": long_id}, subcommand="remove", permissions=MANAGE_GUILD)
+
+    *_, reply = run(scenario, make_bot(*own_index, tmp_path))
+    text = reply.message.content
+    assert text.startswith("I couldn't do that: article id '2026/very-long-name-") and len(text) <= 2000
+    assert text.endswith("…") or "must be 1 to 300 characters long" in text
+
+
+def test_curator_commands_are_hidden_from_members_by_default(harness_for):
+    async def scenario(h: Harness):
+        return {c.name: c.default_permissions for c in h.bot.tree.get_commands()}
+
+    permissions = harness_for(scenario)
+    for name in ("article", "reindex", "status"):
+        assert permissions[name] == discord.Permissions(manage_guild=True), name
+    assert permissions["ask"] is None and permissions["search"] is None
+
+
+def test_article_ids_autocomplete_for_remove(own_index, tmp_path):
+    async def scenario(h: Harness):
+        ferry = await h.autocomplete("article", "id", "ferr", subcommand="remove", permissions=MANAGE_GUILD)
+        every = await h.autocomplete("article", "id", "", subcommand="remove", permissions=MANAGE_GUILD)
+        member = await h.autocomplete("article", "id", "", subcommand="remove", permissions=0)
+        return ferry, every, member
+
+    ferry, every, member = run(scenario, make_bot(*own_index, tmp_path))
+    assert ferry == [{"name": "2026/ferry — Ferry fares frozen", "value": "2026/ferry"}]
+    assert [c["value"] for c in every] == ["2025/library", "2026/bridge", "2026/ferry"]
+    assert member == []

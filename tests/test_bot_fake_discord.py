@@ -199,6 +199,7 @@ class FakeDiscord(AsyncWebhookAdapter):
         self.channels: dict[int, dict] = {}
         self.interactions: dict[int, FakeInteraction] = {}
         self.uploads: dict[str, bytes] = {}  # attachment URL -> bytes
+        self.on_request = None  # a test's hook, called with each Call as it arrives
 
     # ---- bookkeeping ------------------------------------------------------------------------------
     def expect(self, *codes: int) -> None:
@@ -244,6 +245,8 @@ class FakeDiscord(AsyncWebhookAdapter):
     def _record(self, route, payload, kind: str) -> Call:
         call = Call(route.method, route.url.removeprefix(Route.BASE), payload, kind)
         self.calls.append(call)
+        if self.on_request is not None:
+            self.on_request(call)
         return call
 
     def _refuse(self, call: Call, status: int, code: int, text: str):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import time
 from pathlib import Path
 
@@ -210,15 +211,24 @@ class Harness:
 
     async def dispatch(self, payload: dict, label: str = "interaction", message: FakeMessage | None = None,
                        wait: bool = True) -> list[Call]:
+        """Deliver an interaction; with `wait=False`, return its FakeInteraction at once instead of
+        waiting for everything it started (for interactions that overlap)."""
         before = len(self.discord.calls)
-        self.discord.open_interaction(payload, label, message)
+        it = self.discord.open_interaction(payload, label, message)
         self.state.parse_interaction_create(payload)
         if not wait:
             await asyncio.sleep(0)
-            return []
+            return it
         await self.settle()
         self.discord.finish()
         return self.discord.calls[before:]
+
+    async def until(self, condition, timeout_s: float = 30.0) -> None:
+        """Let the bot run until `condition()` holds (bounded: a hang fails the test)."""
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert time.monotonic() < deadline, "the condition never came true"
+            await asyncio.sleep(0.01)
 
     async def post(self, content: str, *, channel_id: int = CHANNEL_ID, mention_bot: bool = True,
                    author_id: int = USER_ID) -> list[Call]:
@@ -276,6 +286,15 @@ def news_index(tmp_path_factory):
     embedder = HashingEmbedder(64)
     build_index(corpus, root / "index", embedder, ChunkParams(40), progress=False)
     return corpus, root / "index", embedder
+
+
+@pytest.fixture
+def own_index(news_index, tmp_path):
+    """A private copy of the tiny corpus and index, for commands that change them."""
+    corpus, index, embedder = news_index
+    shutil.copytree(corpus, tmp_path / "corpus")
+    shutil.copytree(index, tmp_path / "index")
+    return tmp_path / "corpus", tmp_path / "index", embedder
 
 
 def make_bot(corpus: Path, index: Path, embedder, tmp_path: Path, service=None, clock=None,
