@@ -8,7 +8,7 @@ from discord import app_commands
 from bot.asking import answer_question
 from bot.errors import NONE
 from bot.guards import parent_id
-from bot.render import search_embed
+from bot.passages import search_embed
 from bot.views import search_view
 
 

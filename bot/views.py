@@ -10,7 +10,7 @@ import discord
 from bot.clip import clip_words
 from bot.errors import NONE, reply_error
 from bot.guards import Refused
-from bot.render import search_embed, sources_embeds
+from bot.passages import search_embed, sources_embeds
 
 VOTES = {"up": 1, "down": -1}
 
