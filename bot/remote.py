@@ -7,15 +7,17 @@ speaks the API's JSON.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 
 from bot.articles import Upload
-from bot.service import Progress, ServiceError
+from bot.service import ID_CACHE_S, Progress, ServiceError, best_matches
 from index.answer import Turn
 
 FINISHED = {"done", "finished", "succeeded", "success", "completed", "complete"}
 FAILED = {"failed", "error", "errored", "cancelled"}
+LIST_PAGE, LIST_PAGES = 500, 20  # autocomplete looks through at most 10,000 article ids
 
 
 class RemoteFootnote:
@@ -24,6 +26,7 @@ class RemoteFootnote:
     def __init__(self, client: httpx.AsyncClient, poll_interval_s: float = 2.0):
         self.client = client
         self.poll_interval_s = poll_interval_s
+        self._titles: tuple[float, dict[str, str | None]] = (float("-inf"), {})
 
     @classmethod
     def connect(cls, url: str, api_key: str | None, timeout_s: float = 60.0) -> RemoteFootnote:
@@ -72,6 +75,18 @@ class RemoteFootnote:
         if str(job.get("status")).lower() in FAILED:
             raise ServiceError(f"the re-index failed on the server: {job.get('error') or job.get('status')}")
         return job.get("summary") or job.get("result") or job
+
+    async def find_articles(self, text: str, limit: int = 25) -> list[tuple[str, str | None]]:
+        listed_at, titles = self._titles
+        if time.monotonic() - listed_at > ID_CACHE_S:
+            titles = {}
+            for page in range(LIST_PAGES):
+                data = await self._call("GET", "/v1/articles", params={"offset": page * LIST_PAGE, "limit": LIST_PAGE})
+                titles.update((a["id"], a.get("title")) for a in data.get("articles", []))
+                if len(titles) >= data.get("total", 0):
+                    break
+            self._titles = (time.monotonic(), titles)
+        return [(i, titles[i]) for i in best_matches(list(titles), text, limit)]
 
     async def status(self) -> dict:
         return await self._call("GET", "/v1/index")

@@ -70,8 +70,9 @@ def test_feedback_is_stored_with_question_answer_and_generation(harness_for):
         down = await h.click(message, "footnote:vote:down:1", user_id=USER_ID + 1)
         return up + down, h.bot.store.feedback()
 
-    calls, rows = harness_for(scenario)
-    assert [c.payload["data"]["content"] for c in calls] == ["Thanks, noted."] * 2
+    (up, down), rows = harness_for(scenario)
+    assert up.message.content == "Thanks, noted." and up.message.ephemeral
+    assert down.payload["type"] == 9  # 👎 asks what was wrong (test_bot_feedback)
     assert [(r["vote"], r["user_id"]) for r in rows] == [(1, USER_ID), (-1, USER_ID + 1)]
     assert rows[0]["question"] == LIBRARIAN and "Ada Brook" in rows[0]["answer"]
     assert rows[0]["generation"] == "000001"
@@ -88,7 +89,7 @@ def test_buttons_keep_working_after_a_restart(news_index, tmp_path):
         return await h.click(message, "footnote:vote:up:1")
 
     [reply] = run(click, make_bot(*news_index, tmp_path))
-    assert reply.payload["data"]["content"] == "Thanks, noted."
+    assert reply.message.content == "Thanks, noted."
 
 
 def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
@@ -105,7 +106,7 @@ def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
         thread_id = h.sent_message(send).thread_id
         follow = await h.slash("ask", {"question": "Who said the cables were corroded?"}, channel_id=thread_id,
                                channel_type=11, parent_id=CHANNEL_ID)
-        return opened, follow
+        return opened, follow, thread_id
 
     def service(h_index):
         corpus, index, embedder = h_index
@@ -113,11 +114,13 @@ def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
         from index.retrieve import LiveIndex, Retriever
         return Spy(Answerer(Retriever(LiveIndex(index, embedder.name), embedder), threshold=0.2), corpus, index)
 
-    opened, follow = harness_for(scenario, service=service(news_index))
-    thread_call, ack = opened
+    opened, follow, thread_id = harness_for(scenario, service=service(news_index))
+    acknowledged, thread_call, welcome, pointer = opened
+    assert acknowledged.payload == {"type": 5, "data": {"flags": 64}}
     assert thread_call.kind == "http" and thread_call.path.endswith("/threads")
     assert thread_call.payload["name"] == "What is the harbour bridge repair budget?"
-    assert "Opened <#" in ack.payload["data"]["content"]
+    assert welcome.path == f"/channels/{thread_id}/messages" and "Ask follow-ups here" in welcome.message.content
+    assert "Follow-ups go in <#" in pointer.message.content and pointer.message.ephemeral
     (_, first_history), (_, second_history) = asked
     assert first_history == ()
     assert [t.question for t in second_history] == ["What is the harbour bridge repair budget?"]
@@ -208,6 +211,9 @@ class Broken(LocalFootnote):
 
     def __init__(self, error: BaseException):
         self.error = error
+
+    async def close(self) -> None:
+        return None
 
     async def ask(self, question, history=(), k=5):
         raise self.error

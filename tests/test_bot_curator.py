@@ -4,6 +4,7 @@ import discord
 import httpx
 import pytest
 
+from tests.test_bot_fetch import resolve
 from tests.test_bot_harness import (CURATOR_ROLE, Harness, custom_ids, embeds_of, harness_for, make_bot,
                                     news_index, own_index, run, snowflake)
 
@@ -76,10 +77,12 @@ def test_add_a_file_then_reindex_then_it_answers(own_index, tmp_path):
     added, reindexed, asked = run(scenario, make_bot(corpus, index, own_index[2], tmp_path))
     assert "Saved `discord/tram-trial`" in added[-1].payload["content"]
     assert (corpus / "discord" / "tram-trial.md").read_text() == text
-    assert reindexed[0].payload["type"] == 5
-    edits = [c for c in reindexed if c.method == "PATCH" and c.path.endswith("/messages/@original")]
-    assert edits[0].payload["content"].startswith("Re-indexing")
-    assert "1 added" in edits[-1].payload["content"] and "generation 000002" in edits[-1].payload["content"]
+    assert reindexed[0].payload == {"type": 5, "data": {"flags": 64}}  # the curator is told where to look
+    [progress] = [c.message for c in reindexed if c.method == "POST" and c.path.endswith("/messages")]
+    assert progress.public and progress.versions[0]["content"].startswith("Re-indexing")
+    assert "1 added" in progress.content and "generation 000002" in progress.content
+    pointer = next(c.message for c in reindexed if c.path.endswith("/messages/@original"))
+    assert pointer.ephemeral and pointer.content.endswith(f"/{progress.id}.")
     assert "tram trial" in embeds_of(asked[-1])[0]["description"].lower()
 
 
@@ -113,6 +116,7 @@ def test_add_a_url_fetches_and_extracts_the_page(own_index, tmp_path):
 
     bot = make_bot(corpus, index, embedder, tmp_path)
     bot.fetcher = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    bot.resolver = resolve
     *_, reply = run(scenario, bot)
     assert "Saved `discord/tram-trial-starts`" in reply.payload["content"]
     saved = (corpus / "discord" / "tram-trial-starts.md").read_text()

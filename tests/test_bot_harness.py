@@ -115,7 +115,7 @@ class Harness:
         """
         me = asyncio.current_task()
         while pending := [t for t in asyncio.all_tasks() if t is not me and not t.done() and t is not self._watchdog
-                          and "timeout_task" not in t.get_coro().__qualname__]:
+                          and "timeout_task" not in getattr(t.get_coro(), "__qualname__", "")]:
             done, _ = await asyncio.wait(pending, timeout=60)
             if not done:  # a hang, not a slow test: say which tasks hang instead of waiting forever
                 raise AssertionError(f"tasks never finished: {pending}")

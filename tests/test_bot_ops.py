@@ -47,7 +47,7 @@ def test_error_ids_are_logged_with_a_timestamp(bot_env, monkeypatch, capsys):
     monkeypatch.setattr(discord.Client, "start", start)
     assert main(bot_env) == 0
     err = capsys.readouterr().err
-    [line] = [line for line in err.splitlines() if "the index vanished" in line]
+    line = next(line for line in err.splitlines() if "the index vanished" in line)
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line), line
     assert "ERROR" in line and "footnote.bot" in line and re.search(r"error [0-9a-f]{8}", line)
 
@@ -132,7 +132,7 @@ class FakeApi:
                     "bot_require_code_grant": False, "owner": user_payload(1), "verify_key": "k", "flags": 0}
         if route.method == "PUT" and route.path.endswith("/commands"):
             self.registered = kwargs["json"]
-            return [{**c, "id": str(i + 1), "application_id": str(APP_ID), "version": "1"}
+            return [{"description": "", **c, "id": str(i + 1), "application_id": str(APP_ID), "version": "1"}
                     for i, c in enumerate(kwargs["json"])]
         raise AssertionError(f"--sync does not need {route.method} {route.path}")
 
@@ -148,7 +148,7 @@ def test_sync_needs_neither_the_model_nor_an_index_and_hides_curator_commands(mo
     commands = {c["name"]: c for c in api.registered}
     assert {"ask", "search", "article", "reindex", "status", "Ask Footnote"} <= set(commands)
     for name in ("article", "reindex", "status"):
-        assert commands[name]["default_member_permissions"] == MANAGE_GUILD, name
+        assert str(commands[name]["default_member_permissions"]) == MANAGE_GUILD, name
     assert commands["ask"].get("default_member_permissions") is None
     assert commands["Ask Footnote"]["type"] == 3  # a message context menu
 

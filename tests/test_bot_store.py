@@ -27,7 +27,7 @@ def test_questions_and_user_ids_are_kept_only_for_the_retention_period(news_inde
     store.open_thread(33, old)
     search = store.save_search("old words", [])
     store.close()
-    for table, rowid in (("answers", old), ("feedback", 1), ("threads", 1), ("turns", 1), ("searches", search)):
+    for table, rowid in (("answers", old), ("feedback", 1), ("threads", 33), ("turns", 1), ("searches", search)):
         backdate(path, table, rowid, 91)
 
     async def scenario(h: Harness):  # starting the bot applies the retention
