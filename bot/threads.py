@@ -6,6 +6,7 @@ import discord
 
 from bot.clip import clip_words
 from bot.errors import NONE
+from bot.guards import Refused
 
 THREAD_EXISTS = 160004  # Discord: "A thread has already been created for this message"
 THREAD_NAME = 90  # Discord takes 1 to 100 characters
@@ -21,6 +22,9 @@ async def thread_for(bot, message: discord.Message, answer_id: int) -> int:
     question = answer["question"] if answer else "Follow-up"
     try:
         thread = await message.create_thread(name=clip_words(question, THREAD_NAME), auto_archive_duration=1440)
+    except discord.Forbidden:
+        raise Refused("I'm not allowed to open threads in this channel (Create Public Threads); ask a server "
+                      "admin to allow it, or ask your follow-up with /ask here.") from None
     except discord.HTTPException as exc:
         if exc.code != THREAD_EXISTS:
             raise

@@ -200,6 +200,7 @@ class FakeDiscord(AsyncWebhookAdapter):
         self.interactions: dict[int, FakeInteraction] = {}
         self.uploads: dict[str, bytes] = {}  # attachment URL -> bytes
         self.on_request = None  # a test's hook, called with each Call as it arrives
+        self.forbidden: set[str] = set()  # permissions the bot lacks: "threads" (Create Public Threads)
 
     # ---- bookkeeping ------------------------------------------------------------------------------
     def expect(self, *codes: int) -> None:
@@ -402,6 +403,8 @@ class FakeDiscord(AsyncWebhookAdapter):
 
     def _thread(self, call: Call, channel_id: int, message_id: int, body: dict) -> dict:
         channel = self._channel(call, channel_id)
+        if "threads" in self.forbidden:
+            self._refuse(call, 403, 50013, "Missing Permissions")
         if channel["type"] not in THREADABLE_TYPES:
             self._refuse(call, 400, 50024, "Cannot execute action on this channel type "
                                            f"(channel type {channel['type']} cannot hold threads)")

@@ -63,3 +63,29 @@ def test_a_thread_someone_else_opened_on_the_answer_is_used(harness_for):
     assert f"<#{answer.id}>" in clicked[-1].message.content
     assert [t.question for t in history] == [BRIDGE, "Who said the cables were corroded?"]
     assert not any(c.startswith("footnote:thread") for c in custom_ids(follow[-1].payload))
+
+
+def test_without_the_permission_to_open_threads_the_click_says_so(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": BRIDGE})
+        h.discord.forbidden.add("threads")
+        h.discord.expect(50013)
+        return await h.click(h.sent_message(send), "footnote:thread:1")
+
+    *_, reply = harness_for(scenario)
+    assert reply.message.ephemeral and "not allowed to open threads in this channel" in reply.message.content
+
+
+def test_a_button_that_fails_unexpectedly_still_answers_with_an_error_id(harness_for, caplog):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": BRIDGE})
+
+        def broken(answer_id):
+            raise OSError("disk I/O error")
+
+        h.bot.store.answer = broken
+        return await h.click(h.sent_message(send), "footnote:sources:1")
+
+    [reply] = harness_for(scenario)
+    assert reply.message.ephemeral and "Something went wrong on my side (error `" in reply.message.content
+    assert any(reply.message.content.split("`")[1] in r.getMessage() for r in caplog.records)
