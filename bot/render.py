@@ -21,6 +21,7 @@ ABSTAIN_COLOUR = discord.Colour.light_grey()
 TRIMMED = "\n\n*Trimmed to fit Discord; **Show sources** has the full passages.*"
 MAX_RELATED = 5
 MIN_DESCRIPTION = 1200  # kept for the answer text however many citations there are
+NAME_READABLE = 120  # a footnote's title is cut at a word beyond this
 
 
 def answer_embed(answer: dict, heading: str | None = None) -> discord.Embed:
@@ -83,21 +84,30 @@ def linked_title(c: dict, limit: int = 200, quoted: str | None = None) -> str:
 
 
 def citation_field(c: dict, quotes: list[str], share: int) -> tuple[str, str]:
-    """A citation's field: "[n] title", then the title linked to the first quote, the date, the
-    source, and links to its other quotes, as much of that as fits within `share` characters."""
-    name = f"[{c['n']}] {label(title_of(c), min(FIELD_NAME, max(share // 3, 20)) - 6)}"
+    """A citation's field, a footnote: "[n] title", then the date, the source and a link that
+    opens the article at the quoted sentence (one per quote), as much as fits in `share`."""
+    name = f"[{c['n']}] {label(title_of(c), min(FIELD_NAME, max(share // 3, 20), NAME_READABLE) - 6)}"
     room = min(FIELD_VALUE, max(share - len(name), 40))
-    first = quotes[0] if quotes else None
-    more = [f"[quote {i}]({fragment_url(c['url'], q)})" for i, q in enumerate(quotes[1:], 2)] if c.get("url") else []
-    source = f" · {label(c['source'], 60)}" if c.get("source") else ""
+    facts = [date_of(c)] + ([label(c["source"], 60)] if c.get("source") else [])
     copies = len(c.get("duplicates") or [])
-    also = f" (also in {copies} other article{'s' * (copies > 1)})" if copies else ""
-    candidates = [f"{linked_title(c, 150, first)} · {date_of(c)}{source}{also}" + ("\n" + " · ".join(more) if more else ""),
-                  f"{linked_title(c, 150, first)} · {date_of(c)}{source}{also}",
-                  f"{linked_title(c, 100, first)} · {date_of(c)}",
-                  f"{linked_title(c, 100)} · {date_of(c)}"]
-    value = next((v for v in candidates if len(v) <= room), None)
-    return name, value or label(f"{title_of(c)} · {date_of(c)}", room)
+    if copies:
+        facts.append(f"also in {copies} other article{'s' * (copies > 1)}")
+    links = quote_links(c, quotes)
+    plain = [f"[open the article]({safe_url(c['url'])})"] if c.get("url") else []
+    candidates = [facts + links, facts + links[:1], facts[:1] + links[:1], facts[:1] + plain, facts[:1]]
+    value = next((v for v in (" · ".join(parts) for parts in candidates) if len(v) <= room), date_of(c))
+    return name, value
+
+
+def quote_links(c: dict, quotes: list[str]) -> list[str]:
+    """Links that open the article with the quoted sentence highlighted (text fragments)."""
+    if not c.get("url"):  # an article without a web address: its id, to find it in the collection
+        return [f"`{c['article_id']}`"] if "`" not in c["article_id"] else []
+    if not quotes:
+        return [f"[open the article]({safe_url(c['url'])})"]
+    if len(quotes) == 1:
+        return [f"[open at the quote]({fragment_url(c['url'], quotes[0])})"]
+    return [f"[quote {i}]({fragment_url(c['url'], q)})" for i, q in enumerate(quotes, 1)]
 
 
 def more_field(hidden: list[dict], share: int) -> tuple[str, str]:

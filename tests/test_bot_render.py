@@ -40,9 +40,10 @@ def test_a_normal_answer_has_markers_a_field_per_citation_and_a_footer():
     assert embed.description == "The ferry operator froze fares for the year. [1]"
     [field] = embed.fields
     assert field.name == "[1] Ferry fares frozen"
-    # The title opens the article at the quoted sentence; the quote itself is in the description only.
-    assert "[Ferry fares frozen](https://example.org/ferry#:~:text=The%20ferry%20operator%20froze" in field.value
-    assert "2026-03-05 · Bay Times" in field.value and "The ferry operator froze" not in field.value
+    # A footnote: date, source, and a link that opens the article at the quoted sentence; the quote
+    # itself is in the description only.
+    assert field.value.startswith("2026-03-05 · Bay Times · [open at the quote](https://example.org/ferry#:~:text=")
+    assert "The ferry operator froze" not in field.value
     assert "confidence 82%" in embed.footer.text and "000003" in embed.footer.text
     assert_within_limits(embed)
 

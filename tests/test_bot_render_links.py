@@ -106,3 +106,12 @@ def test_a_highlight_split_across_fields_stays_balanced():
         assert value.count("**") % 2 == 0, value
         assert_within_limits(embeds[0])
     assert sum("**" in v for v in values) >= 2
+
+
+def test_a_citation_quoted_twice_links_to_each_quote():
+    quotes = [{"n": 1, "article_id": "2026/a1", "start": 0, "end": 20, "text": "Fares froze in March.", "score": 2.0},
+              {"n": 1, "article_id": "2026/a1", "start": 40, "end": 60, "text": "Riders cheered.", "score": 1.0}]
+    embed = answer_embed(answer(text="Fares froze in March. [1] Riders cheered. [1]", quotes=quotes))
+    links = re.findall(r"\[quote (\d)\]\((\S+)\)", embed.fields[0].value)
+    assert [(n, unquote(fragment(url))) for n, url in links] == [("1", "Fares froze in March."),
+                                                                 ("2", "Riders cheered.")]
