@@ -86,7 +86,7 @@ def build_bot(args, settings, store):
         from index.embed import load_embedder
         from index.retrieve import LiveIndex, Retriever
 
-        embedder = load_embedder(args.model, threads=1)  # questions one at a time; builds run apart
+        embedder = load_embedder(args.model, threads=1)
         live = LiveIndex(args.index, embedder.name)
         live.current()  # fail now, with the fix, if there is no index or it was built with another model
         service = LocalFootnote(Answerer(Retriever(live, embedder)), args.corpus, args.index)
@@ -108,6 +108,6 @@ async def sync_commands(token: str, guild_id: int | None) -> int:
             tree.copy_global_to(guild=guild)
         synced = await tree.sync(guild=guild)
         where = f"server {guild_id}" if guild else "every server (global commands can take up to an hour to appear)"
-        print(f"registered {', '.join(('/' if c.type is discord.AppCommandType.chat_input else '') + c.name for c in synced)} "
-              f"in {where}")
+        names = ", ".join(("/" if c.type is discord.AppCommandType.chat_input else "") + c.name for c in synced)
+        print(f"registered {names} in {where}")
     return 0

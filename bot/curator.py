@@ -9,7 +9,7 @@ from discord import app_commands
 
 from bot.adding import add_from_file, add_from_url
 from bot.clip import clip_words
-from bot.errors import NONE
+from bot.errors import NONE, error_text
 from bot.guards import Refused, check_curator
 from bot.markdown import escape
 from bot.reindexing import reindex_in_channel
@@ -58,7 +58,11 @@ async def article_ids(interaction: discord.Interaction, current: str) -> list[ap
         check_curator(interaction, interaction.client.settings.curator_roles)
     except Refused:
         return []
-    found = await interaction.client.service.find_articles(current, CHOICES)
+    try:
+        found = await interaction.client.service.find_articles(current, CHOICES)
+    except Exception as exc:  # noqa: BLE001 - suggestions are a help; typing the id still works
+        error_text(exc)  # logged (with an error id when unexpected)
+        return []
     return [app_commands.Choice(name=clip_words(f"{aid} — {title}" if title else aid, 100), value=aid)
             for aid, title in found if len(aid) <= 100]
 

@@ -9,7 +9,7 @@ import logging
 import discord
 
 from bot.clip import clip, clip_words
-from bot.errors import NONE
+from bot.errors import NONE, error_text
 from bot.markdown import escape
 from bot.render import ABSTAIN_COLOUR, ANSWER_COLOUR, FIELD_VALUE, date_of, footer, linked_title
 
@@ -62,3 +62,5 @@ async def tell_curators(bot, embed: discord.Embed, view: discord.ui.View | None 
     except discord.HTTPException as exc:
         log.warning("could not post to the curator channel %s (%s); check FOOTNOTE_CURATOR_CHANNEL and that "
                     "the bot may send messages there", channel_id, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug here must not replace the answer already sent
+        error_text(exc)  # logged with an error id

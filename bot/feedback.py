@@ -115,16 +115,15 @@ async def explain_vote(interaction: discord.Interaction, answer_id: int, values:
     reason = (values.get("reason") or ["other"])[0]
     suggested = str(values.get("article") or "").strip() or None
     if not bot.store.explain_feedback(answer_id, interaction.user.id, reason, suggested):
-        bot.store.record_feedback(answer_id, interaction.user.id, -1)  # the vote was forgotten meanwhile
-        bot.store.explain_feedback(answer_id, interaction.user.id, reason, suggested)
+        await interaction.response.send_message("That answer is no longer stored, so the vote was not kept.",
+                                                ephemeral=True, allowed_mentions=NONE)
+        return
     told = bot.settings.curator_channel is not None
     await interaction.response.send_message("Thanks: passed on to the curators." if told else "Thanks, noted.",
                                             ephemeral=True, allowed_mentions=NONE)
-    answer = bot.store.answer(answer_id)
-    if answer is not None:
-        link = interaction.message.jump_url if interaction.message else None
-        await tell_curators(bot, vote_embed(answer, -1, interaction.user.id, link, reason, suggested),
-                            add_article_view(answer_id))
+    link = interaction.message.jump_url if interaction.message else None
+    await tell_curators(bot, vote_embed(bot.store.answer(answer_id), -1, interaction.user.id, link, reason, suggested),
+                        add_article_view(answer_id))
 
 
 async def report_declined(bot, answer: dict, answer_id: int, user_id: int, link: str | None) -> None:

@@ -87,10 +87,14 @@ class BotStore:
         return True
 
     def explain_feedback(self, answer_id: int, user_id: int, reason: str, suggested: str | None) -> bool:
-        """Add what was wrong (and the article that should have been cited) to a user's vote."""
-        cur = self._run("UPDATE feedback SET reason = ?, suggested = ? WHERE answer_id = ? AND user_id = ?",
-                        (reason, suggested, answer_id, user_id))
-        return cur.rowcount == 1
+        """Add what was wrong (and the article that should have been cited) to a user's 👎,
+        recording the 👎 if it is not there; False when the answer is unknown."""
+        voted = self._run("SELECT 1 FROM feedback WHERE answer_id = ? AND user_id = ?", (answer_id, user_id)).fetchone()
+        if voted is None and not self.record_feedback(answer_id, user_id, -1):
+            return False
+        self._run("UPDATE feedback SET reason = ?, suggested = ? WHERE answer_id = ? AND user_id = ?",
+                  (reason, suggested, answer_id, user_id))
+        return True
 
     def feedback(self) -> list[dict]:
         """Every vote with its question, answer text, generation and reason (the evaluation export)."""
