@@ -17,178 +17,23 @@ inside a thread. Times are read from the test's clock, which tests may move forw
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import itertools
 import json
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import discord
 from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
 from tests.test_bot_discord_limits import choice_problems, message_problems, modal_problems
+from tests.test_bot_discord_state import (APP_ID, BOT_ID, CHANNEL_ID, CURATOR_ROLE, EPHEMERAL, FIRST_RESPONSE_S, GUILD_ID,
+                                          TOKEN_LIFETIME_S, USER_ID, Call, DiscordClock, FakeInteraction, FakeMessage,
+                                          channel_payload, message_payload, own_time, snowflake, timestamp,
+                                          user_payload)
+from tests.test_bot_fake_channels import ChannelCalls
 
-APP_ID = 900000000000000001
-BOT_ID = APP_ID
-GUILD_ID = 910000000000000001
-CHANNEL_ID = 920000000000000001
-USER_ID = 930000000000000001
-CURATOR_ROLE = 955000000000000001
-_ids = itertools.count(940000000000000001)
-
-FIRST_RESPONSE_S = 3.0
-TOKEN_LIFETIME_S = 15 * 60
-EPHEMERAL = 64
-THREAD_TYPES = {10, 11, 12}
-THREADABLE_TYPES = {0, 5}  # text and announcement channels
-
-
-def snowflake() -> int:
-    return next(_ids)
-
-
-def timestamp() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat()
-
-
-def user_payload(user_id: int = USER_ID, name: str = "reader", bot: bool = False) -> dict:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
-            "avatar": None, "bot": bot}
-
-
-def message_payload(channel_id: int, body: dict | None = None, *, author: dict | None = None,
-                    message_id: int | None = None, mentions: list[dict] | None = None,
-                    guild_id: int | None = GUILD_ID) -> dict:
-    """A message as Discord returns it; `body` is what was sent (content, embeds, components, flags)."""
-    body = body or {}
-    data = {"id": str(message_id or snowflake()), "type": 0, "channel_id": str(channel_id),
-            "content": body.get("content") or "", "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [], "attachments": [], "timestamp": timestamp(),
-            "edited_timestamp": None, "author": author or user_payload(BOT_ID, "Footnote", bot=True),
-            "mentions": mentions or [], "mention_roles": [], "pinned": False, "tts": False,
-            "mention_everyone": False, "flags": body.get("flags") or 0}
-    if guild_id:
-        data["guild_id"] = str(guild_id)
-    return data
-
-
-def channel_payload(channel_id: int, type_: int = 0, parent_id: int | None = None,
-                    guild_id: int | None = GUILD_ID, name: str = "news") -> dict:
-    """A text channel (type 0) or a public thread (type 11) as Discord sends it."""
-    data = {"id": str(channel_id), "type": type_, "guild_id": str(guild_id), "name": name, "position": 0,
-            "permission_overwrites": [], "nsfw": False, "rate_limit_per_user": 0, "last_message_id": None,
-            "parent_id": str(parent_id) if parent_id else None}
-    if type_ in THREAD_TYPES:
-        data.update(owner_id=str(BOT_ID), member_count=1, message_count=0,
-                    thread_metadata={"archived": False, "auto_archive_duration": 1440,
-                                     "archive_timestamp": timestamp(), "locked": False})
-    return data
-
-
-def waited_for_cpu_s() -> float:
-    """How long the calling thread has waited for a CPU while ready to run (Linux schedstat; 0
-    where unknown): time a busy machine took, not the bot."""
-    try:
-        with open("/proc/thread-self/schedstat") as stats:
-            return int(stats.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def own_time() -> float:
-    """Real time, less the calling thread's waits for a CPU: what the bot itself spent, so a test
-    on a loaded machine does not fail for the machine's sake."""
-    return time.monotonic() - waited_for_cpu_s()
-
-
-class DiscordClock:
-    """The test's clock: the event loop's own time (see `own_time`) plus whatever the test skipped
-    with `advance`. Read only on the event loop's thread."""
-
-    def __init__(self):
-        self.skipped_s = 0.0
-
-    def __call__(self) -> float:
-        return own_time() + self.skipped_s
-
-    def advance(self, seconds: float) -> None:
-        self.skipped_s += seconds
-
-
-@dataclass
-class FakeMessage:
-    """A message as Discord holds it: its current body, who sees it, its thread."""
-
-    id: int
-    channel_id: int
-    body: dict
-    ephemeral: bool = False
-    owner: int | None = None  # the one person who sees an ephemeral message
-    loading: bool = False  # a deferral's "Footnote is thinking..."
-    author_id: int = BOT_ID
-    thread_id: int | None = None
-    deleted: bool = False
-    versions: list[dict] = field(default_factory=list)
-
-    @property
-    def public(self) -> bool:
-        return not self.ephemeral
-
-    @property
-    def content(self) -> str:
-        return self.body.get("content") or ""
-
-    @property
-    def embeds(self) -> list[dict]:
-        return self.body.get("embeds") or []
-
-    def components(self) -> list[dict]:
-        return [c for row in self.body.get("components") or [] for c in row.get("components", [])]
-
-    def custom_ids(self) -> list[str]:
-        return [c["custom_id"] for c in self.components() if "custom_id" in c]
-
-    def update(self, body: dict) -> None:
-        """An edit: the keys sent replace the message's, the others stay (Discord's PATCH)."""
-        self.body = {**self.body, **{k: v for k, v in body.items() if k != "flags"}}
-        self.versions.append(self.body)
-        self.loading = False
-
-    def payload(self) -> dict:
-        author = user_payload(self.author_id, "Footnote" if self.author_id == BOT_ID else "reader",
-                              bot=self.author_id == BOT_ID)
-        data = message_payload(self.channel_id, {**self.body, "flags": EPHEMERAL if self.ephemeral else 0},
-                               message_id=self.id, author=author)
-        if self.thread_id:
-            data["thread"] = channel_payload(self.thread_id, 11, self.channel_id)
-        return data
-
-
-@dataclass
-class FakeInteraction:
-    id: int
-    token: str
-    type: int  # 2 command, 3 component, 4 autocomplete, 5 modal submit
-    user_id: int
-    channel_id: int
-    created: float
-    label: str
-    message: FakeMessage | None = None  # the message a clicked component is on
-    response: int | None = None  # the callback type Discord accepted
-    original: FakeMessage | None = None
-    modal: dict | None = None  # a modal shown in response
-    choices: list[dict] | None = None
-    checked: bool = False
-
-
-@dataclass
-class Call:
-    method: str
-    path: str  # the route with its parameters filled in
-    payload: dict | None
-    kind: str  # "webhook" (interaction responses) or "http" (the bot's own REST calls)
-    message: FakeMessage | None = None  # the message it created or changed
+__all__ = ["APP_ID", "BOT_ID", "CHANNEL_ID", "CURATOR_ROLE", "FIRST_RESPONSE_S", "GUILD_ID", "USER_ID", "Call",
+           "DiscordClock", "FakeDiscord", "FakeInteraction", "FakeMessage", "channel_payload", "message_payload",
+           "own_time", "snowflake", "timestamp", "user_payload"]
 
 
 # Which responses Discord takes for which interaction: command, component, autocomplete, modal submit.
@@ -202,7 +47,7 @@ class _Response:  # the two attributes discord.HTTPException reads from a respon
     reason: str
 
 
-class FakeDiscord(AsyncWebhookAdapter):
+class FakeDiscord(ChannelCalls, AsyncWebhookAdapter):
     """Discord's side of every request the bot makes, with Discord's refusals."""
 
     def __init__(self, clock: DiscordClock | None = None):
@@ -373,70 +218,6 @@ class FakeDiscord(AsyncWebhookAdapter):
         if message is None or message.deleted:
             self._refuse(call, 404, 10008, "Unknown Message")
         return message
-
-    # ---- the bot's own REST calls: channel messages, threads, typing ------------------------------
-    async def http_request(self, route, *, files=None, form=None, **kwargs):
-        """Stands in for `HTTPClient.request`."""
-        body = kwargs.get("json")
-        if body is None and form:
-            body = json.loads(form[0]["value"])
-        call = self._record(route, body, "http")
-        await asyncio.sleep(0)
-        match route.method, call.path.strip("/").split("/"):
-            case "POST", ["channels", cid, "typing"]:
-                self._channel(call, int(cid))
-                return None
-            case "POST", ["channels", cid, "messages"]:
-                self._channel(call, int(cid))
-                self._check_form(call, message_problems(body or {}))
-                call.message = self._new_message(int(cid), body or {})
-                return call.message.payload()
-            case "PATCH", ["channels", cid, "messages", mid]:
-                message = self._own_message(call, int(mid))
-                self._check_form(call, message_problems(body or {}, creating=False))
-                message.update(body or {})
-                call.message = message
-                return message.payload()
-            case "DELETE", ["channels", cid, "messages", mid]:
-                self._own_message(call, int(mid)).deleted = True
-                return None
-            case "POST", ["channels", cid, "messages", mid, "threads"]:
-                return self._thread(call, int(cid), int(mid), body or {})
-        raise AssertionError(f"the fake Discord does not know {route.method} {call.path}")
-
-    def _channel(self, call: Call, channel_id: int) -> dict:
-        channel = self.channels.get(channel_id)
-        if channel is None:
-            self._refuse(call, 404, 10003, "Unknown Channel")
-        return channel
-
-    def _own_message(self, call: Call, message_id: int) -> FakeMessage:
-        message = self.messages.get(message_id)
-        if message is None or message.deleted or message.ephemeral:
-            self._refuse(call, 404, 10008, "Unknown Message")
-        if message.author_id != BOT_ID:
-            self._refuse(call, 403, 50005, "Cannot edit a message authored by another user")
-        return message
-
-    def _thread(self, call: Call, channel_id: int, message_id: int, body: dict) -> dict:
-        channel = self._channel(call, channel_id)
-        if "threads" in self.forbidden:
-            self._refuse(call, 403, 50013, "Missing Permissions")
-        if channel["type"] not in THREADABLE_TYPES:
-            self._refuse(call, 400, 50024, "Cannot execute action on this channel type "
-                                           f"(channel type {channel['type']} cannot hold threads)")
-        message = self.messages.get(message_id)
-        if message is None or message.ephemeral or message.deleted:
-            self._refuse(call, 404, 10008, "Unknown Message")
-        if message.thread_id is not None:
-            self._refuse(call, 400, 160004, "A thread has already been created for this message")
-        name = body.get("name") or ""
-        if not 1 <= len(name) <= 100:
-            self._refuse(call, 400, 50035, f"Invalid Form Body: name: {len(name)} characters; Discord takes 1 to 100")
-        thread = channel_payload(message_id, 11, channel_id, name=name)  # a message's thread has its id
-        self.add_channel(thread)
-        message.thread_id = message_id
-        return thread
 
     async def get_from_cdn(self, url: str) -> bytes:
         return self.uploads[url]

@@ -10,7 +10,7 @@ import httpx
 
 from index.cli import main
 from tests.test_bot_fetch import page, resolve
-from tests.test_bot_harness import (CHANNEL_ID, CURATOR_CHANNEL_ID, CURATOR_ROLE, USER_ID, FakeDiscord, Harness,
+from tests.test_bot_harness import (CURATOR_CHANNEL_ID, CURATOR_ROLE, USER_ID, FakeDiscord, Harness,
                                     custom_ids, harness_for, make_bot, news_index, own_index, run)
 
 __all__ = ["harness_for", "news_index", "own_index"]

@@ -31,15 +31,15 @@ from index.build import build_index
 from index.embed import HashingEmbedder
 from index.retrieve import LiveIndex, Retriever
 from tests.conftest import article_txt, write
+from tests.test_bot_discord_state import CURATOR_CHANNEL_ID, guild_payload
 from tests.test_bot_fake_discord import (APP_ID, BOT_ID, CHANNEL_ID, CURATOR_ROLE, GUILD_ID, USER_ID, Call,
                                          FakeDiscord, FakeMessage, DiscordClock, channel_payload, message_payload,
                                          own_time, snowflake, timestamp, user_payload)
 
-__all__ = ["APP_ID", "BOT_ID", "CHANNEL_ID", "CURATOR_ROLE", "GUILD_ID", "USER_ID", "Call", "FakeDiscord",
+__all__ = ["APP_ID", "BOT_ID", "CHANNEL_ID", "CURATOR_CHANNEL_ID", "CURATOR_ROLE", "GUILD_ID", "USER_ID", "Call", "FakeDiscord",
            "FakeMessage", "DiscordClock", "Recorder", "snowflake"]
 
 Recorder = FakeDiscord  # its former name: other test modules (test_corpus_folder) still use it
-CURATOR_CHANNEL_ID = 920000000000000009
 STALL_LIMIT_S = 2.0  # the event loop blocked this long would make others miss Discord's 3 s
 
 NEWS = {
@@ -53,26 +53,6 @@ NEWS = {
         "2025-11-02", "The city library opened a new reading room for children in November.",
         "Librarian Ada Brook said the room holds four thousand books."),
 }
-
-
-def role_payload(role_id: int, name: str) -> dict:
-    return {"id": str(role_id), "name": name, "color": 0, "hoist": False, "position": 0,
-            "permissions": "0", "managed": False, "mentionable": False, "flags": 0}
-
-
-def guild_payload() -> dict:
-    """The guild as GUILD_CREATE delivers it: its roles (@everyone and a curator role) and channels."""
-    return {"id": str(GUILD_ID), "name": "Newsroom", "icon": None, "owner_id": "1", "region": "eu",
-            "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
-            "default_message_notifications": 0, "explicit_content_filter": 0, "features": [],
-            "mfa_level": 0, "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
-            "vanity_url_code": None, "description": None, "banner": None, "premium_tier": 0,
-            "preferred_locale": "en-US", "public_updates_channel_id": None, "nsfw_level": 0,
-            "premium_progress_bar_enabled": False, "emojis": [], "stickers": [], "member_count": 2,
-            "roles": [role_payload(GUILD_ID, "@everyone"), role_payload(CURATOR_ROLE, "curator")],
-            "channels": [channel_payload(CHANNEL_ID), channel_payload(CURATOR_CHANNEL_ID, name="curators")],
-            "threads": [], "members": [], "voice_states": [],
-            "presences": [], "large": False, "unavailable": False, "joined_at": timestamp()}
 
 
 class Harness:

@@ -3,7 +3,6 @@ one process per token, `--sync` without a model or an index, curator commands hi
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
@@ -17,7 +16,7 @@ import pytest
 
 from index.cli import main
 from tests.test_bot_cli import APP_ID, TOKEN
-from tests.test_bot_harness import Harness, harness_for, make_bot, news_index, run, user_payload
+from tests.test_bot_harness import Harness, harness_for, news_index, user_payload
 
 __all__ = ["harness_for", "news_index"]
 
