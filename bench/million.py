@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from corpus.sentences import split_sentences  # noqa: E402
 from corpus.terms import index_terms, shingle_hashes  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
 from index.store import layout, merge  # noqa: E402
-from index.store.lexicon import MINHASHES, Lexicon, minhash_of  # noqa: E402
+from index.store.lexicon import Lexicon, minhash_of  # noqa: E402
 from index.store.segment import write_segment  # noqa: E402
 
 

@@ -1,1 +1,1 @@
-"""Discord bot (discord.py): to come."""
+"""Discord bot (discord.py): slash commands, buttons, forms and a message menu over Footnote."""

@@ -1,9 +1,11 @@
-"""The Discord client: slash commands, buttons, mentions, one error handler. Everything it uses
-(the Footnote service, its store, its settings, the HTTP client for fetching pages) is built
-by the entry point and passed in."""
+"""The Discord client: slash commands, buttons, forms, mentions, one error handler. Everything it
+uses (the Footnote service, its store, its settings, the HTTP client and resolver for fetching
+pages) is built by the entry point and passed in."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 
@@ -14,12 +16,18 @@ from discord import app_commands
 from bot import commands, curator
 from bot.asking import answer_question, mention_question
 from bot.errors import NONE, error_text, reply_error
-from bot.guards import Cooldown, check_channel, parent_id
+from bot.feedback import FEEDBACK_ITEMS, handle_form, report_declined
+from bot.fetch import Resolver, system_resolver
+from bot.guards import Cooldown, Hush, Refused, check_channel, parent_id
 from bot.service import Footnote
 from bot.settings import BotSettings
 from bot.store import BotStore
-from bot.views import DYNAMIC_ITEMS
+from bot.views import SourcesButton, ThreadButton, PageButton
 
+log = logging.getLogger("footnote.bot")
+DYNAMIC_ITEMS = (SourcesButton, ThreadButton, PageButton, *FEEDBACK_ITEMS)
+REFUSAL_QUIET_S = 600.0  # a person is told a refusal in a channel at most once in this long
+PRUNE_EVERY_S = 24 * 3600.0
 
 
 def intents() -> discord.Intents:
@@ -27,25 +35,46 @@ def intents() -> discord.Intents:
     return discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
 
 
+def add_commands(tree: app_commands.CommandTree) -> None:
+    """Every command the bot has; also what `footnote bot --sync` registers."""
+    for command in (*commands.COMMANDS, *curator.COMMANDS):
+        tree.add_command(command)
+
+
 class FootnoteBot(discord.Client):
     def __init__(self, service: Footnote, store: BotStore, settings: BotSettings,
-                 fetcher: httpx.AsyncClient | None = None, clock: Callable[[], float] = time.monotonic,
-                 **options):
+                 fetcher: httpx.AsyncClient | None = None, resolver: Resolver = system_resolver,
+                 clock: Callable[[], float] = time.monotonic, **options):
         super().__init__(intents=intents(), allowed_mentions=NONE, **options)
         self.service = service
         self.store = store
         self.settings = settings
         self.fetcher = fetcher
+        self.resolver = resolver
+        self.clock = clock
         self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_s, clock)
+        self.hush = Hush(REFUSAL_QUIET_S, clock)
+        self.reindexing = None  # the /reindex running now, if any (bot.reindexing.Running)
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = reply_error
-        for command in (commands.ask, commands.search, *curator.COMMANDS):
-            self.tree.add_command(command)
+        add_commands(self.tree)
+        self._pruned_at = float("-inf")
+        self._closing: asyncio.Future | None = None
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         if self.fetcher is None:
             self.fetcher = httpx.AsyncClient(timeout=20.0, headers={"User-Agent": "Footnote (Discord bot)"})
+        await self.tidy_store()
+
+    async def tidy_store(self) -> None:
+        """Apply the retention period (at start, then once a day)."""
+        if self.clock() - self._pruned_at < PRUNE_EVERY_S:
+            return
+        self._pruned_at = self.clock()
+        removed = await asyncio.to_thread(self.store.prune, self.settings.retention_days)
+        if removed:
+            log.info("forgot %d stored rows older than %d days", removed, self.settings.retention_days)
 
     def check_asker(self, user_id: int, guild_id: int | None, channel_id: int | None, parent: int | None) -> None:
         """Raise Refused outside the guild's allowed channels or when the user is on cooldown."""
@@ -66,14 +95,49 @@ class FootnoteBot(discord.Client):
                                     mention_author=False, allowed_mentions=NONE)
                 return
             async with message.channel.typing():
-                reply = await answer_question(self, question, message.author.id, message.channel.id)
-            await message.reply(embed=reply.embed, view=reply.view, mention_author=False, allowed_mentions=NONE)
+                reply = await answer_question(self, question, message.author.id, message.channel)
+            sent = await message.reply(embed=reply.embed, view=reply.view, mention_author=False, allowed_mentions=NONE)
+            await report_declined(self, reply.answer, reply.answer_id, message.author.id, sent.jump_url)
+        except Refused as exc:  # a reply cannot be private: say it once, not at every mention
+            if self.hush.may_tell(message.author.id, exc.kind):
+                await message.reply(error_text(exc), mention_author=False, allowed_mentions=NONE)
         except Exception as exc:  # noqa: BLE001 - the one error handler decides what to say
             await message.reply(error_text(exc), mention_author=False, allowed_mentions=NONE)
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Forms are answered here from their custom id (so they survive a restart); a button no
+        handler knows (from an older version) is answered rather than left to fail."""
+        try:
+            if interaction.type is discord.InteractionType.modal_submit and not await handle_form(interaction):
+                await stale(interaction, "That form is from an older version of Footnote; open it again.")
+            elif interaction.type is discord.InteractionType.component and not known_component(interaction):
+                await stale(interaction, "This button no longer works (it is from an older version of Footnote); "
+                                         "ask again with /ask.")
+        except Exception as exc:  # noqa: BLE001 - every interaction gets an answer
+            await reply_error(interaction, exc)
+
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        self.store.forget_thread(payload.thread_id)
+
     async def close(self) -> None:
+        """The gateway first (no new events), then what the handlers use; once, however often
+        it is called (a signal, then leaving `async with`)."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close_all())
+        await self._closing
+
+    async def _close_all(self) -> None:
+        await discord.Client.close(self)
         await self.service.close()
         if self.fetcher is not None:
             await self.fetcher.aclose()
         self.store.close()
-        await super().close()
+
+
+def known_component(interaction: discord.Interaction) -> bool:
+    custom_id = (interaction.data or {}).get("custom_id", "")
+    return any(item.__discord_ui_compiled_template__.fullmatch(custom_id) for item in DYNAMIC_ITEMS)
+
+
+async def stale(interaction: discord.Interaction, text: str) -> None:
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)

@@ -1,5 +1,5 @@
-"""Articles a curator adds from Discord: fetched from a URL or uploaded as a file, checked with
-the corpus parsers before anything is written, then written into the corpus atomically."""
+"""Articles a curator adds from Discord: a fetched page or an uploaded file, checked with the
+corpus parsers before anything is written (the service then writes it through the corpus folder)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import yaml
 
 from corpus.article import Article, ArticleError
@@ -15,7 +14,6 @@ from corpus.formats import PARSERS, parse_html, parse_markdown
 from corpus.load import MAX_FILE_BYTES, decode_text, parse_file_text
 
 UPLOAD_FOLDER = "discord"  # under the corpus root, so curators' additions stay together
-MAX_FETCH_BYTES = 5 * 1024 * 1024
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -74,21 +72,3 @@ def page_to_upload(url: str, html: str, folder: str = UPLOAD_FOLDER) -> Upload:
     relpath = f"{folder}/{slug(page.title)}.md"
     articles = parse_markdown(relpath.removesuffix(".md"), relpath, text)
     return Upload(relpath, text.encode("utf-8"), tuple(articles))
-
-
-async def fetch_page(client: httpx.AsyncClient, url: str) -> str:
-    """The HTML at `url`; ArticleError names the URL and what went wrong."""
-    if not re.match(r"https?://", url):
-        raise ArticleError(f"`{url}` is not a web address; give one starting with https://")
-    try:
-        response = await client.get(url, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise ArticleError(f"{url} could not be fetched ({type(exc).__name__}); check the address") from None
-    if response.status_code >= 400:
-        raise ArticleError(f"{url} answered HTTP {response.status_code}; check the address or upload the page")
-    if len(response.content) > MAX_FETCH_BYTES:
-        raise ArticleError(f"{url} is over {MAX_FETCH_BYTES // 2**20} MiB; save the article and upload it")
-    kind = response.headers.get("content-type", "text/html")
-    if "html" not in kind:
-        raise ArticleError(f"{url} is `{kind}`, not a web page; upload the file instead")
-    return response.text

@@ -28,7 +28,8 @@ def register(sub, common) -> None:
     p.add_argument("--api", metavar="URL", help="ask this Footnote API instead of the local index (env FOOTNOTE_API_URL)")
     p.add_argument("--api-key", metavar="KEY", help="the API's key for write endpoints (env FOOTNOTE_API_KEY)")
     p.add_argument("--export-feedback", type=Path, metavar="FILE",
-                   help="write the 👍/👎 feedback (question, answer, generation) as JSON Lines, then exit")
+                   help="write the 👍/👎 votes (question, answer, generation, what was wrong) and the declined "
+                        "questions as JSON Lines, then exit")
     p.set_defaults(run=cmd_bot)
 
 
@@ -47,18 +48,27 @@ def cmd_bot(args) -> int:
         return 0
     db = settings.bot_db or Path(args.index) / "bot.sqlite"
     if args.export_feedback:
-        store = BotStore(db)
-        rows = store.feedback()
-        store.close()
-        args.export_feedback.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        print(f"wrote {len(rows)} feedback rows to {args.export_feedback}")
-        return 0
+        return export_feedback(BotStore(db), args.export_feedback)
     token = settings.token()
-    store = BotStore(db, settings.history_turns)
-    bot = build_bot(args, settings, store)
-    if args.sync:
-        return asyncio.run(sync_commands(bot, token, args.guild))
-    bot.run(token)
+    if args.sync:  # needs neither the model nor an index: only the command definitions
+        return asyncio.run(sync_commands(token, args.guild))
+    from bot.runtime import configure_logging, instance_lock, serve
+
+    with instance_lock(settings.app_id()):
+        configure_logging()
+        bot = build_bot(args, settings, BotStore(db, settings.history_turns))
+        asyncio.run(serve(bot, token))
+    return 0
+
+
+def export_feedback(store, path: Path) -> int:
+    """Votes (with what was wrong) and declined questions, as JSON Lines, oldest first."""
+    votes, declined = store.feedback(), store.declined()
+    store.close()
+    rows = sorted(votes + declined, key=lambda r: r["created_at"])
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(f"wrote {len(votes)} vote{'s' * (len(votes) != 1)} and {len(declined)} declined "
+          f"question{'s' * (len(declined) != 1)} to {path}")
     return 0
 
 
@@ -80,13 +90,21 @@ def build_bot(args, settings, store):
     return FootnoteBot(service, store, settings)
 
 
-async def sync_commands(bot, token: str, guild_id: int | None) -> int:
-    async with bot:
-        await bot.login(token)
+async def sync_commands(token: str, guild_id: int | None) -> int:
+    from discord import app_commands
+
+    from bot.app import add_commands, intents
+
+    client = discord.Client(intents=intents())
+    tree = app_commands.CommandTree(client)
+    add_commands(tree)
+    async with client:
+        await client.login(token)
         guild = discord.Object(guild_id) if guild_id else None
         if guild:
-            bot.tree.copy_global_to(guild=guild)
-        synced = await bot.tree.sync(guild=guild)
+            tree.copy_global_to(guild=guild)
+        synced = await tree.sync(guild=guild)
         where = f"server {guild_id}" if guild else "every server (global commands can take up to an hour to appear)"
-        print(f"registered {', '.join('/' + c.name for c in synced)} in {where}")
+        names = ", ".join(("/" if c.type is discord.AppCommandType.chat_input else "") + c.name for c in synced)
+        print(f"registered {names} in {where}")
     return 0

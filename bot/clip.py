@@ -34,10 +34,16 @@ def clip(text: str, limit: int, note: str = "") -> tuple[str, bool]:
         return text, False
     room = max(limit - len(note) - len(ELLIPSIS) - 1, 0)
     index, whole = cut_point(text, room)
-    head = text[:index].rstrip()
+    head = unescaped_end(text[:index].rstrip())
     if not whole:
         head += ELLIPSIS
     return (head + note)[:limit], True
+
+
+def unescaped_end(text: str) -> str:
+    """`text` without a trailing backslash that would escape whatever is appended to it."""
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text[:-1] if trailing % 2 else text
 
 
 def clip_words(text: str, limit: int) -> str:
@@ -52,13 +58,21 @@ def clip_words(text: str, limit: int) -> str:
 
 def split(text: str, limit: int) -> list[str]:
     """`text` in pieces of at most `limit` characters, cut at sentence boundaries where one fits."""
-    pieces = []
-    rest = text.strip()
-    while len(rest) > limit:
-        index, _ = cut_point(rest, limit)
+    return [text[start:end] for start, end in split_spans(text, limit)]
+
+
+def split_spans(text: str, limit: int, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Like `split`, as (start, end) offsets into `text`, whitespace around the pieces left out."""
+    end = len(text) if end is None else end
+    spans = []
+    while True:
+        while start < end and text[start].isspace():
+            start += 1
+        if end - start <= limit:
+            break
+        index, _ = cut_point(text[start:end], limit)
         index = index or limit  # one unbroken word longer than the limit
-        pieces.append(rest[:index].rstrip())
-        rest = rest[index:].lstrip()
-    if rest:
-        pieces.append(rest)
-    return pieces
+        spans.append((start, start + len(text[start:start + index].rstrip())))
+        start += index
+    stop = start + len(text[start:end].rstrip())
+    return spans + ([(start, stop)] if stop > start else [])

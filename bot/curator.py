@@ -1,16 +1,22 @@
-"""Curator commands: add and remove articles, re-index, status. Manage Server or a curator role."""
+"""Curator commands: add and remove articles, re-index, status. Hidden from members without
+Manage Server unless a server admin grants them (Server Settings, Integrations); checked again
+when run, so the curator roles setting works too."""
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
 
-from bot.articles import check_file, fetch_page, page_to_upload
-from bot.errors import NONE
+from bot.adding import add_from_file, add_from_url
+from bot.clip import clip_words
+from bot.errors import NONE, error_text
 from bot.guards import Refused, check_curator
-from bot.render import status_embed, summary_text
-from corpus.article import ArticleError
-from corpus.load import MAX_FILE_BYTES
+from bot.markdown import escape
+from bot.reindexing import reindex_in_channel
+from bot.render import message_text, status_embed
+
+CURATORS = discord.Permissions(manage_guild=True)
+CHOICES = 25  # Discord shows at most 25 suggestions
 
 
 def curators_only(interaction: discord.Interaction) -> bool:
@@ -18,7 +24,8 @@ def curators_only(interaction: discord.Interaction) -> bool:
     return True
 
 
-article = app_commands.Group(name="article", description="Add or remove articles (curators)", guild_only=True)
+article = app_commands.Group(name="article", description="Add or remove articles (curators)", guild_only=True,
+                             default_permissions=CURATORS)
 
 
 @article.command(name="add", description="Add an article from a web page or an attached file")
@@ -27,52 +34,55 @@ article = app_commands.Group(name="article", description="Add or remove articles
 async def add(interaction: discord.Interaction, url: str | None = None, file: discord.Attachment | None = None) -> None:
     if (url is None) == (file is None):
         raise Refused("Give either `url:` or `file:` (one of them).")
-    bot = interaction.client
     await interaction.response.defer(thinking=True, ephemeral=True)
-    folder = bot.settings.upload_folder
-    if url is not None:
-        upload = page_to_upload(url, await fetch_page(bot.fetcher, url), folder)
-    else:
-        if file.size > MAX_FILE_BYTES:
-            raise ArticleError(f"`{file.filename}` is over {MAX_FILE_BYTES // 2**20} MiB; split it into several articles")
-        upload = check_file(file.filename, await file.read(), folder)
-    ids = await bot.service.put_article(upload)
-    names = ", ".join(f"`{i}`" for i in ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
-    await interaction.followup.send(f"Saved {names} ({upload.articles[0].title!s:.100}). "
-                                    "Run `/reindex` to make it searchable.", ephemeral=True, allowed_mentions=NONE)
+    bot = interaction.client
+    text = await (add_from_url(bot, url) if url is not None else add_from_file(bot, file))
+    await interaction.edit_original_response(content=text, allowed_mentions=NONE)
 
 
 @article.command(name="remove", description="Remove an article by its id")
-@app_commands.describe(id="The article id, e.g. 2026/larkspur-line-opens")
+@app_commands.describe(id="The article id, e.g. 2026/larkspur-line-opens (start typing to pick one)")
 @app_commands.check(curators_only)
 async def remove(interaction: discord.Interaction, id: str) -> None:
     await interaction.response.defer(thinking=True, ephemeral=True)
     removed = await interaction.client.service.remove_article(id)
-    await interaction.followup.send(f"Removed `{removed}`. Run `/reindex` to drop it from answers.",
-                                    ephemeral=True, allowed_mentions=NONE)
+    await interaction.edit_original_response(
+        content=message_text(f"Removed `{escape(removed)}`. Run `/reindex` to drop it from answers."),
+        allowed_mentions=NONE)
+
+
+@remove.autocomplete("id")
+async def article_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Article ids matching what the curator typed, each with its title; nothing for members."""
+    try:
+        check_curator(interaction, interaction.client.settings.curator_roles)
+    except Refused:
+        return []
+    try:
+        found = await interaction.client.service.find_articles(current, CHOICES)
+    except Exception as exc:  # noqa: BLE001 - suggestions are a help; typing the id still works
+        error_text(exc)  # logged (with an error id when unexpected)
+        return []
+    return [app_commands.Choice(name=clip_words(f"{aid} — {title}" if title else aid, 100), value=aid)
+            for aid, title in found if len(aid) <= 100]
 
 
 @app_commands.command(name="reindex", description="Bring the index up to date with the articles (curators)")
 @app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 @app_commands.check(curators_only)
 async def reindex(interaction: discord.Interaction) -> None:
-    await interaction.response.defer(thinking=True)
-
-    async def progress(text: str) -> None:
-        await interaction.edit_original_response(content=text, allowed_mentions=NONE)
-
-    await progress("Re-indexing: reading the articles…")
-    summary = await interaction.client.service.reindex(progress)
-    await interaction.edit_original_response(content=summary_text(summary), allowed_mentions=NONE)
+    await reindex_in_channel(interaction)
 
 
 @app_commands.command(name="status", description="Which index generation the bot answers from (curators)")
 @app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 @app_commands.check(curators_only)
 async def status(interaction: discord.Interaction) -> None:
     await interaction.response.defer(thinking=True, ephemeral=True)
     embed = status_embed(await interaction.client.service.status())
-    await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NONE)
+    await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
 
 
 COMMANDS = (article, reindex, status)

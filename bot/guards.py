@@ -13,6 +13,10 @@ from discord import app_commands
 class Refused(app_commands.CheckFailure):
     """A request the bot declines; the message tells the person why and what they can do."""
 
+    def __init__(self, message: str, kind: str = "refused"):
+        super().__init__(message)
+        self.kind = kind  # what was refused: "channel", "cooldown", ...
+
 
 class Cooldown:
     """At most `uses` requests per user within `per_s` seconds (a sliding window)."""
@@ -38,7 +42,7 @@ class Cooldown:
         wait = self.retry_after(user_id)
         if wait > 0:
             raise Refused(f"You're asking quickly: try again in {wait:.0f} s "
-                          f"({self.uses} questions per {self.per_s:.0f} s).")
+                          f"({self.uses} questions per {self.per_s:.0f} s).", kind="cooldown")
 
 
 def check_channel(allowed: dict[int, list[int]], guild_id: int | None, *channel_ids: int | None) -> None:
@@ -47,7 +51,7 @@ def check_channel(allowed: dict[int, list[int]], guild_id: int | None, *channel_
         return
     if not any(c in allowed[guild_id] for c in channel_ids if c is not None):
         places = ", ".join(f"<#{c}>" for c in allowed[guild_id]) or "no channel"
-        raise Refused(f"I only answer in {places} on this server; ask there.")
+        raise Refused(f"I only answer in {places} on this server; ask there.", kind="channel")
 
 
 def check_curator(interaction: discord.Interaction, roles: list[int]) -> None:
@@ -63,5 +67,29 @@ def check_curator(interaction: discord.Interaction, roles: list[int]) -> None:
                   + (" or a curator role" if roles else "") + ". Ask a server admin.")
 
 
+class Hush:
+    """Each person is told a refusal once per `quiet_s` seconds: a reply in a channel cannot be
+    private, so repeated mentions must not fill the channel with refusals."""
+
+    def __init__(self, quiet_s: float, clock: Callable[[], float] = time.monotonic):
+        self.quiet_s = quiet_s
+        self.clock = clock
+        self._told: dict[tuple[int, str], float] = {}
+
+    def may_tell(self, user_id: int, reason: str) -> bool:
+        now = self.clock()
+        last = self._told.get((user_id, reason))
+        if last is not None and now - last < self.quiet_s:
+            return False
+        self._told[(user_id, reason)] = now
+        return True
+
+
 def parent_id(channel) -> int | None:
     return getattr(channel, "parent_id", None)
+
+
+def can_hold_threads(channel) -> bool:
+    """Text and announcement channels can open a thread on a message; threads, voice text chats and
+    DMs cannot."""
+    return getattr(channel, "type", None) in (discord.ChannelType.text, discord.ChannelType.news)

@@ -7,15 +7,17 @@ speaks the API's JSON.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 
 from bot.articles import Upload
-from bot.service import Progress, ServiceError
+from bot.service import ID_CACHE_S, Progress, ServiceError, best_matches
 from index.answer import Turn
 
-FINISHED = {"done", "finished", "succeeded", "success", "completed", "complete"}
-FAILED = {"failed", "error", "errored", "cancelled"}
+# A job's status (api/schemas.py JobOut): queued, running, succeeded or failed.
+RUNNING = {"queued", "running"}
+LIST_PAGE, LIST_PAGES = 500, 20  # autocomplete looks through at most 10,000 article ids
 
 
 class RemoteFootnote:
@@ -24,6 +26,7 @@ class RemoteFootnote:
     def __init__(self, client: httpx.AsyncClient, poll_interval_s: float = 2.0):
         self.client = client
         self.poll_interval_s = poll_interval_s
+        self._titles: tuple[float, dict[str, str | None]] = (float("-inf"), {})
 
     @classmethod
     def connect(cls, url: str, api_key: str | None, timeout_s: float = 60.0) -> RemoteFootnote:
@@ -46,10 +49,7 @@ class RemoteFootnote:
         return await self._call("POST", "/v1/ask", json=body)
 
     async def search(self, query: str, k: int = 20) -> list[dict]:
-        data = await self._call("GET", "/v1/search", params={"q": query, "k": k})
-        if isinstance(data, dict):
-            data = data.get("passages") or data.get("results") or []
-        return list(data)
+        return (await self._call("GET", "/v1/search", params={"q": query, "k": k}))["passages"]
 
     async def put_article(self, upload: Upload) -> list[str]:
         # The file itself, as a multipart upload: the API parses it exactly as the corpus would,
@@ -64,14 +64,25 @@ class RemoteFootnote:
 
     async def reindex(self, progress: Progress) -> dict:
         job = await self._call("POST", "/v1/index/rebuild")
-        while str(job.get("status", "")).lower() not in FINISHED | FAILED:
-            await progress(f"Re-indexing on the server… {job.get('status', 'queued')}"
-                           + (f" ({job['progress']})" if job.get("progress") is not None else ""))
+        while job["status"] in RUNNING:
+            await progress(f"Re-indexing on the server… {job['status']}" + _stage(job.get("progress")))
             await asyncio.sleep(self.poll_interval_s)
             job = await self._call("GET", f"/v1/index/jobs/{job['id']}")
-        if str(job.get("status")).lower() in FAILED:
-            raise ServiceError(f"the re-index failed on the server: {job.get('error') or job.get('status')}")
-        return job.get("summary") or job.get("result") or job
+        if job["status"] != "succeeded":
+            raise ServiceError(f"the re-index failed on the server: {job['error'] or job['status']}")
+        return job["summary"]
+
+    async def find_articles(self, text: str, limit: int = 25) -> list[tuple[str, str | None]]:
+        listed_at, titles = self._titles
+        if time.monotonic() - listed_at > ID_CACHE_S:
+            titles = {}
+            for page in range(LIST_PAGES):
+                data = await self._call("GET", "/v1/articles", params={"offset": page * LIST_PAGE, "limit": LIST_PAGE})
+                titles.update((a["id"], a["title"]) for a in data["articles"])
+                if len(titles) >= data["total"] or not data["articles"]:
+                    break
+            self._titles = (time.monotonic(), titles)
+        return [(i, titles[i]) for i in best_matches(list(titles), text, limit)]
 
     async def status(self) -> dict:
         return await self._call("GET", "/v1/index")
@@ -80,15 +91,17 @@ class RemoteFootnote:
         await self.client.aclose()
 
 
+def _stage(progress: dict | None) -> str:
+    """A running job's progress ({"stage", "done", "total"}) as a few words."""
+    if not progress:
+        return ""
+    return f" ({progress['stage']}, {progress['done']}/{progress['total']})"
+
+
 def error_message(response: httpx.Response) -> str:
-    """The message of the API's error body, whatever its exact nesting."""
+    """The message of the API's error body ({"error": {"message": ...}}, api/errors.py), or the
+    start of whatever else answered (a proxy's page, say)."""
     try:
-        body = response.json()
-    except ValueError:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
         return response.text[:300] or response.reason_phrase
-    if isinstance(body, dict):
-        error = body.get("error", body.get("detail", body))
-        if isinstance(error, dict):
-            return str(error.get("message") or error.get("detail") or error)
-        return str(error)
-    return str(body)

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
+import time
 from pathlib import Path
 from typing import Protocol
 
 from bot.articles import Upload
+from bot.building import Builder, Progress, ServiceError
 from corpus.folder import CorpusFolder
-from corpus.load import MAX_FILE_BYTES
+from corpus.load import MAX_FILE_BYTES, article_id_for, corpus_files
 from index.answer import Answerer, AskRequest, Turn, check_question, passage_dict
-from index.build import build_index
 from index.search import Query
 
-Progress = Callable[[str], Awaitable[None]]
+ID_CACHE_S = 30.0  # how long a listing of the corpus folder serves autocomplete
 
-
-class ServiceError(RuntimeError):
-    """The service refused or failed a request; the message is meant for the person asking."""
+__all__ = ["Footnote", "LocalFootnote", "Progress", "ServiceError", "best_matches"]
 
 
 class Footnote(Protocol):
@@ -41,7 +39,11 @@ class Footnote(Protocol):
         """Remove an article; returns what was removed, for the curator."""
 
     async def reindex(self, progress: Progress) -> dict:
-        """Bring the index up to date, reporting progress; returns the build summary."""
+        """Bring the index up to date, reporting progress; returns the build summary.
+        ServiceError when a re-index is already running."""
+
+    async def find_articles(self, text: str, limit: int = 25) -> list[tuple[str, str | None]]:
+        """(id, title) of articles whose id matches `text`, best first (for autocomplete)."""
 
     async def status(self) -> dict:
         """The generation being served, its model and counts."""
@@ -51,15 +53,17 @@ class Footnote(Protocol):
 
 
 class LocalFootnote:
-    """Footnote in this process: the injected Answerer, the corpus folder, model work in threads."""
+    """Footnote in this process: the injected Answerer and the corpus folder; answers in threads,
+    builds in a worker process (`bot.building`)."""
 
     def __init__(self, answerer: Answerer, corpus_dir: Path, index_dir: Path,
                  progress_interval_s: float = 5.0):
         self.answerer = answerer
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
-        self.progress_interval_s = progress_interval_s
-        self._building = asyncio.Lock()
+        self.builder = Builder(self.corpus_dir, self.index_dir, answerer.retriever.embedder.name,
+                               progress_interval_s)
+        self._ids: tuple[float, list[str]] = (float("-inf"), [])
 
     async def ask(self, question: str, history: tuple[Turn, ...] = (), k: int = 5) -> dict:
         request = AskRequest(question=question, history=history, k=k)
@@ -78,34 +82,35 @@ class LocalFootnote:
         folder = CorpusFolder(self.corpus_dir)
         _, articles, _ = await asyncio.to_thread(folder.write, upload.file_id, upload.suffix, upload.data,
                                                  MAX_FILE_BYTES, collection=True)
+        self._ids = (float("-inf"), [])
         return [a.id for a in articles]
 
     async def remove_article(self, article_id: str) -> str:
         folder = CorpusFolder(self.corpus_dir)
         removed = await asyncio.to_thread(folder.delete, article_id)
+        self._ids = (float("-inf"), [])
         return ", ".join(folder.relative(p) for p in removed)
 
+    async def find_articles(self, text: str, limit: int = 25) -> list[tuple[str, str | None]]:
+        listed_at, ids = self._ids
+        if time.monotonic() - listed_at > ID_CACHE_S:
+            ids = await asyncio.to_thread(self._removable_ids)
+            self._ids = (time.monotonic(), ids)
+        return await asyncio.to_thread(self._titled, best_matches(ids, text, limit))
+
+    def _removable_ids(self) -> list[str]:
+        """Ids `/article remove` can take: one-article files (a .jsonl collection is edited as a file)."""
+        if not self.corpus_dir.is_dir():
+            return []
+        files = [p for p in corpus_files(self.corpus_dir) if p.suffix.lower() != ".jsonl"]
+        return sorted({article_id_for(self.corpus_dir, p) for p in files})
+
+    def _titled(self, ids: list[str]) -> list[tuple[str, str | None]]:
+        generation = self.answerer.retriever.live.current()
+        return [(i, getattr(generation.article(i), "title", None)) for i in ids]
+
     async def reindex(self, progress: Progress) -> dict:
-        if self._building.locked():
-            raise ServiceError("a re-index is already running; wait for its summary")
-        async with self._building:
-            embedder = self.answerer.retriever.embedder
-            latest: dict[str, tuple[int, int]] = {}  # stage -> (done, total), written by the build thread
-
-            def note(stage: str, done: int, total: int) -> None:
-                latest[stage] = (done, total)
-
-            build = asyncio.create_task(asyncio.to_thread(
-                build_index, self.corpus_dir, self.index_dir, embedder, progress=False, on_progress=note))
-            started = asyncio.get_running_loop().time()
-            while not build.done():
-                await asyncio.wait({build}, timeout=self.progress_interval_s)
-                if not build.done():
-                    elapsed = asyncio.get_running_loop().time() - started
-                    steps = ", ".join(f"{stage} {done}/{total}" for stage, (done, total) in latest.items())
-                    await progress(f"Re-indexing `{self.corpus_dir.name}`… {elapsed:.0f} s so far"
-                                   + (f" ({steps})" if steps else " (reading the articles)"))
-            return build.result().as_dict()
+        return await self.builder.run(progress)
 
     async def status(self) -> dict:
         return await asyncio.to_thread(self._status)
@@ -119,4 +124,18 @@ class LocalFootnote:
                 "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
     async def close(self) -> None:
-        return None
+        await self.builder.stop()
+
+
+def best_matches(ids: list[str], text: str, limit: int) -> list[str]:
+    """Ids containing `text` (any case): those starting with it first, then those with a part
+    starting with it, then the rest; alphabetical within each."""
+    text = text.strip().lower()
+
+    def rank(article_id: str) -> int:
+        lowered = article_id.lower()
+        if lowered.startswith(text):
+            return 0
+        return 1 if any(part.startswith(text) for part in lowered.split("/")) else 2
+
+    return sorted((i for i in ids if text in i.lower()), key=lambda i: (rank(i), i))[:limit]

@@ -30,6 +30,8 @@ class BotSettings(BaseSettings):
     search_per_page: int = Field(default=5, ge=1, le=10)
     bot_db: Path | None = None  # default: bot.sqlite in the index folder
     upload_folder: str = "discord"  # where /article add puts files, under the corpus
+    curator_channel: int | None = None  # where votes and declined questions are posted
+    retention_days: int = Field(default=90, ge=0)  # questions (with who asked) kept this long; 0: forever
 
     @field_validator("api_url")
     @classmethod

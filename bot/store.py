@@ -2,7 +2,8 @@
 
 It lives beside the index (INDEX_DIR/bot.sqlite by default), apart from the immutable
 generations, so that buttons keep working after a restart and feedback can be exported
-for evaluation.
+for evaluation. Questions come with who asked them, so nothing is kept longer than the
+retention period (`prune`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS answers (
 CREATE TABLE IF NOT EXISTS feedback (
     answer_id INTEGER NOT NULL REFERENCES answers(id), user_id INTEGER NOT NULL,
     vote INTEGER NOT NULL, question TEXT NOT NULL, answer_text TEXT NOT NULL, generation TEXT,
-    created_at TEXT NOT NULL, PRIMARY KEY (answer_id, user_id));
+    created_at TEXT NOT NULL, reason TEXT, suggested TEXT, PRIMARY KEY (answer_id, user_id));
 CREATE TABLE IF NOT EXISTS threads (id INTEGER PRIMARY KEY, answer_id INTEGER, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS turns (
     thread_id INTEGER NOT NULL REFERENCES threads(id), question TEXT NOT NULL,
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS turns (
 CREATE TABLE IF NOT EXISTS searches (
     id INTEGER PRIMARY KEY, query TEXT NOT NULL, passages TEXT NOT NULL, created_at TEXT NOT NULL);
 """
+ADDED_COLUMNS = {"feedback": ("reason TEXT", "suggested TEXT")}  # files written before these existed
+VOTE_KEYS = ("answer_id", "user_id", "vote", "question", "answer", "generation", "created_at", "reason", "suggested")
 
 
 def _now() -> str:
@@ -47,6 +50,14 @@ class BotStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for table, columns in ADDED_COLUMNS.items():
+            have = {row[1] for row in self._run(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column.split()[0] not in have:
+                    self._run(f"ALTER TABLE {table} ADD COLUMN {column}")
 
     def close(self) -> None:
         self._db.close()
@@ -71,23 +82,48 @@ class BotStore:
         answer = self.answer(answer_id)
         if answer is None:
             return False
-        self._run("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self._run("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                   (answer_id, user_id, vote, answer["question"], answer["text"], answer.get("generation"), _now()))
         return True
 
+    def explain_feedback(self, answer_id: int, user_id: int, reason: str, suggested: str | None) -> bool:
+        """Add what was wrong (and the article that should have been cited) to a user's 👎,
+        recording the 👎 if it is not there; False when the answer is unknown."""
+        voted = self._run("SELECT 1 FROM feedback WHERE answer_id = ? AND user_id = ?", (answer_id, user_id)).fetchone()
+        if voted is None and not self.record_feedback(answer_id, user_id, -1):
+            return False
+        self._run("UPDATE feedback SET reason = ?, suggested = ? WHERE answer_id = ? AND user_id = ?",
+                  (reason, suggested, answer_id, user_id))
+        return True
+
     def feedback(self) -> list[dict]:
-        """Every vote with its question, answer text and generation: the export for evaluation."""
-        rows = self._run("SELECT answer_id, user_id, vote, question, answer_text, generation, created_at "
-                         "FROM feedback ORDER BY created_at, answer_id")
-        keys = ("answer_id", "user_id", "vote", "question", "answer", "generation", "created_at")
-        return [dict(zip(keys, row)) for row in rows]
+        """Every vote with its question, answer text, generation and reason (the evaluation export)."""
+        rows = self._run("SELECT answer_id, user_id, vote, question, answer_text, generation, created_at, reason, "
+                         "suggested FROM feedback ORDER BY created_at, answer_id")
+        return [{"kind": "vote", **dict(zip(VOTE_KEYS, row))} for row in rows]
+
+    def declined(self) -> list[dict]:
+        """Questions the articles did not cover, with the closest articles (no user ids)."""
+        rows = self._run("SELECT id, question, generation, created_at, answer FROM answers "
+                         "WHERE json_extract(answer, '$.abstained') = 1 ORDER BY created_at, id")
+        return [{"kind": "declined", "answer_id": i, "question": q, "generation": g, "created_at": at,
+                 "related": [c["article_id"] for c in json.loads(a).get("related", [])]} for i, q, g, at, a in rows]
 
     def open_thread(self, thread_id: int, answer_id: int) -> None:
-        """Remember a thread Footnote opened on an answer, seeded with that answer's turn."""
+        """Remember a thread on an answer, seeded with that answer's turn (once)."""
+        opened = self._run("INSERT OR IGNORE INTO threads VALUES (?, ?, ?)", (thread_id, answer_id, _now()))
         answer = self.answer(answer_id)
-        self._run("INSERT OR IGNORE INTO threads VALUES (?, ?, ?)", (thread_id, answer_id, _now()))
-        if answer is not None:
+        if opened.rowcount == 1 and answer is not None:
             self.add_turn(thread_id, answer)
+
+    def thread_of(self, answer_id: int) -> int | None:
+        row = self._run("SELECT id FROM threads WHERE answer_id = ? ORDER BY created_at LIMIT 1", (answer_id,)).fetchone()
+        return row[0] if row else None
+
+    def forget_thread(self, thread_id: int) -> None:
+        """A thread was deleted in Discord: its history goes too."""
+        self._run("DELETE FROM turns WHERE thread_id = ?", (thread_id,))
+        self._run("DELETE FROM threads WHERE id = ?", (thread_id,))
 
     def is_thread(self, thread_id: int | None) -> bool:
         return thread_id is not None and self._run(
@@ -111,3 +147,11 @@ class BotStore:
     def search(self, search_id: int) -> tuple[str, list[dict]] | None:
         row = self._run("SELECT query, passages FROM searches WHERE id = ?", (search_id,)).fetchone()
         return (row[0], json.loads(row[1])) if row else None
+
+    def prune(self, days: int) -> int:
+        """Forget everything older than `days` days (0: keep everything); returns the rows removed."""
+        if days <= 0:
+            return 0
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+        return sum(self._run(f"DELETE FROM {table} WHERE created_at < ?", (cutoff,)).rowcount
+                   for table in ("feedback", "turns", "threads", "searches", "answers"))

@@ -7,28 +7,14 @@ import re
 
 import discord
 
-from bot.clip import clip_words
-from bot.errors import NONE, reply_error
-from bot.guards import Refused
-from bot.render import search_embed, sources_embeds
-
-VOTES = {"up": 1, "down": -1}
-
-
-class _Reported:
-    """A mixin for dynamic buttons: their failures go through the bot's one error handler."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.run(interaction)
-        except Exception as exc:  # noqa: BLE001 - every click gets an answer
-            await reply_error(interaction, exc)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
+from bot.errors import NONE, Reported
+from bot.feedback import VoteButton
+from bot.guards import Refused, can_hold_threads
+from bot.passages import search_embed, sources_embeds
+from bot.threads import thread_for
 
 
-class SourcesButton(_Reported, discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:sources:(?P<answer>\d+)"):
+class SourcesButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:sources:(?P<answer>\d+)"):
     def __init__(self, answer_id: int):
         self.answer_id = answer_id
         super().__init__(discord.ui.Button(label="Show sources", style=discord.ButtonStyle.secondary,
@@ -50,7 +36,7 @@ class SourcesButton(_Reported, discord.ui.DynamicItem[discord.ui.Button], templa
             await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NONE)
 
 
-class ThreadButton(_Reported, discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:thread:(?P<answer>\d+)"):
+class ThreadButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:thread:(?P<answer>\d+)"):
     def __init__(self, answer_id: int):
         self.answer_id = answer_id
         super().__init__(discord.ui.Button(label="Ask a follow-up", style=discord.ButtonStyle.primary,
@@ -61,36 +47,17 @@ class ThreadButton(_Reported, discord.ui.DynamicItem[discord.ui.Button], templat
         return cls(int(match["answer"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        bot = interaction.client
-        answer = bot.store.answer(self.answer_id)
-        if interaction.guild_id is None or interaction.message is None:
-            raise Refused("Threads need a server channel; ask your follow-up with /ask here.")
-        name = clip_words(answer["question"] if answer else "Follow-up", 90)
-        thread = await interaction.message.create_thread(name=name, auto_archive_duration=1440)
-        bot.store.open_thread(thread.id, self.answer_id)
-        await interaction.response.send_message(
-            f"Opened {thread.mention}: ask there with `/ask` or by mentioning me, and I'll keep the context.",
-            ephemeral=True, allowed_mentions=NONE)
+        if interaction.message is None or not can_hold_threads(interaction.channel):
+            raise Refused("Threads can't be opened here; ask your follow-up with /ask in this channel.")
+        # Acknowledge first: creating a thread is a round trip, and Discord waits 3 s for the answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        thread_id = await thread_for(interaction.client, interaction.message, self.answer_id)
+        await interaction.edit_original_response(
+            content=f"Follow-ups go in <#{thread_id}>: ask there with `/ask` or by mentioning me, and I'll keep "
+                    "the context.", allowed_mentions=NONE)
 
 
-class FeedbackButton(_Reported, discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:vote:(?P<vote>up|down):(?P<answer>\d+)"):
-    def __init__(self, vote: str, answer_id: int):
-        self.vote = vote
-        self.answer_id = answer_id
-        super().__init__(discord.ui.Button(style=discord.ButtonStyle.secondary, emoji="👍" if vote == "up" else "👎",
-                                           custom_id=f"footnote:vote:{vote}:{answer_id}"))
-
-    @classmethod
-    async def from_custom_id(cls, interaction, item, match: re.Match[str]):
-        return cls(match["vote"], int(match["answer"]))
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        stored = interaction.client.store.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote])
-        text = "Thanks, noted." if stored else "That answer is no longer stored, so the vote was not kept."
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)
-
-
-class PageButton(_Reported, discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:page:(?P<search>\d+):(?P<page>\d+):(?P<dir>prev|next)"):
+class PageButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r"footnote:page:(?P<search>\d+):(?P<page>\d+):(?P<dir>prev|next)"):
     def __init__(self, search_id: int, page: int, direction: str, disabled: bool = False):
         self.search_id, self.page, self.direction = search_id, page, direction
         super().__init__(discord.ui.Button(
@@ -115,13 +82,13 @@ class PageButton(_Reported, discord.ui.DynamicItem[discord.ui.Button], template=
 
 
 def answer_view(answer_id: int, follow_up: bool = True) -> discord.ui.View:
-    """Show sources, Ask a follow-up (not inside a thread or on a private answer), 👍 and 👎."""
+    """Show sources, Ask a follow-up (only where a thread can be opened), 👍 and 👎."""
     view = discord.ui.View(timeout=None)
     view.add_item(SourcesButton(answer_id))
     if follow_up:
         view.add_item(ThreadButton(answer_id))
-    view.add_item(FeedbackButton("up", answer_id))
-    view.add_item(FeedbackButton("down", answer_id))
+    view.add_item(VoteButton("up", answer_id))
+    view.add_item(VoteButton("down", answer_id))
     return view
 
 
@@ -132,6 +99,3 @@ def search_view(search_id: int, page: int, total: int, per_page: int) -> discord
     view.add_item(PageButton(search_id, max(page - 1, 0), "prev", disabled=page <= 0))
     view.add_item(PageButton(search_id, min(page + 1, pages - 1), "next", disabled=page >= pages - 1))
     return view
-
-
-DYNAMIC_ITEMS = (SourcesButton, ThreadButton, FeedbackButton, PageButton)

@@ -5,6 +5,7 @@ and a live `footnote serve`."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -199,3 +200,39 @@ def web(web_indexed):
 
     with web_client(web_indexed) as client:
         yield client
+
+
+# The bot's tests: a tiny dated collection (tests/bot_harness.py NEWS), its index, a private copy
+# for commands that change it, and a runner for scenarios against a fresh bot. The harness is
+# imported inside the fixtures: it imports this module's helpers.
+
+
+@pytest.fixture(scope="module")
+def news_index(tmp_path_factory):
+    """A tiny indexed collection (model-free embedder): (corpus folder, index folder, embedder)."""
+    from tests.bot_harness import NEWS
+    root = tmp_path_factory.mktemp("bot-news")
+    corpus = write(root / "corpus", NEWS)
+    embedder = HashingEmbedder(64)
+    build_index(corpus, root / "index", embedder, ChunkParams(40), progress=False)
+    return corpus, root / "index", embedder
+
+
+@pytest.fixture
+def own_index(news_index, tmp_path):
+    """A private copy of the tiny corpus and index, for commands that change them."""
+    corpus, index, embedder = news_index
+    shutil.copytree(corpus, tmp_path / "corpus")
+    shutil.copytree(index, tmp_path / "index")
+    return tmp_path / "corpus", tmp_path / "index", embedder
+
+
+@pytest.fixture
+def harness_for(news_index, tmp_path):
+    """`harness_for(scenario, **settings)` runs `scenario(harness)` against a fresh bot."""
+    from tests.bot_harness import make_bot, run
+
+    def go(scenario, service=None, clock=None, fake=None, **settings):
+        bot = make_bot(*news_index, tmp_path, service=service, clock=clock, **settings)
+        return run(scenario, bot, fake)
+    return go

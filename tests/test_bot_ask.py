@@ -1,13 +1,10 @@
 """/ask, its buttons, follow-ups in threads, mentions, cooldown, allowlist and errors, driven through
-real discord.py interactions (see test_bot_harness)."""
+real discord.py interactions (see tests/bot_harness.py)."""
 
 import asyncio
 
 from bot.service import LocalFootnote
-from tests.test_bot_harness import (APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, Harness, Recorder, custom_ids,
-                                    embeds_of, harness_for, make_bot, news_index, run)
-
-__all__ = ["harness_for", "news_index"]  # fixtures used here
+from tests.bot_harness import APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, Harness, custom_ids, embeds_of, make_bot, run
 
 LIBRARIAN = "Who is the librarian of the city library reading room?"
 
@@ -70,8 +67,9 @@ def test_feedback_is_stored_with_question_answer_and_generation(harness_for):
         down = await h.click(message, "footnote:vote:down:1", user_id=USER_ID + 1)
         return up + down, h.bot.store.feedback()
 
-    calls, rows = harness_for(scenario)
-    assert [c.payload["data"]["content"] for c in calls] == ["Thanks, noted."] * 2
+    (up, down), rows = harness_for(scenario)
+    assert up.message.content == "Thanks, noted." and up.message.ephemeral
+    assert down.payload["type"] == 9  # 👎 asks what was wrong (test_bot_feedback)
     assert [(r["vote"], r["user_id"]) for r in rows] == [(1, USER_ID), (-1, USER_ID + 1)]
     assert rows[0]["question"] == LIBRARIAN and "Ada Brook" in rows[0]["answer"]
     assert rows[0]["generation"] == "000001"
@@ -82,13 +80,13 @@ def test_buttons_keep_working_after_a_restart(news_index, tmp_path):
         *_, send = await h.slash("ask", {"question": LIBRARIAN})
         return h.sent_message(send)
 
-    message = run(ask, make_bot(*news_index, tmp_path), Recorder())
+    message = run(ask, make_bot(*news_index, tmp_path))
 
     async def click(h: Harness):  # a new process: a new bot on the same store
         return await h.click(message, "footnote:vote:up:1")
 
-    [reply] = run(click, make_bot(*news_index, tmp_path), Recorder())
-    assert reply.payload["data"]["content"] == "Thanks, noted."
+    [reply] = run(click, make_bot(*news_index, tmp_path))
+    assert reply.message.content == "Thanks, noted."
 
 
 def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
@@ -102,10 +100,10 @@ def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
     async def scenario(h: Harness):
         *_, send = await h.slash("ask", {"question": "What is the harbour bridge repair budget?"})
         opened = await h.click(h.sent_message(send), "footnote:thread:1")
-        thread_id = h.recorder.threads[0]
+        thread_id = h.sent_message(send).thread_id
         follow = await h.slash("ask", {"question": "Who said the cables were corroded?"}, channel_id=thread_id,
                                channel_type=11, parent_id=CHANNEL_ID)
-        return opened, follow
+        return opened, follow, thread_id
 
     def service(h_index):
         corpus, index, embedder = h_index
@@ -113,11 +111,13 @@ def test_a_follow_up_in_the_thread_uses_the_history(harness_for, news_index):
         from index.search import LiveIndex, Retriever
         return Spy(Answerer(Retriever(LiveIndex(index, embedder.name), embedder), threshold=0.2), corpus, index)
 
-    opened, follow = harness_for(scenario, service=service(news_index))
-    thread_call, ack = opened
+    opened, follow, thread_id = harness_for(scenario, service=service(news_index))
+    acknowledged, thread_call, welcome, pointer = opened
+    assert acknowledged.payload == {"type": 5, "data": {"flags": 64}}
     assert thread_call.kind == "http" and thread_call.path.endswith("/threads")
     assert thread_call.payload["name"] == "What is the harbour bridge repair budget?"
-    assert "Opened <#" in ack.payload["data"]["content"]
+    assert welcome.path == f"/channels/{thread_id}/messages" and "Ask follow-ups here" in welcome.message.content
+    assert "Follow-ups go in <#" in pointer.message.content and pointer.message.ephemeral
     (_, first_history), (_, second_history) = asked
     assert first_history == ()
     assert [t.question for t in second_history] == ["What is the harbour bridge repair budget?"]
@@ -143,7 +143,7 @@ def test_a_mention_inside_a_footnote_thread_is_a_follow_up(harness_for):
     async def scenario(h: Harness):
         *_, send = await h.slash("ask", {"question": "What is the harbour bridge repair budget?"})
         await h.click(h.sent_message(send), "footnote:thread:1")
-        thread_id = h.recorder.threads[0]
+        thread_id = h.sent_message(send).thread_id
         calls = await h.post(f"<@{APP_ID}> who said the cables were corroded?", channel_id=thread_id)
         return calls, h.bot.store.history(thread_id)
 
@@ -209,6 +209,9 @@ class Broken(LocalFootnote):
     def __init__(self, error: BaseException):
         self.error = error
 
+    async def close(self) -> None:
+        return None
+
     async def ask(self, question, history=(), k=5):
         raise self.error
 
@@ -219,7 +222,9 @@ def test_an_exception_inside_answering_still_gets_a_reply_with_an_error_id(harne
 
     defer, reply = harness_for(scenario, service=Broken(KeyError("boom")))
     assert defer.payload["type"] == 5
-    text = reply.payload["content"]
+    # The deferral was public, so the error takes its place, publicly, as Discord would show it anyway.
+    assert reply.message is defer.message and reply.message.public
+    text = reply.message.content
     assert "Something went wrong on my side (error `" in text
     error_id = text.split("`")[1]
     assert any(error_id in r.getMessage() for r in caplog.records)
@@ -232,9 +237,18 @@ def test_a_bad_question_is_explained_and_a_timeout_is_answered(harness_for):
         return await h.slash("ask", {"question": LIBRARIAN})
 
     _, reply = harness_for(scenario, service=Broken(QuestionError("the question is empty; ask something")))
-    assert reply.payload["content"] == "I couldn't do that: the question is empty; ask something"
+    assert reply.message.content == "I couldn't do that: the question is empty; ask something"
     _, reply = harness_for(scenario, service=Broken(asyncio.TimeoutError()))
-    assert reply.payload["content"].startswith("That took too long")
+    assert reply.message.content.startswith("That took too long")
+
+
+def test_a_private_ask_that_fails_is_answered_privately(harness_for):
+    async def scenario(h: Harness):
+        return await h.slash("ask", {"question": LIBRARIAN, "private": True})
+
+    defer, reply = harness_for(scenario, service=Broken(KeyError("boom")))
+    assert reply.message is defer.message and reply.message.ephemeral
+    assert "Something went wrong on my side" in reply.message.content
 
 
 def test_a_mention_that_fails_is_still_answered(harness_for):
@@ -243,3 +257,40 @@ def test_a_mention_that_fails_is_still_answered(harness_for):
 
     *_, reply = harness_for(scenario, service=Broken(RuntimeError("index gone")))
     assert "Something went wrong on my side" in reply.payload["content"]
+
+
+def test_refusals_to_mentions_are_rate_limited(harness_for):
+    async def scenario(h: Harness):
+        elsewhere = [await h.post(f"<@{APP_ID}> {LIBRARIAN}") for _ in range(6)]
+        other_user = await h.post(f"<@{APP_ID}> {LIBRARIAN}", author_id=USER_ID + 3)
+        return elsewhere, other_user
+
+    elsewhere, other_user = harness_for(scenario, allowed_channels={GUILD_ID: [CHANNEL_ID + 1]})
+    replies = [c for calls in elsewhere for c in calls if c.path.endswith("/messages")]
+    assert len(replies) == 1, f"{len(replies)} public refusals for 6 mentions"
+    assert f"I only answer in <#{CHANNEL_ID + 1}>" in replies[0].message.content
+    assert len([c for c in other_user if c.path.endswith("/messages")]) == 1  # someone else is told once too
+
+
+def test_a_mention_on_cooldown_is_told_once(harness_for):
+    clock = Clock()
+
+    async def scenario(h: Harness):
+        return [await h.post(f"<@{APP_ID}> {LIBRARIAN}") for _ in range(6)]
+
+    posts = harness_for(scenario, clock=clock, cooldown_uses=1, cooldown_s=30)
+    replies = [c.message for calls in posts for c in calls if c.path.endswith("/messages")]
+    assert len(replies) == 2 and replies[0].embeds and "asking quickly" in replies[1].content
+
+
+def test_a_button_from_an_older_version_is_answered(harness_for):
+    from tests.fake_discord import FakeMessage
+    from tests.bot_harness import snowflake
+
+    async def scenario(h: Harness):
+        row = {"type": 1, "components": [{"type": 2, "style": 2, "label": "Old", "custom_id": "footnote:cite:7"}]}
+        message = h.discord.add_message(FakeMessage(snowflake(), CHANNEL_ID, {"content": "x", "components": [row]}))
+        return await h.click(message, "footnote:cite:7")
+
+    [reply] = harness_for(scenario)
+    assert reply.message.ephemeral and "no longer works" in reply.message.content

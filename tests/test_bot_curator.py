@@ -1,30 +1,17 @@
 """/search paging and the curator commands (/article add|remove, /reindex, /status), allowed and refused."""
 
-import shutil
-
 import discord
 import httpx
 import pytest
 
-from tests.test_bot_harness import (CURATOR_ROLE, Harness, custom_ids, embeds_of, harness_for, make_bot,
-                                    news_index, run, Recorder, snowflake)
-
-__all__ = ["harness_for", "news_index"]
+from tests.test_bot_fetch import resolve
+from tests.bot_harness import CURATOR_ROLE, Harness, custom_ids, embeds_of, make_bot, run, snowflake
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 PAGE = """<html><head><title>Tram trial starts</title>
 <meta property="article:published_time" content="2026-05-02"></head>
 <body><article><h1>Tram trial starts</h1><p>The first tram trial on the harbour line starts in May.
 The operator said twelve trams will run every ten minutes.</p></article></body></html>"""
-
-
-@pytest.fixture
-def own_index(news_index, tmp_path):
-    """A private copy of the tiny corpus and index, for commands that change them."""
-    corpus, index, embedder = news_index
-    shutil.copytree(corpus, tmp_path / "corpus")
-    shutil.copytree(index, tmp_path / "index")
-    return tmp_path / "corpus", tmp_path / "index", embedder
 
 
 def test_search_pages_with_buttons(harness_for):
@@ -74,7 +61,7 @@ def test_add_a_file_then_reindex_then_it_answers(own_index, tmp_path):
     text = "---\ntitle: Tram trial\ndate: 2026-05-02\n---\nThe tram trial on the harbour line starts in May.\n"
 
     async def scenario(h: Harness):
-        h.recorder.uploads[url] = text.encode()
+        h.discord.uploads[url] = text.encode()
         attachment_id = str(snowflake())
         resolved = {"attachments": {attachment_id: {"id": attachment_id, "filename": "Tram Trial.md",
                                                     "size": len(text), "url": url, "proxy_url": url}}}
@@ -84,13 +71,15 @@ def test_add_a_file_then_reindex_then_it_answers(own_index, tmp_path):
         asked = await h.slash("ask", {"question": "When does the tram trial on the harbour line start?"})
         return added, reindexed, asked
 
-    added, reindexed, asked = run(scenario, make_bot(corpus, index, own_index[2], tmp_path), Recorder())
+    added, reindexed, asked = run(scenario, make_bot(corpus, index, own_index[2], tmp_path))
     assert "Saved `discord/tram-trial`" in added[-1].payload["content"]
     assert (corpus / "discord" / "tram-trial.md").read_text() == text
-    assert reindexed[0].payload["type"] == 5
-    edits = [c for c in reindexed if c.method == "PATCH" and c.path.endswith("/messages/@original")]
-    assert edits[0].payload["content"].startswith("Re-indexing")
-    assert "1 added" in edits[-1].payload["content"] and "generation 000002" in edits[-1].payload["content"]
+    assert reindexed[0].payload == {"type": 5, "data": {"flags": 64}}  # the curator is told where to look
+    [progress] = [c.message for c in reindexed if c.method == "POST" and c.path.endswith("/messages")]
+    assert progress.public and progress.versions[0]["content"].startswith("Re-indexing")
+    assert "1 added" in progress.content and "generation 000002" in progress.content
+    pointer = next(c.message for c in reindexed if c.path.endswith("/messages/@original"))
+    assert pointer.ephemeral and pointer.content.endswith(f"/{progress.id}.")
     assert "tram trial" in embeds_of(asked[-1])[0]["description"].lower()
 
 
@@ -99,14 +88,14 @@ def test_add_a_bad_file_is_refused_with_the_reason(own_index, tmp_path):
     url = "https://cdn.discordapp.com/attachments/1/2/empty.txt"
 
     async def scenario(h: Harness):
-        h.recorder.uploads[url] = b"   \n"
+        h.discord.uploads[url] = b"   \n"
         attachment_id = str(snowflake())
         resolved = {"attachments": {attachment_id: {"id": attachment_id, "filename": "empty.txt", "size": 4,
                                                     "url": url, "proxy_url": url}}}
         return await h.slash("article", {"file": attachment_id}, subcommand="add", resolved=resolved,
                              permissions=MANAGE_GUILD)
 
-    *_, reply = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
+    *_, reply = run(scenario, make_bot(corpus, index, embedder, tmp_path))
     assert reply.payload["content"] == "I couldn't do that: `empty.txt` is empty; write the article or delete the file"
     assert not (corpus / "discord").exists()
 
@@ -124,7 +113,8 @@ def test_add_a_url_fetches_and_extracts_the_page(own_index, tmp_path):
 
     bot = make_bot(corpus, index, embedder, tmp_path)
     bot.fetcher = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    *_, reply = run(scenario, bot, Recorder())
+    bot.resolver = resolve
+    *_, reply = run(scenario, bot)
     assert "Saved `discord/tram-trial-starts`" in reply.payload["content"]
     saved = (corpus / "discord" / "tram-trial-starts.md").read_text()
     assert "url: https://news.example/tram" in saved and "twelve trams" in saved
@@ -138,7 +128,42 @@ def test_remove_an_article_and_an_unknown_id(own_index, tmp_path):
         missing = await h.slash("article", {"id": "2026/nothing"}, subcommand="remove", permissions=MANAGE_GUILD)
         return gone, missing
 
-    gone, missing = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
+    gone, missing = run(scenario, make_bot(corpus, index, embedder, tmp_path))
     assert gone[-1].payload["content"].startswith("Removed `2026/ferry.md`")
     assert not (corpus / "2026" / "ferry.md").exists()
     assert "no article '2026/nothing' in the corpus folder" in missing[-1].payload["content"]
+
+
+def test_an_error_about_a_long_id_still_fits_in_a_message(own_index, tmp_path):
+    long_id = "2026/" + "very-long-name-" * 130  # about 2,000 characters, as a curator may paste
+
+    async def scenario(h: Harness):
+        return await h.slash("article", {"id": long_id}, subcommand="remove", permissions=MANAGE_GUILD)
+
+    *_, reply = run(scenario, make_bot(*own_index, tmp_path))
+    text = reply.message.content
+    assert text.startswith("I couldn't do that: article id '2026/very-long-name-") and len(text) <= 2000
+    assert text.endswith("…") or "must be 1 to 300 characters long" in text
+
+
+def test_curator_commands_are_hidden_from_members_by_default(harness_for):
+    async def scenario(h: Harness):
+        return {c.name: c.default_permissions for c in h.bot.tree.get_commands()}
+
+    permissions = harness_for(scenario)
+    for name in ("article", "reindex", "status"):
+        assert permissions[name] == discord.Permissions(manage_guild=True), name
+    assert permissions["ask"] is None and permissions["search"] is None
+
+
+def test_article_ids_autocomplete_for_remove(own_index, tmp_path):
+    async def scenario(h: Harness):
+        ferry = await h.autocomplete("article", "id", "ferr", subcommand="remove", permissions=MANAGE_GUILD)
+        every = await h.autocomplete("article", "id", "", subcommand="remove", permissions=MANAGE_GUILD)
+        member = await h.autocomplete("article", "id", "", subcommand="remove", permissions=0)
+        return ferry, every, member
+
+    ferry, every, member = run(scenario, make_bot(*own_index, tmp_path))
+    assert ferry == [{"name": "2026/ferry — Ferry fares frozen", "value": "2026/ferry"}]
+    assert [c["value"] for c in every] == ["2025/library", "2026/bridge", "2026/ferry"]
+    assert member == []

@@ -17,7 +17,6 @@ def chunk_article(art, tokenizer, params):
     return chunks
 from corpus.load import load_corpus
 from corpus.sentences import split_sentences
-from corpus.sentences import split_sentences
 from index.embed import HashingEmbedder
 from tests.conftest import DEMO, SHARED
 

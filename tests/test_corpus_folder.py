@@ -13,8 +13,7 @@ import pytest
 from corpus.folder import (ArticleInCollection, ArticleNotFound, CorpusFolder, InvalidArticleId,
                            UnsupportedFormat)
 from tests.conftest import WRITE, article_txt, assert_error_shape, write
-from tests.test_bot_curator import own_index  # noqa: F401
-from tests.test_bot_harness import Harness, Recorder, make_bot, news_index, run  # noqa: F401
+from tests.bot_harness import FakeDiscord, Harness, make_bot, run
 
 LIMIT = 1024 * 1024
 COLLECTION = '{"id": "a", "text": "First record."}\n{"id": "b", "text": "Second record."}\n'
@@ -106,7 +105,7 @@ def _remove(corpus, index, embedder, tmp_path, *ids):
         return [(await h.slash("article", {"id": i}, subcommand="remove",
                                permissions=discord.Permissions(manage_guild=True).value))[-1] for i in ids]
 
-    return [r.payload["content"] for r in run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())]
+    return [r.payload["content"] for r in run(scenario, make_bot(corpus, index, embedder, tmp_path), FakeDiscord())]
 
 
 def test_bot_remove_obeys_the_same_rules(own_index, tmp_path):  # noqa: F811
@@ -142,6 +141,6 @@ def test_bot_add_of_a_malformed_file_is_refused_with_the_reason(own_index, tmp_p
         return await h.slash("article", {"file": "77"}, subcommand="add", resolved={"attachments": {"77": attachment}},
                              permissions=discord.Permissions(manage_guild=True).value)
 
-    *_, reply = run(scenario, make_bot(corpus, index, embedder, tmp_path), Recorder())
+    *_, reply = run(scenario, make_bot(corpus, index, embedder, tmp_path), FakeDiscord())
     assert reply.payload["content"].startswith(f"I couldn't do that: `{filename}`")
     assert reason in reply.payload["content"] and not (corpus / "discord").exists()

@@ -86,8 +86,8 @@ def _rules(as_of: dt.date):
     first_of_month = as_of.replace(day=1)
     prev_month_end = first_of_month - dt.timedelta(days=1)
     return [
-        (rf"\b(first|second|third|fourth|1st|2nd|3rd|4th|q[1-4])[\s-]+quarter(?:\s+of)?,?\s+((?:19|20)\d\d)\b"
-         rf"|\b((?:19|20)\d\d)\s+(first|second|third|fourth)[\s-]+quarter\b",
+        (r"\b(first|second|third|fourth|1st|2nd|3rd|4th|q[1-4])[\s-]+quarter(?:\s+of)?,?\s+((?:19|20)\d\d)\b"
+         r"|\b((?:19|20)\d\d)\s+(first|second|third|fourth)[\s-]+quarter\b",
          lambda m: _quarter(m)),
         (r"\b(?:first|1st)\s+half(?:\s+of)?\s+((?:19|20)\d\d)\b",
          lambda m: (dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 6, 30))),

@@ -1,0 +1,37 @@
+"""The thread on an answer, where follow-ups keep the conversation's context: one per answer."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.clip import clip_words
+from bot.errors import NONE
+from bot.guards import Refused
+
+THREAD_EXISTS = 160004  # Discord: "A thread has already been created for this message"
+THREAD_NAME = 90  # Discord takes 1 to 100 characters
+
+
+async def thread_for(bot, message: discord.Message, answer_id: int) -> int:
+    """The thread on the answer `message`: the one Footnote opened, else a new one, else the one
+    someone else opened on it (Discord gives a message's thread the message's id)."""
+    known = bot.store.thread_of(answer_id)
+    if known is not None:
+        return known
+    answer = bot.store.answer(answer_id)
+    question = answer["question"] if answer else "Follow-up"
+    try:
+        thread = await message.create_thread(name=clip_words(question, THREAD_NAME), auto_archive_duration=1440)
+    except discord.Forbidden:
+        raise Refused("I'm not allowed to open threads in this channel (Create Public Threads); ask a server "
+                      "admin to allow it, or ask your follow-up with /ask here.") from None
+    except discord.HTTPException as exc:
+        if exc.code != THREAD_EXISTS:
+            raise
+        thread_id = message.id
+    else:
+        thread_id = thread.id
+        await thread.send("Ask follow-ups here with `/ask` or by mentioning me; I'll remember this thread's "
+                          "earlier questions.", allowed_mentions=NONE)
+    bot.store.open_thread(thread_id, answer_id)
+    return thread_id

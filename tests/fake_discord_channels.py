@@ -1,0 +1,78 @@
+"""The fake Discord's side of the bot's own REST calls (`HTTPClient.request`): channel messages,
+their edits, threads and typing, with Discord's refusals (one thread per message, none inside a
+thread, only the bot's own messages edited)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tests.test_bot_discord_limits import message_problems
+from tests.fake_discord_state import BOT_ID, THREADABLE_TYPES, Call, FakeMessage, channel_payload
+
+
+class ChannelCalls:
+    """A mixin for FakeDiscord (which provides _record, _refuse, _check_form, _new_message)."""
+
+    async def http_request(self, route, *, files=None, form=None, **kwargs):
+        """Stands in for `HTTPClient.request`."""
+        body = kwargs.get("json")
+        if body is None and form:
+            body = json.loads(form[0]["value"])
+        call = self._record(route, body, "http")
+        await asyncio.sleep(0)
+        match route.method, call.path.strip("/").split("/"):
+            case "POST", ["channels", cid, "typing"]:
+                self._channel(call, int(cid))
+                return None
+            case "POST", ["channels", cid, "messages"]:
+                self._channel(call, int(cid))
+                self._check_form(call, message_problems(body or {}))
+                call.message = self._new_message(int(cid), body or {})
+                return call.message.payload()
+            case "PATCH", ["channels", cid, "messages", mid]:
+                message = self._own_message(call, int(mid))
+                self._check_form(call, message_problems(body or {}, creating=False))
+                message.update(body or {})
+                call.message = message
+                return message.payload()
+            case "DELETE", ["channels", cid, "messages", mid]:
+                self._own_message(call, int(mid)).deleted = True
+                return None
+            case "POST", ["channels", cid, "messages", mid, "threads"]:
+                return self._thread(call, int(cid), int(mid), body or {})
+        raise AssertionError(f"the fake Discord does not know {route.method} {call.path}")
+
+    def _channel(self, call: Call, channel_id: int) -> dict:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            self._refuse(call, 404, 10003, "Unknown Channel")
+        return channel
+
+    def _own_message(self, call: Call, message_id: int) -> FakeMessage:
+        message = self.messages.get(message_id)
+        if message is None or message.deleted or message.ephemeral:
+            self._refuse(call, 404, 10008, "Unknown Message")
+        if message.author_id != BOT_ID:
+            self._refuse(call, 403, 50005, "Cannot edit a message authored by another user")
+        return message
+
+    def _thread(self, call: Call, channel_id: int, message_id: int, body: dict) -> dict:
+        channel = self._channel(call, channel_id)
+        if "threads" in self.forbidden:
+            self._refuse(call, 403, 50013, "Missing Permissions")
+        if channel["type"] not in THREADABLE_TYPES:
+            self._refuse(call, 400, 50024, "Cannot execute action on this channel type "
+                                           f"(channel type {channel['type']} cannot hold threads)")
+        message = self.messages.get(message_id)
+        if message is None or message.ephemeral or message.deleted:
+            self._refuse(call, 404, 10008, "Unknown Message")
+        if message.thread_id is not None:
+            self._refuse(call, 400, 160004, "A thread has already been created for this message")
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= 100:
+            self._refuse(call, 400, 50035, f"Invalid Form Body: name: {len(name)} characters; Discord takes 1 to 100")
+        thread = channel_payload(message_id, 11, channel_id, name=name)  # a message's thread has its id
+        self.add_channel(thread)
+        message.thread_id = message_id
+        return thread

@@ -1,0 +1,116 @@
+"""Feedback that reaches the curators: 👎 asks what was wrong, votes and declined questions are
+posted in the curator channel with a way to add the missing article, and all of it is exported."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from index.cli import main
+from tests.test_bot_fetch import page, resolve
+from tests.bot_harness import CURATOR_CHANNEL_ID, CURATOR_ROLE, USER_ID, FakeDiscord, Harness, custom_ids, make_bot, run
+
+LIBRARIAN = "Who is the librarian of the city library reading room?"
+UNKNOWN = "What is the capital of Mongolia?"  # the articles are local news
+CURATORS = {"curator_channel": CURATOR_CHANNEL_ID, "curator_roles": [CURATOR_ROLE]}
+
+
+def in_channel(h: Harness, channel_id: int):
+    return [m for m in h.discord.public_messages() if m.channel_id == channel_id]
+
+
+def test_thumbs_down_asks_what_was_wrong_and_tells_the_curators(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": LIBRARIAN})
+        [shown] = await h.click(h.sent_message(send), "footnote:vote:down:1")
+        voted = h.bot.store.feedback()
+        thanks, _ = await h.submit(shown, {"reason": ["outdated"], "article": "https://news.example/library-2027"})
+        return shown, voted, thanks, h.bot.store.feedback(), in_channel(h, CURATOR_CHANNEL_ID)
+
+    shown, voted, thanks, rows, posted = harness_for(scenario, **CURATORS)
+    modal = shown.payload["data"]
+    assert shown.payload["type"] == 9 and modal["title"] == "What was wrong with this answer?"
+    [select] = [p["component"] for p in modal["components"] if p["component"]["type"] == 3]
+    assert [o["label"] for o in select["options"]] == ["Wrong article", "Missing answer", "Outdated", "Other"]
+    assert [(r["vote"], r["reason"]) for r in voted] == [(-1, None)], "the vote counts even if the form is closed"
+    assert thanks.message.ephemeral and "passed on to the curators" in thanks.message.content
+    [row] = rows
+    assert (row["vote"], row["reason"], row["suggested"]) == (-1, "outdated", "https://news.example/library-2027")
+    [post] = posted
+    [embed] = post.embeds
+    assert embed["title"].startswith("👎") and LIBRARIAN in embed["description"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["What was wrong"] == "Outdated" and "library-2027" in fields["Should have cited"]
+    assert custom_ids(post.body) == ["footnote:addurl:1"]
+
+
+def test_a_curator_adds_the_missing_article_from_the_curator_channel(own_index, tmp_path):
+    corpus, index, embedder = own_index
+
+    async def scenario(h: Harness):
+        h.bot.fetcher = httpx.AsyncClient(transport=httpx.MockTransport(
+            lambda r: httpx.Response(200, text=page(), headers={"content-type": "text/html"})))
+        h.bot.resolver = resolve
+        await h.slash("ask", {"question": UNKNOWN})
+        [post] = in_channel(h, CURATOR_CHANNEL_ID)
+        member = await h.click(post, "footnote:addurl:1", permissions=0)
+        [form] = await h.click(post, "footnote:addurl:1", roles=(CURATOR_ROLE,))
+        saved = await h.submit(form, {"url": "https://news.example/stadium"}, roles=(CURATOR_ROLE,))
+        return post, member, form, saved
+
+    post, member, form, saved = run(scenario, make_bot(corpus, index, embedder, tmp_path, **CURATORS))
+    assert post.embeds[0]["title"].startswith("Declined") and UNKNOWN in post.embeds[0]["description"]
+    assert member[-1].message.ephemeral and member[-1].message.content.startswith("Only curators")
+    assert form.payload["type"] == 9
+    assert "Saved `discord/bridge-budget-reviewed`" in saved[-1].message.content
+    assert (corpus / "discord" / "bridge-budget-reviewed.md").exists()
+
+
+def test_without_a_curator_channel_nothing_is_posted(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": LIBRARIAN})
+        up = await h.click(h.sent_message(send), "footnote:vote:up:1")
+        await h.slash("ask", {"question": UNKNOWN})
+        return up, h.discord.http()
+
+    [up], http = harness_for(scenario)
+    assert up.message.content == "Thanks, noted."
+    assert http == []
+
+
+def test_a_form_left_open_across_a_restart_still_works(news_index, tmp_path):
+    fake = FakeDiscord()
+
+    async def before(h: Harness):
+        *_, send = await h.slash("ask", {"question": LIBRARIAN})
+        [shown] = await h.click(h.sent_message(send), "footnote:vote:down:1")
+        return shown
+
+    shown = run(before, make_bot(*news_index, tmp_path), fake)
+
+    async def after(h: Harness):  # a new process; the person submits the form they still see
+        return await h.submit(shown, {"reason": ["other"]}), h.bot.store.feedback()
+
+    [reply], [row] = run(after, make_bot(*news_index, tmp_path), fake)
+    assert reply.message.ephemeral and reply.message.content == "Thanks, noted."
+    assert (row["vote"], row["reason"]) == (-1, "other")
+
+
+def test_feedback_export_has_reasons_and_declined_questions(harness_for, news_index, tmp_path, capsys):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": LIBRARIAN})
+        [shown] = await h.click(h.sent_message(send), "footnote:vote:down:1")
+        await h.submit(shown, {"reason": ["wrong_article"], "article": "2026/ferry"})
+        await h.slash("ask", {"question": UNKNOWN}, user_id=USER_ID + 1)
+
+    harness_for(scenario)
+    out = tmp_path / "feedback.jsonl"
+    assert main(["bot", "--index", str(tmp_path), "--export-feedback", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    [vote] = [r for r in rows if r["kind"] == "vote"]
+    [declined] = [r for r in rows if r["kind"] == "declined"]
+    assert (vote["reason"], vote["suggested"], vote["question"]) == ("wrong_article", "2026/ferry", LIBRARIAN)
+    assert declined["question"] == UNKNOWN and declined["generation"] == "000001"
+    assert "user_id" not in declined
+    assert "1 vote and 1 declined question" in capsys.readouterr().out
