@@ -134,6 +134,6 @@ def test_auto_falls_back_to_torch_and_says_why(caplog):
 def test_auto_falls_back_to_torch_without_onnxruntime(tmp_path, monkeypatch, caplog):
     monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)  # as if not installed
     with caplog.at_level(logging.WARNING, logger="footnote.index"):
-        embedder = load_embedder(str(model_folder(tmp_path / "m")))
+        embedder = load_embedder(str(model_folder(tmp_path / "m")), backend="auto")
     assert isinstance(embedder, SentenceTransformerEmbedder)
     assert "not ONNX Runtime: " in caplog.text and "onnxruntime" in caplog.text
