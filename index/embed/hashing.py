@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from index.embed.base import normalise
+from index.embed.spans import Spans, check_spans, split_rows
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 
@@ -50,3 +51,11 @@ class HashingEmbedder:
                 bucket = int.from_bytes(digest[:4], "little") % self.dimension
                 vectors[row, bucket] += 1.0 if digest[4] & 1 else -1.0
         return normalise(vectors)
+
+    def encode_with_spans(self, texts: list[str], spans: list[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode(texts)`, and for each text one vector per character span: a bag of words is
+        the same whether read alone or in its text, so each span's vector is its own text's
+        (zero, like `encode`'s, for a span without a word)."""
+        check_spans(texts, spans)
+        pieces = [text[start:end] for text, text_spans in zip(texts, spans) for start, end in text_spans]
+        return self.encode(texts), split_rows(self.encode(pieces), [len(s) for s in spans])

