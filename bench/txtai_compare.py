@@ -1,13 +1,11 @@
 """txtai side by side: index time, query latency and SQuAD passage recall@1/5/10 of txtai's
-hybrid search against Footnote's retrieval, with the same model over the same chunks, in one run.
+hybrid search against Footnote's retrieval, same model, same chunks, one run (docs/benchmarks.md).
 
     .venv/bin/python bench/txtai_compare.py [--sample 1000] [--seed 0] [--write-docs]
 
-Footnote's side runs in this interpreter. txtai is no dependency of Footnote: it runs in its own
-environment (.footnote/bench/txtai-venv, made on first use) as a worker that this script feeds
-one question at a time over JSON lines, the systems taking turns so that load from other jobs
-falls on each alike. Without ../shared/data/squad-v1.1-dev, or when the txtai environment cannot
-be built, the script says so and exits 0. docs/benchmarks.md says how to read the figures.
+txtai is no dependency of Footnote: it runs in its own environment (.footnote/bench/txtai-venv,
+made on first use) as a worker fed one question at a time, taking turns with Footnote. Without
+../shared/data/squad-v1.1-dev, or if that environment cannot be built, the script exits 0.
 """
 
 from __future__ import annotations
@@ -38,18 +36,14 @@ ENV = {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 K = 10  # passages per question: recall@1, @5 and @10 come from the same list
 WARM_UP = 5  # questions each system answers untimed first
 BEGIN, END = "<!-- figures: bench/txtai_compare.py -->", "<!-- end of figures -->"
+# txtai's hybrid index (plus "path", the bundled model folder): dense vectors in exact FAISS (IDMap,Flat
+# below 5,000 rows) and its BM25 terms index, fused by a 0.5/0.5 convex combination; texts in its SQLite.
+TXTAI_CONFIG = {"maxlength": 256, "hybrid": True, "content": True, "backend": "faiss"}
 
-
-def txtai_config(model_path: str) -> dict:
-    """txtai's hybrid index: dense vectors in exact FAISS (IDMap,Flat below 5,000 rows) plus its
-    BM25 terms index, scores fused by a 0.5/0.5 convex combination; texts kept in its SQLite."""
-    return {"path": model_path, "maxlength": 256, "hybrid": True, "content": True, "backend": "faiss"}
-
-
-# The txtai side, run by the txtai environment's Python.
 
 def worker(work: Path) -> None:
-    """Index the exported chunks in txtai, report the build, then answer questions from stdin."""
+    """txtai's side, run by its environment's Python: index the exported chunks, report the build,
+    then answer the questions read from stdin."""
     protocol, sys.stdout = sys.stdout, sys.stderr  # what the libraries print stays off the protocol
     from importlib.metadata import version
 
@@ -59,7 +53,7 @@ def worker(work: Path) -> None:
     from txtai import Embeddings
 
     chunks = [json.loads(line) for line in (work / "chunks.jsonl").read_text().splitlines()]
-    embeddings = Embeddings(txtai_config(str(get_model_path())))
+    embeddings = Embeddings({**TXTAI_CONFIG, "path": str(get_model_path())})
     embeddings.transform("a question to load and warm the model")
     started, cpu = time.perf_counter(), time.process_time()
     embeddings.index((c["id"], c["text"], None) for c in chunks)
@@ -125,8 +119,6 @@ def txtai_python(venv: Path) -> Path | None:
     return python
 
 
-# Footnote's side.
-
 def build_footnote(corpus: Path, work: Path) -> dict:
     """Build the SQuAD index twice, timed: with an empty vector cache, then with that cache full."""
     from index.build import build_index
@@ -167,8 +159,6 @@ def footnote_search(retriever, generation, max_per_article: int):
     return search
 
 
-# The comparison.
-
 def compare(questions, systems: dict, texts: dict[int, str]) -> dict[str, list]:
     """Each question to every system in turn (who goes first rotates), kept as eval Records."""
     from index.eval.metrics import Record
@@ -205,13 +195,13 @@ def table(records: dict[str, list]) -> list[str]:
 
 def report(setup: dict, ours: dict, built: dict, records: dict[str, list]) -> str:
     """The figures as an indented plain-text block, the same in the terminal and the docs."""
-    embedded = ours["chunks_embedded"] + ours["sentences_embedded"]
+    chunks, sentences = ours["chunks_embedded"], ours["sentences_embedded"]
     lines = [f"{setup['date']}; commit {setup['commit']}; {setup['machine']}; {built['versions']}",
              f"SQuAD v1.1 dev: {setup['articles']} articles, {ours['chunks']} chunks (Footnote's, <= 256 tokens); "
              f"{setup['questions']} answerable questions, seed {setup['seed']}",
              f"load average {setup['load']} at the start: other jobs on the machine slow every wall time", "",
-             f"build, vectors not cached  Footnote {ours['cold_s']:6.1f} s  {embedded} texts embedded ({ours['chunks_embedded']}"
-             f" chunks + {ours['sentences_embedded']} sentences), CPU {ours['cold_cpu_s']:.0f} s",
+             f"build, vectors not cached  Footnote {ours['cold_s']:6.1f} s  {chunks + sentences} texts embedded "
+             f"({chunks} chunks + {sentences} sentences), CPU {ours['cold_cpu_s']:.0f} s",
              f"                           txtai    {built['build_s']:6.1f} s  {built['count']} chunks embedded, "
              f"CPU {built['cpu_s']:.0f} s ({built['threads']} torch threads)",
              f"build, vectors cached      Footnote {ours['warm_s']:6.1f} s  {ours['warm_embedded']} texts embedded "
@@ -229,7 +219,8 @@ def write_docs(block: str) -> None:
     DOCS.write_text(text)
 
 
-def setup_line(seed: int, articles: int, questions: int) -> dict:
+def provenance(seed: int, articles: int, questions: int) -> dict:
+    """When, at which commit, on what machine and under what load the figures were made."""
     import torch
 
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -239,21 +230,10 @@ def setup_line(seed: int, articles: int, questions: int) -> dict:
             "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
 
 
-def run(args) -> int:
-    if not args.squad.is_file():
-        print(f"skipped: no SQuAD v1.1 dev at {args.squad}; put dev-v1.1.json there or pass --squad FILE")
-        return 0
-    python = txtai_python(args.venv)
-    if python is None:
-        return 0
+def measure(python: Path, corpus: Path, questions) -> tuple[dict, dict, dict[str, list]]:
+    """Both builds timed, then the questions asked of txtai and of Footnote in turn."""
     from index.assemble import open_answerer, query_thread_setup
-    from index.eval.command import eval_dir
-    from index.eval.questions import load_questions, sample_questions
-    from index.eval.squad import squad_to_corpus
 
-    corpus, questions_file = squad_to_corpus(args.squad, eval_dir() / "squad-0-0")  # as `footnote eval --squad`
-    questions = sample_questions([q for q in load_questions(questions_file) if q.answers], args.sample, args.seed)
-    setup = setup_line(args.seed, len(list(corpus.glob("*.json"))), len(questions))
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     print("building Footnote's index: vectors not cached, then cached", file=sys.stderr)
@@ -262,16 +242,32 @@ def run(args) -> int:
     retriever = open_answerer(WORK / "index", MODEL).retriever  # one torch thread, as questions are answered
     generation = retriever.live.current()
     texts = export_chunks(generation, WORK / "chunks.jsonl")
-    print(f"indexing the same {len(texts)} chunks in txtai", file=sys.stderr)
+    print(f"indexing the same {len(texts)} chunks in txtai, then asking {len(questions)} questions", file=sys.stderr)
     txtai = TxtaiWorker(python, WORK)
     try:
-        print(f"asking {len(questions)} questions of each", file=sys.stderr)
         records = compare(questions, {"txtai hybrid": txtai.search,
                                       "Footnote (3 per article)": footnote_search(retriever, generation, 3),
                                       "Footnote (10 per article)": footnote_search(retriever, generation, 10)}, texts)
     finally:
         txtai.close()
-    block = report(setup, ours, txtai.built, records)
+    return ours, txtai.built, records
+
+
+def run(args) -> int:
+    if not args.squad.is_file():
+        print(f"skipped: no SQuAD v1.1 dev at {args.squad}; put dev-v1.1.json there or pass --squad FILE")
+        return 0
+    python = txtai_python(args.venv)
+    if python is None:
+        return 0
+    from index.eval.command import eval_dir
+    from index.eval.questions import load_questions, sample_questions
+    from index.eval.squad import squad_to_corpus
+
+    corpus, questions_file = squad_to_corpus(args.squad, eval_dir() / "squad-0-0")  # as `footnote eval --squad`
+    questions = sample_questions([q for q in load_questions(questions_file) if q.answers], args.sample, args.seed)
+    setup = provenance(args.seed, len(list(corpus.glob("*.json"))), len(questions))
+    block = report(setup, *measure(python, corpus, questions))
     print(block)
     if args.write_docs:
         write_docs(block)
