@@ -26,6 +26,11 @@ from index.store.segment import Segment, looks_whole, rename_into_place, write_s
 # model reads whole wins: more context per passage for a modest cost.
 DEFAULT_MAX_TOKENS = 256
 EMBED_BATCH = 256  # chunks per progress step and per cache write
+# Sentence vectors: "own" embeds every sentence again on its own; "pooled" takes each one from
+# the token vectors of its chunk's pass (late chunking), so every token is embedded once.
+# Measured end to end in docs/quality.md ("Sentence vectors from the chunk pass").
+SENTENCE_VECTORS = ("own", "pooled")
+DEFAULT_SENTENCE_VECTORS = "own"
 
 
 class EmptyCorpus(IndexError_):
@@ -55,7 +60,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS),
                 rebuild: bool = False, progress: bool = True,
                 cache_path: Path | None = None, on_progress: Progress | None = None,
-                allow_empty: bool = False) -> BuildSummary:
+                allow_empty: bool = False, sentence_vectors: str | None = None) -> BuildSummary:
     """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
 
     An update writes only what changed: a segment of the added and changed articles, and a new
@@ -65,25 +70,28 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
     that share a cache never embed the same text twice. `on_progress(stage, done, total)` is
     called from the building thread as articles are chunked and texts embedded. A corpus
     with no articles never replaces an index that has some (an unmounted disk looks just like
-    that) unless `allow_empty`.
+    that) unless `allow_empty`. `sentence_vectors` is one of SENTENCE_VECTORS; by default an
+    index keeps the way it was built (DEFAULT_SENTENCE_VECTORS for a new one); a change
+    re-embeds the sentences.
     """
     index_dir = Path(index_dir)
+    recipe = _chunking(params, sentence_vectors or _built_with(index_dir))
     with build_lock(index_dir):
         store.cleanup(index_dir)
-        loaded, unchanged = _quick_look(corpus_dir, index_dir, embedder, params, rebuild)
+        loaded, unchanged = _quick_look(corpus_dir, index_dir, embedder, recipe, rebuild)
         if unchanged is not None:
             return unchanged
         previous = _open_previous(index_dir)
         try:
             cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
-            job = _Job(corpus_dir, index_dir, embedder, params, Report(progress, on_progress), cache)
+            job = _Job(corpus_dir, index_dir, embedder, params, recipe, Report(progress, on_progress), cache)
             return job.run(previous, rebuild, allow_empty, loaded)
         finally:
             if previous is not None:
                 previous.close()
 
 
-def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkParams, rebuild: bool):
+def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, recipe: dict, rebuild: bool):
     """(the corpus read against the current generation's file list, or None; the summary of a
     build with nothing to do, or None). Only the manifest and the file list are read: every
     file with the signature it had is not parsed, and when none changed, came, went or went
@@ -97,7 +105,7 @@ def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkPa
     except IndexError_:
         return None, None
     if (manifest.get("format_version") != store.FORMAT_VERSION or manifest["model"]["name"] != embedder.name
-            or manifest["chunking"] != _chunking(params)
+            or manifest["chunking"] != recipe
             or not all(looks_whole(store.segments_dir(index_dir) / s["id"]) for s in manifest["segments"])):
         return None, None
     known = store.read_files(path)
@@ -110,6 +118,16 @@ def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkPa
                                 articles_total=counts["articles"], model=embedder.name)
 
 
+def _built_with(index_dir: Path) -> str:
+    """How the current generation made its sentence vectors (the default for a new index)."""
+    name = store.current_name(index_dir)
+    try:
+        chunking = store.read_manifest(store.generations_dir(index_dir) / name)["chunking"] if name else {}
+    except IndexError_:
+        chunking = {}
+    return chunking.get("sentence_vectors", DEFAULT_SENTENCE_VECTORS)
+
+
 def _open_previous(index_dir: Path) -> Generation | None:
     try:
         return Generation.open(index_dir)
@@ -120,10 +138,10 @@ def _open_previous(index_dir: Path) -> Generation | None:
 class _Job:
     """One build: what changed, the new segment, the merges, the new generation."""
 
-    def __init__(self, corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkParams, report: Report,
-                 cache: Path):
+    def __init__(self, corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkParams, recipe: dict,
+                 report: Report, cache: Path):
         self.corpus_dir, self.index_dir, self.embedder = corpus_dir, index_dir, embedder
-        self.params, self.report, self.cache = params, report, cache
+        self.params, self.recipe, self.report, self.cache = params, recipe, report, cache
 
     def run(self, previous: Generation | None, rebuild: bool, allow_empty: bool, loaded=None) -> BuildSummary:
         """`loaded`: the corpus as the quick look read it against the previous generation's
@@ -131,7 +149,7 @@ class _Job:
         read_at = dt.datetime.now(dt.timezone.utc).isoformat()
         same_setup = (previous is not None and not rebuild
                       and previous.manifest["model"]["name"] == self.embedder.name
-                      and previous.manifest["chunking"] == _chunking(self.params))
+                      and previous.manifest["chunking"] == self.recipe)
         before = previous.article_hashes() if previous else {}
         if loaded is None or not same_setup:
             loaded = load_corpus(self.corpus_dir, owners={aid: path for aid, (_, path) in before.items()},
@@ -178,11 +196,16 @@ class _Job:
             sentences += article_sentences
             bar.update(1)
         bar.close()
-        texts = [c.text for c in chunks] + [s.text for s in sentences]
-        matrix, embedded = _vectors(self.cache, self.embedder, texts, self.report)
-        chunk_hashes = {text_hash(c.text) for c in chunks}
-        summary.chunks_embedded += len(embedded & chunk_hashes)
-        summary.sentences_embedded += len(embedded - chunk_hashes)
+        if self.recipe["sentence_vectors"] == "pooled":
+            matrix, chunks_now, sentences_now = _pooled_vectors(self.cache, self.embedder, chunks, sentences,
+                                                               self.report)
+        else:
+            texts = [c.text for c in chunks] + [s.text for s in sentences]
+            matrix, embedded = _vectors(self.cache, self.embedder, texts, self.report)
+            chunk_hashes = {text_hash(c.text) for c in chunks}
+            chunks_now, sentences_now = len(embedded & chunk_hashes), len(embedded - chunk_hashes)
+        summary.chunks_embedded += chunks_now
+        summary.sentences_embedded += sentences_now
         name = store.next_segment_name(self.index_dir)
         final = store.segments_dir(self.index_dir) / name
         tmp = final.with_name(f".tmp-{name}")
@@ -215,7 +238,7 @@ class _Job:
         live["chunks"] -= sum(s["dead_chunks"] for s in segments)
         return {"format_version": store.FORMAT_VERSION,
                 "model": {"name": self.embedder.name, "dimension": self.embedder.dimension},
-                "chunking": _chunking(self.params), "counts": live, "segments": segments,
+                "chunking": self.recipe, "counts": live, "segments": segments,
                 "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                 "corpus_read_at": read_at,  # files changed after this are newer than the index
                 "corpus": str(Path(self.corpus_dir).resolve())}
@@ -254,9 +277,12 @@ def _up_to_date(summary: BuildSummary, previous: Generation) -> BuildSummary:
 SENTENCE_RULES = 2
 
 
-def _chunking(params: ChunkParams) -> dict:
+def _chunking(params: ChunkParams, sentence_vectors: str) -> dict:
+    """How passages and sentences are cut and embedded: a change re-cuts every article."""
+    if sentence_vectors not in SENTENCE_VECTORS:
+        raise ValueError(f"sentence vectors {sentence_vectors!r}: choose one of {', '.join(SENTENCE_VECTORS)}")
     return {"max_tokens": params.max_tokens, "overlap_sentences": params.overlap_sentences,
-            "sentence_rules": SENTENCE_RULES}
+            "sentence_rules": SENTENCE_RULES, "sentence_vectors": sentence_vectors}
 
 
 def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Report) -> tuple[np.ndarray, set[bytes]]:
@@ -282,3 +308,58 @@ def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Rep
     for row, h in enumerate(hashes):
         matrix[row] = known[h]
     return matrix, {h for h, _ in todo}
+
+
+def _pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences: list,
+                    report: Report) -> tuple[np.ndarray, int, int]:
+    """Chunk vectors and, from the same pass, each sentence's vector pooled over its tokens in
+    the first chunk that holds it (chunks pack whole sentences, so one always does). Cached by
+    the chunk's text and the sentence's place in it; returns (vectors, chunks embedded now,
+    sentences embedded now)."""
+    home = _home_chunks(chunks, sentences)
+    spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
+    members: list[list[int]] = [[] for _ in chunks]
+    for row, (sentence, c) in enumerate(zip(sentences, home)):
+        spans[c].append((sentence.start - chunks[c].start, sentence.end - chunks[c].start))
+        members[c].append(row)
+    chunk_keys = [text_hash(c.text) for c in chunks]
+    sentence_keys = [text_hash(f"pooled {s}:{e}\n{chunks[c].text}") for s, e, c in
+                     ((s.start - chunks[c].start, s.end - chunks[c].start, c) for s, c in zip(sentences, home))]
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    cache = VectorCache(cache_path, embedder.cache_key, embedder.dimension,
+                        adopt=getattr(embedder, "legacy_cache_key", None))
+    try:
+        known = cache.get_many(chunk_keys + sentence_keys)
+        todo = [c for c in range(len(chunks))
+                if chunk_keys[c] not in known or any(sentence_keys[r] not in known for r in members[c])]
+        bar = report.stage("embedding", len(todo), "chunk")
+        for i in range(0, len(todo), EMBED_BATCH):
+            batch = todo[i:i + EMBED_BATCH]
+            vectors, pooled = embedder.encode_with_spans([chunks[c].text for c in batch], [spans[c] for c in batch])
+            keys = [chunk_keys[c] for c in batch] + [sentence_keys[r] for c in batch for r in members[c]]
+            rows = np.vstack([vectors, *[p for p in pooled if len(p)]]) if keys else vectors
+            cache.put_many(keys, rows)
+            known.update(zip(keys, rows))
+            bar.update(len(batch))
+        bar.close()
+    finally:
+        cache.close()
+    matrix = np.array([known[k] for k in chunk_keys + sentence_keys], dtype=np.float32).reshape(-1, embedder.dimension)
+    return matrix, len(todo), sum(len(members[c]) for c in todo)
+
+
+def _home_chunks(chunks: list, sentences: list) -> list[int]:
+    """For each sentence, the first chunk of its article that holds it whole."""
+    first: dict[str, int] = {}
+    for n, c in enumerate(chunks):
+        first.setdefault(c.article_id, n)
+    home, c = [], 0
+    for s in sentences:
+        c = max(c, first[s.article_id]) if chunks[c].article_id != s.article_id else c
+        while not (chunks[c].start <= s.start and s.end <= chunks[c].end):
+            c += 1
+            if c == len(chunks) or chunks[c].article_id != s.article_id:
+                raise ValueError(f"no chunk of {s.article_id} holds its sentence at {s.start}-{s.end}")
+        home.append(c)
+    return home
+

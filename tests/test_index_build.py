@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from corpus.chunk import ChunkParams
@@ -88,7 +89,8 @@ def test_manifest_describes_the_generation(tmp_path):
     summary = build(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64))
     manifest = json.loads((store.generations_dir(tmp_path / "i") / summary.generation / "manifest.json").read_text())
     assert manifest["model"] == {"name": "hash:64", "dimension": 64}
-    assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1, "sentence_rules": 2}
+    assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1, "sentence_rules": 2,
+                                    "sentence_vectors": "own"}
     assert manifest["format_version"] == store.FORMAT_VERSION
     assert manifest["counts"]["articles"] == 6 and manifest["counts"]["chunks"] == summary.chunks_total
     assert manifest["counts"]["sentences"] >= 12
@@ -242,3 +244,67 @@ def test_a_newcomer_with_an_indexed_id_is_skipped_and_the_indexed_file_kept(tmp_
     assert summary.skipped == [{"path": "r1.md", "reason": summary.skipped[0]["reason"]}]
     assert "already taken by r1.txt, which held it in the last build" in summary.skipped[0]["reason"]
     assert Generation.open(index).article("r1").path == "r1.txt"
+
+
+class OnePassEmbedder(HashingEmbedder):
+    """The hashing embedder, counting the texts it reads: `encode` texts and the texts of
+    `encode_with_spans` (its spans are pooled from that one pass, not read again)."""
+
+    def __init__(self):
+        super().__init__(64)
+        self.read = 0
+        self._inside = False
+
+    def encode(self, texts):
+        self.read += 0 if self._inside else len(texts)
+        return super().encode(texts)
+
+    def encode_with_spans(self, texts, spans):
+        self.read += len(texts)
+        self._inside = True
+        try:
+            return super().encode_with_spans(texts, spans)
+        finally:
+            self._inside = False
+
+
+def _sentence_vectors(generation) -> dict:
+    """{(article, start, end): sentence vector} over every chunk's sentences."""
+    found = {}
+    for chunk_id in range(generation.chunk_count()):
+        article = generation.chunk_rows([chunk_id])[chunk_id][0].article_id
+        for sentence_id, start, end in generation.sentences_within(chunk_id):
+            found[(article, start, end)] = generation.sentence_vectors.vectors([sentence_id])[0]
+    return found
+
+
+def test_pooled_sentence_vectors_read_each_chunk_once_and_land_on_their_sentences(tmp_path):
+    """With sentence vectors pooled from the chunk pass, a build reads only the chunks; each
+    sentence gets the vector of its own words (for the bag-of-words embedder, exactly the
+    vector of the sentence read alone), an update reads only the new chunks, and the index
+    keeps its way of building until told otherwise."""
+    corpus = corpus_of(tmp_path / "c")
+    own = build(corpus, tmp_path / "own", HashingEmbedder(64))
+    emb = OnePassEmbedder()
+    pooled = build(corpus, tmp_path / "pooled", emb, sentence_vectors="pooled")
+    assert emb.read == pooled.chunks_embedded == own.chunks_embedded and pooled.sentences_embedded > emb.read
+    with Generation.open(tmp_path / "own") as a, Generation.open(tmp_path / "pooled") as b:
+        assert b.manifest["chunking"]["sentence_vectors"] == "pooled"
+        mine, theirs = _sentence_vectors(a), _sentence_vectors(b)
+        assert mine.keys() == theirs.keys() and len(mine) >= 18
+        assert all(np.allclose(mine[k], theirs[k], atol=1e-6) for k in mine)
+    write(corpus, {"airport.txt": article_txt("2026-02-01", "The airport opened a second runway. Flights doubled.")})
+    emb.read = 0
+    update = build(corpus, tmp_path / "pooled", emb)  # no choice given: the index keeps "pooled"
+    assert update.added == 1 and emb.read == update.chunks_embedded >= 1
+    with Generation.open(tmp_path / "pooled") as b:
+        assert b.manifest["chunking"]["sentence_vectors"] == "pooled"
+        vectors = _sentence_vectors(b)
+        airport = [k for k in vectors if k[0] == "airport"]
+        assert len(airport) == 2
+        alone = HashingEmbedder(64).encode([b.article_text("airport")[s:e] for _, s, e in airport])
+        assert np.allclose(np.stack([vectors[k] for k in airport]), alone, atol=1e-3)  # stored as float16
+    switched = build(corpus, tmp_path / "pooled", HashingEmbedder(64), sentence_vectors="own")
+    assert switched.added == 0 and switched.generation != update.generation
+    with Generation.open(tmp_path / "pooled") as b:
+        assert b.manifest["chunking"]["sentence_vectors"] == "own"

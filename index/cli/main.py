@@ -14,7 +14,7 @@ from pathlib import Path
 from corpus.chunk import ChunkParams
 from index.answer import AskRequest, QuestionError
 from index.assemble import open_answerer, query_thread_setup
-from index.build import DEFAULT_MAX_TOKENS, build_index
+from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_VECTORS, build_index
 from index.cli.render import render_answer, render_status
 from index.embed import DEFAULT_MODEL, load_embedder
 from index.eval import register_eval
@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-chunk every article (cached vectors are still reused)")
     p.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS,
                    help=f"model tokens per chunk, special tokens included (default {DEFAULT_MAX_TOKENS})")
+    p.add_argument("--sentence-vectors", choices=SENTENCE_VECTORS, metavar="HOW",
+                   help="own: embed each sentence on its own; pooled: take it from its chunk's pass (each "
+                        "token embedded once). Default: as the index was built, else " + DEFAULT_SENTENCE_VECTORS)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--allow-empty", action="store_true",
                    help="let a corpus folder with no articles replace an index that has some "
@@ -112,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_index(args) -> int:
     embedder = load_embedder(args.model)
     summary = build_index(args.corpus, args.index, embedder, ChunkParams(args.max_tokens),
+                          sentence_vectors=args.sentence_vectors,
                           rebuild=args.rebuild, progress=not (args.quiet or args.json),
                           allow_empty=args.allow_empty)
     if args.json:

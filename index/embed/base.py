@@ -24,6 +24,11 @@ class Embedder(Protocol):
     def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         """For each text, the character span of every token the model would see."""
 
+    def encode_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode(texts)`, and for each text one unit vector per character span of it, pooled
+        from the same pass over the text (index/embed/spans.py)."""
+
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), as contiguous float32."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from corpus.chunk import ChunkParams
 from index.assemble import open_answerer, query_thread_setup
-from index.build import DEFAULT_MAX_TOKENS, build_index
+from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_VECTORS, build_index
 from index.embed import load_embedder
 from index.eval.metrics import format_table, summarise, summarise_by_kind
 from index.eval.outcomes import Outcome
@@ -51,6 +51,9 @@ def register_eval(sub, common) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sample and --holdout (default 0)")
     p.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, metavar="N",
                    help=f"model tokens per chunk (default {DEFAULT_MAX_TOKENS})")
+    p.add_argument("--sentence-vectors", choices=SENTENCE_VECTORS, metavar="HOW",
+                   help="own: embed each sentence on its own; pooled: take it from its chunk's pass (each "
+                        "token embedded once). Default: as the index was built, else " + DEFAULT_SENTENCE_VECTORS)
     p.add_argument("--per-article", type=int, default=MAX_PER_ARTICLE, metavar="N",
                    help=f"passages one article may hold in the results (default {MAX_PER_ARTICLE})")
     p.add_argument("--details", type=Path, metavar="FILE",
@@ -107,6 +110,7 @@ def _bring_index_up_to_date(args, corpus: Path) -> tuple[Path, str]:
         # One cache for every eval index: another --holdout or corpus variant re-embeds nothing.
         index_dir, cache = eval_index_dir(corpus), eval_dir() / "cache.sqlite"
     summary = build_index(corpus, index_dir, load_embedder(args.model), ChunkParams(args.max_tokens),
+                          sentence_vectors=args.sentence_vectors,
                           progress=not args.quiet, cache_path=cache)
     for skipped in summary.skipped:
         print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)

@@ -70,6 +70,12 @@ class Generation:
                 self._memo[key] = make()
             return self._memo[key]
 
+    def __enter__(self) -> Generation:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         for segment in self.segments:
             segment.close()
