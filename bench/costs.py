@@ -62,18 +62,21 @@ def folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path) -> dict:
+def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path, cache: Path | None = None,
+             sentence_vectors: str | None = None) -> dict:
     corpus, index = work / f"corpus-{n}", work / f"index-{n}"
     rows = records(n)
     assert not {r["id"] for r in rows} & {r["id"] for r in extra}
     write_jsonl(corpus / "reuters.jsonl", rows)
     embedder = load_embedder(model)
     params = ChunkParams(DEFAULT_MAX_TOKENS)
-    full, full_s = timed(build_index, corpus, index, embedder, params, progress=False)
+    options = {"progress": False, "cache_path": cache, "sentence_vectors": sentence_vectors}
+    full, full_s = timed(build_index, corpus, index, embedder, params, **options)
     write_jsonl(corpus / "update.jsonl", extra)
-    added, added_s = timed(build_index, corpus, index, embedder, params, progress=False)
-    same, same_s = timed(build_index, corpus, index, embedder, params, progress=False)
-    cache_files = [p for p in index.iterdir() if p.name.startswith("cache.sqlite")]
+    added, added_s = timed(build_index, corpus, index, embedder, params, **options)
+    same, same_s = timed(build_index, corpus, index, embedder, params, **options)
+    cache_files = [p for p in (cache.parent if cache else index).iterdir() if p.name.startswith(
+        cache.name if cache else "cache.sqlite")]
     vectors = full.chunks_total + full.sentences_embedded + added.sentences_embedded
     raw = vectors * embedder.dimension * 4
     latencies = ask_all(index, model, [f"What happened with {r['title'].lower()}?" for r in rows if r.get("title")],
@@ -110,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                         "the update adds: 19033)")
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--model", default="hash", help="embedding model (default `hash`: Footnote's own work)")
+    parser.add_argument("--cache", type=Path, help="a vector cache kept between runs (for a real model: its first "
+                        "run embeds the collection, later ones time Footnote's own work); default: a fresh one")
+    parser.add_argument("--sentence-vectors", choices=("own", "pooled"))
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if not REUTERS.is_file():
@@ -120,11 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [min(int(s), len(everything) - 10) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="footnote-costs-"))
     try:
-        results = [one_size(n, extra, args.model, args.questions, work) for n in sizes]
+        results = [one_size(n, extra, args.model, args.questions, work, args.cache, args.sentence_vectors)
+                   for n in sizes]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
-        print(json.dumps({"model": args.model, "cpus": os.cpu_count(), "sizes": results}))
+        print(json.dumps({"model": args.model, "cpus": os.cpu_count(), "cached": bool(args.cache), "sizes": results}))
         return 0
     print(f"model {args.model}, {os.cpu_count()} CPUs")
     keys = list(results[0])

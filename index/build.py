@@ -237,7 +237,8 @@ class _Job:
         live["articles"] -= sum(len(s["deleted"]) for s in segments)
         live["chunks"] -= sum(s["dead_chunks"] for s in segments)
         return {"format_version": store.FORMAT_VERSION,
-                "model": {"name": self.embedder.name, "dimension": self.embedder.dimension},
+                "model": {"name": self.embedder.name, "dimension": self.embedder.dimension,
+                          "vectors": self.embedder.cache_key},  # model | backend | precision
                 "chunking": self.recipe, "counts": live, "segments": segments,
                 "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                 "corpus_read_at": read_at,  # files changed after this are newer than the index

@@ -5,6 +5,7 @@ nothing else of Footnote's."""
 from __future__ import annotations
 
 import logging
+import os
 
 from index.embed.base import Embedder, normalise
 from index.embed.cache import VectorCache, text_hash
@@ -16,9 +17,11 @@ from index.embed.transformer import DEFAULT_MODEL, SentenceTransformerEmbedder
 log = logging.getLogger("footnote.index")
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+BACKEND_ENV = "FOOTNOTE_EMBED_BACKEND"
+DEFAULT_BACKEND = "torch"
 
 
-def load_embedder(model: str, threads: int | None = None, backend: str = "torch") -> Embedder:
+def load_embedder(model: str, threads: int | None = None, backend: str | None = None) -> Embedder:
     """The embedder for a model name or path; `hash` or `hash:DIM` is the model-free one.
 
     `threads` caps the model's CPU threads: 1 suits answering questions one at a time,
@@ -26,11 +29,14 @@ def load_embedder(model: str, threads: int | None = None, backend: str = "torch"
     (sentence-transformers), "onnx" (ONNX Runtime, fp32: the same vectors, faster), "onnx-int8"
     (quantised: faster still, but other vectors and rankings), or "auto": ONNX Runtime when it is
     installed and the model exports, else torch. An ONNX backend exports the model on first use
-    (once per model and weights, cached under ~/.cache/footnote/onnx).
+    (once per model and weights, cached under ~/.cache/footnote/onnx). Without `backend`, the
+    FOOTNOTE_EMBED_BACKEND environment variable decides, else DEFAULT_BACKEND: one setting for
+    the CLI, the API, the bot and their worker processes alike.
     """
     if model == "hash" or model.startswith("hash:"):
         dim = int(model.partition(":")[2] or 256)
         return HashingEmbedder(dim)
+    backend = backend or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND
     if backend not in BACKENDS:
         raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if backend == "torch":
@@ -44,5 +50,5 @@ def load_embedder(model: str, threads: int | None = None, backend: str = "torch"
         return SentenceTransformerEmbedder(model, threads=threads)
 
 
-__all__ = ["BACKENDS", "DEFAULT_MODEL", "Embedder", "HashingEmbedder", "OnnxEmbedder", "OnnxExportError",
+__all__ = ["BACKENDS", "BACKEND_ENV", "DEFAULT_BACKEND", "DEFAULT_MODEL", "Embedder", "HashingEmbedder", "OnnxEmbedder", "OnnxExportError",
            "SentenceTransformerEmbedder", "VectorCache", "load_embedder", "normalise", "text_hash"]
