@@ -36,6 +36,8 @@ KNOBS = [
     ("retrieval", "neighbours", (1, 3)),
     ("retrieval", "time_weight", (0.0, 0.1, 0.4)),
     ("retrieval", "recency_band", (0.7, 0.9)),
+    ("retrieval", "sentence_weight", (0.5, 0.75, 1.5)),
+    ("retrieval", "coverage_weight", (0.75, 1.5)),
 ]
 
 
@@ -49,6 +51,7 @@ def measure(sets: dict, corpora: dict, embedder, retrieval: RetrievalParams, ans
         metrics = summarise(records)
         kinds = summarise_by_kind(records, [o.kind or name for o in outcomes])
         out[name] = {"answer_hit": metrics["answer_hit"], "article_recall@5": metrics["article_recall@5"],
+                     "passage_recall@1": metrics.get("passage_recall@1"),
                      "kinds": {k: v["answer_hit"] for k, v in kinds.items() if v["answer_hit"] is not None}}
     return out
 

@@ -88,7 +88,7 @@ def test_old_generations_are_cleaned_up_keeping_the_previous_one(tmp_path):
 def test_manifest_describes_the_generation(tmp_path):
     summary = build(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64))
     manifest = json.loads((store.generations_dir(tmp_path / "i") / summary.generation / "manifest.json").read_text())
-    assert manifest["model"] == {"name": "hash:64", "dimension": 64}
+    assert manifest["model"] == {"name": "hash:64", "dimension": 64, "vectors": "hash:64|hash|fp32"}
     assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1, "sentence_rules": 2,
                                     "sentence_vectors": "own"}
     assert manifest["format_version"] == store.FORMAT_VERSION

@@ -284,3 +284,15 @@ def test_a_large_segment_gets_a_graph_that_finds_what_exact_search_finds(tmp_pat
         matching = np.sort(truth[truth > 0.01])
         assert len(matching) and np.allclose(np.sort(found[found > 0.01]), matching, atol=1e-5)
         assert not any("ferry0 would" in t for t in _texts(graph, ids))  # the replaced version is gone
+
+
+def test_the_best_lexical_scores_are_those_a_full_stable_sort_gives():
+    """BM25's top rows come from a partition, not a sort of every row: same rows, same order
+    (ties by row), only positive scores, whatever the ties at the cut."""
+    from index.store.generation import _best
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        scores = rng.integers(0, 5, size=rng.integers(0, 300)).astype(np.float32) * 0.5
+        limit = int(rng.integers(1, 50))
+        expected = [i for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0]
+        assert list(_best(scores, limit)) == expected

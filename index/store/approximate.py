@@ -48,8 +48,9 @@ class HnswStore:
     @classmethod
     def load(cls, path: Path, **params) -> HnswStore:
         """Read a saved store; `params` (as `params()` returned them) must match the file, except
-        `ef_search`, which may be changed here."""
-        index = faiss.read_index(str(path))
+        `ef_search`, which may be changed here. The file is memory-mapped, graph and vectors: a
+        reader holds in memory only the pages its searches touch (shared between processes)."""
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
         if not isinstance(index, faiss.IndexHNSWFlat) or index.metric_type != faiss.METRIC_INNER_PRODUCT:
             raise ValueError(f"{path} holds a {type(index).__name__} index, not an inner-product HNSW one; "
                              "rebuild the index with `footnote index --rebuild`")

@@ -262,8 +262,8 @@ class Generation:
         for n, part in enumerate(self._chunk_parts):
             live = part.live if allowed is None else allowed[n]
             scores = part.segment.lexicon.bm25(stems, idf, avgdl, live)
-            top = np.argsort(-scores, kind="stable")[:limit]
-            scored += [(float(scores[i]), part.base + int(i)) for i in top if scores[i] > 0]
+            top = _best(scores, limit)
+            scored += [(float(scores[i]), part.base + int(i)) for i in top]
         scored.sort(key=lambda x: (-x[0], x[1]))
         return [i for _, i in scored[:limit]]
 
@@ -276,6 +276,18 @@ class Generation:
             mask[inside] = True
             masks.append(mask)
         return masks
+
+
+def _best(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the `limit` best positive scores, best first, ties by index: what a stable
+    sort of the whole array would give, for the cost of a partition (segments hold ~10^5 rows)."""
+    hits = np.flatnonzero(scores > 0)
+    if len(hits) > limit:
+        found = scores[hits]
+        kth = np.partition(found, len(found) - limit)[len(found) - limit]
+        above = hits[found > kth]
+        hits = np.concatenate([above, hits[found == kth][:limit - len(above)]])
+    return hits[np.lexsort((hits, -scores[hits]))]
 
 
 def _parts(segments: list[Segment], dead: list[set[str]], kind: str) -> list[Part]:

@@ -60,7 +60,8 @@ class FaissFlatStore:
 
     @classmethod
     def load(cls, path: Path) -> FaissFlatStore:
-        return cls(faiss.read_index(str(path)))
+        """Read a saved store, memory-mapped (pages are read as searches touch them)."""
+        return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC))
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
