@@ -28,9 +28,13 @@ DEFAULT_MAX_TOKENS = 256
 EMBED_BATCH = 256  # chunks per progress step and per cache write
 # Sentence vectors: "own" embeds every sentence again on its own; "pooled" takes each one from
 # the token vectors of its chunk's pass (late chunking), so every token is embedded once.
-# Measured end to end in docs/quality.md ("Sentence vectors from the chunk pass").
+# Measured end to end (docs/quality.md, "Sentence vectors from the chunk pass"): on the news
+# dev set pooled gained answer hit 0.828 -> 0.858, article recall@5 0.917 -> 0.927 and abstain
+# AUROC 0.881 -> 0.893; on SQuAD it lost passage recall@1 0.868 -> 0.855 and answer hit 0.872
+# -> 0.867; builds embed 2.4x faster (torch; 3.0x with ONNX Runtime). Footnote's users ask about
+# news: pooled is the default.
 SENTENCE_VECTORS = ("own", "pooled")
-DEFAULT_SENTENCE_VECTORS = "own"
+DEFAULT_SENTENCE_VECTORS = "pooled"
 
 
 class EmptyCorpus(IndexError_):

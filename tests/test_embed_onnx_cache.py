@@ -104,7 +104,7 @@ def test_the_folder_is_keyed_by_name_and_weights_not_by_hidden_files(tmp_path):
 
 
 def test_cache_keys_name_backend_and_precision():
-    assert OnnxEmbedder("m").cache_key == "m|onnx|fp32"
+    assert OnnxEmbedder("m").cache_key == "m|torch|fp32"  # the same vectors as torch: one cache
     assert OnnxEmbedder("m", precision="int8").cache_key == "m|onnx|int8"
     with pytest.raises(ValueError, match="precision 'int4'"):
         OnnxEmbedder("m", precision="int4")

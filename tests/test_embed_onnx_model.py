@@ -84,7 +84,7 @@ def test_padding_in_a_batch_changes_no_vector(onnx_embedder):
 
 
 def test_cache_key_and_tokens_match_the_torch_embedders(torch_embedder, onnx_embedder):
-    assert onnx_embedder.cache_key == "all-MiniLM-L6-v2|onnx|fp32"
+    assert onnx_embedder.cache_key == torch_embedder.cache_key == "all-MiniLM-L6-v2|torch|fp32"
     assert (onnx_embedder.dimension, onnx_embedder.special_tokens) == (384, 2)
     texts = varied_texts()[:40]
     assert onnx_embedder.token_spans(texts) == torch_embedder.token_spans(texts)

@@ -90,7 +90,7 @@ def test_manifest_describes_the_generation(tmp_path):
     manifest = json.loads((store.generations_dir(tmp_path / "i") / summary.generation / "manifest.json").read_text())
     assert manifest["model"] == {"name": "hash:64", "dimension": 64, "vectors": "hash:64|hash|fp32"}
     assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1, "sentence_rules": 2,
-                                    "sentence_vectors": "own"}
+                                    "sentence_vectors": "pooled"}
     assert manifest["format_version"] == store.FORMAT_VERSION
     assert manifest["counts"]["articles"] == 6 and manifest["counts"]["chunks"] == summary.chunks_total
     assert manifest["counts"]["sentences"] >= 12
@@ -284,7 +284,7 @@ def test_pooled_sentence_vectors_read_each_chunk_once_and_land_on_their_sentence
     vector of the sentence read alone), an update reads only the new chunks, and the index
     keeps its way of building until told otherwise."""
     corpus = corpus_of(tmp_path / "c")
-    own = build(corpus, tmp_path / "own", HashingEmbedder(64))
+    own = build(corpus, tmp_path / "own", HashingEmbedder(64), sentence_vectors="own")
     emb = OnePassEmbedder()
     pooled = build(corpus, tmp_path / "pooled", emb, sentence_vectors="pooled")
     assert emb.read == pooled.chunks_embedded == own.chunks_embedded and pooled.sentences_embedded > emb.read
@@ -295,7 +295,7 @@ def test_pooled_sentence_vectors_read_each_chunk_once_and_land_on_their_sentence
         assert all(np.allclose(mine[k], theirs[k], atol=1e-6) for k in mine)
     write(corpus, {"airport.txt": article_txt("2026-02-01", "The airport opened a second runway. Flights doubled.")})
     emb.read = 0
-    update = build(corpus, tmp_path / "pooled", emb)  # no choice given: the index keeps "pooled"
+    update = build(corpus, tmp_path / "pooled", emb)
     assert update.added == 1 and emb.read == update.chunks_embedded >= 1
     with Generation.open(tmp_path / "pooled") as b:
         assert b.manifest["chunking"]["sentence_vectors"] == "pooled"
@@ -308,3 +308,7 @@ def test_pooled_sentence_vectors_read_each_chunk_once_and_land_on_their_sentence
     assert switched.added == 0 and switched.generation != update.generation
     with Generation.open(tmp_path / "pooled") as b:
         assert b.manifest["chunking"]["sentence_vectors"] == "own"
+    kept = build(corpus, tmp_path / "own", HashingEmbedder(64))  # no choice given: an index keeps its own
+    assert kept.added == 1 and kept.sentences_embedded == 2
+    with Generation.open(tmp_path / "own") as a:
+        assert a.manifest["chunking"]["sentence_vectors"] == "own"

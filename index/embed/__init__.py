@@ -18,7 +18,10 @@ log = logging.getLogger("footnote.index")
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 BACKEND_ENV = "FOOTNOTE_EMBED_BACKEND"
-DEFAULT_BACKEND = "torch"
+# ONNX Runtime fp32 when it loads: the same vectors as torch (cosine >= 0.9999998), a question
+# encoded 3.0x faster on one thread and chunks 1.5x faster on two (bench/embedders.py,
+# docs/benchmarks.md); torch when onnxruntime is missing or the model does not export.
+DEFAULT_BACKEND = "auto"
 
 
 def load_embedder(model: str, threads: int | None = None, backend: str | None = None) -> Embedder:
