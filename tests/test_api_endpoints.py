@@ -138,7 +138,7 @@ def test_rebuild_job_index_status_and_live_switch(client, indexed):
     (indexed / "corpus" / "2026" / "late.txt").write_text("date 2026-08-01\n\nA late article about gondolas.")
     status = client.get("/v1/index").json()
     assert status["generation"] == "000001" and status["newer_than_index"] == ["2026/late.txt"]
-    assert status["model"] == {"name": "hash:64", "dimension": 64} and status["articles"] == 4
+    assert status["model"] == {"name": "hash:64", "dimension": 64, "vectors": "hash:64|hash|fp32"} and status["articles"] == 4
     r = client.post("/v1/index/rebuild", headers=WRITE)
     assert r.status_code == 202 and r.json()["status"] in ("queued", "running", "succeeded")
     job = wait_for_job(client, r.json()["id"])

@@ -46,7 +46,7 @@ def test_status_reports_model_counts_and_files_newer_than_the_index(tmp_path, ca
     run(capsys, "index", "--quiet", *common)
     code, out, _ = run(capsys, "status", "--json", *common)
     status = json.loads(out)
-    assert code == 0 and status["model"] == {"name": "hash:64", "dimension": 64}
+    assert code == 0 and status["model"] == {"name": "hash:64", "dimension": 64, "vectors": "hash:64|hash|fp32"}
     assert (status["articles"], status["chunks"], status["newer_than_index"]) == (1, 1, [])
 
     later = time.time() + 5
