@@ -11,6 +11,9 @@ rewrites its own section.
                                        # first embedding of Reuters with the real model)
     ./run bench --only costs-hash,api  # some of it; the other figures are kept from the last run
 
+The million-passage collection is written once into .footnote/bench/million (about 6 GB, 20
+minutes) and measured again by later runs; delete that folder to write it afresh.
+
 Steps (names for --only and --skip): costs-hash, costs-model, embedders, api, million,
 vectors, txtai. Needs ../shared/data; a step whose data is absent is reported as skipped.
 """
@@ -40,7 +43,7 @@ STEPS = {
                     "--cache", str(MODEL_CACHE)],
     "embedders": [PY, "bench/embedders.py", "--json"],
     "api": [PY, "bench/api_load.py", "--json", "--concurrency", "1,8"],
-    "million": [PY, "bench/million.py", "--json"],
+    "million": [PY, "bench/million.py", "--json", "--work", str(ROOT / ".footnote" / "bench" / "million"), "--reuse"],
     "vectors": [PY, "bench/vector_index.py", "--sizes", "10000,100000"],
     "txtai": [PY, "bench/txtai_compare.py", "--write-docs"],
 }
