@@ -105,12 +105,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(corpus: Path, index: Path, model: str, port: int) -> subprocess.Popen:
+def start_server(corpus: Path, index: Path, model: str, port: int, workers: int = 1) -> subprocess.Popen:
     import httpx
 
     env = {**os.environ, "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "index.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--corpus", str(corpus), "--index", str(index), "--model", model],
+                             "--corpus", str(corpus), "--index", str(index), "--model", model,
+                             "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):  # bounded: up to a minute for the model to load
         if proc.poll() is not None:
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated levels (default 1,8,32)")
     parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedding model (default: the bundled one)")
     parser.add_argument("--work", type=Path, default=WORK, help=f"kept between runs (default {WORK})")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (footnote serve --workers)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if not REUTERS.is_file():
@@ -173,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus, index, questions, build = prepare(args.articles, args.model, args.work)
     direct = in_process(index, args.model, questions)
     port = free_port()
-    server = start_server(corpus, index, args.model, port)
+    server = start_server(corpus, index, args.model, port, args.workers)
     try:
         levels = [asyncio.run(load(f"http://127.0.0.1:{port}", questions, int(c), args.requests))
                   for c in args.concurrency.split(",")]
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=60)
     result = {"articles": args.articles, "index": build, "questions": len(questions), "in_process": direct,
               "http": levels, "overhead_ratio_p50": levels[0]["p50_ms"] / direct["p50_ms"],
-              "cpus": os.cpu_count(), "model": args.model}
+              "cpus": os.cpu_count(), "model": args.model, "workers": args.workers}
     if args.json:
         print(json.dumps(result))
         return 0
