@@ -53,7 +53,7 @@ class Generation:
             raise IndexMissing(f"no index in {index_dir}; build one with `footnote index`")
         path = layout.generations_dir(index_dir) / name
         manifest = layout.read_manifest(path)
-        _check_manifest(manifest, index_dir, model)
+        check_manifest(manifest, index_dir, model)
         segments = []
         try:
             for spec in manifest["segments"]:
@@ -322,7 +322,7 @@ def _articles_of(segment: Segment, chunk_ids) -> set[str]:
     return found
 
 
-def _check_manifest(manifest: dict, index_dir: Path, model: str | None) -> None:
+def check_manifest(manifest: dict, index_dir: Path, model: str | None) -> None:
     built_with = manifest["model"]["name"]
     if model is not None and model != built_with:
         raise IndexMismatch(
