@@ -18,6 +18,7 @@ from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_V
 from index.cli.render import render_answer, render_status
 from index.embed import DEFAULT_MODEL, load_embedder
 from index.eval import register_eval
+from index.executor import EXECUTORS, RayExecutor
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.search import Filters
 from index.status import index_status
@@ -62,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "(refused otherwise: an unmounted disk looks just like an empty folder)")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="with a Milvus --store: wait this long for another builder's lease (default: refuse at once)")
+    p.add_argument("--executor", choices=EXECUTORS, default=os.environ.get("FOOTNOTE_EXECUTOR") or "local",
+                   help="where new texts are embedded: here (local), or through Ray Data on a Ray cluster "
+                        "(ray; pip install 'footnote[scale]') (env FOOTNOTE_EXECUTOR; default local)")
+    p.add_argument("--ray-address", default=os.environ.get("FOOTNOTE_RAY_ADDRESS") or None, metavar="ADDR",
+                   help="the Ray cluster (auto, or ray://HOST:10001; env FOOTNOTE_RAY_ADDRESS); default: "
+                        "start Ray on this machine")
+    p.add_argument("--ray-actors", type=int, default=2, metavar="N",
+                   help="model copies embedding at once on Ray (default 2)")
+    p.add_argument("--ray-batch-size", type=int, default=64, metavar="N", help="texts per Ray batch (default 64)")
+    p.add_argument("--ray-gpus", type=float, default=0.0, metavar="G",
+                   help="GPUs per Ray actor (default 0: CPU only)")
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("watch", parents=[common], help="re-index a moment after the corpus folder changes",
@@ -121,8 +133,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_index(args) -> int:
     embedder = load_embedder(args.model)
+    executor = None
+    if args.executor == "ray":
+        executor = RayExecutor(args.model, args.ray_address, args.ray_actors, args.ray_batch_size, args.ray_gpus)
     options = dict(params=ChunkParams(args.max_tokens), sentence_vectors=args.sentence_vectors,
-                   rebuild=args.rebuild, progress=not (args.quiet or args.json), allow_empty=args.allow_empty)
+                   rebuild=args.rebuild, progress=not (args.quiet or args.json), allow_empty=args.allow_empty,
+                   executor=executor)
     if args.store:
         from index.milvus_build import build_into_milvus
 
