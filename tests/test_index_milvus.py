@@ -252,3 +252,31 @@ def test_the_api_serves_a_milvus_store_with_no_index_folder(tmp_path, milvus_sto
             answers.append(([c["article_id"] for c in got["citations"]], [q["text"] for q in got["quotes"]]))
     assert answers[0] == answers[1] and answers[0][1]
     assert not (tmp_path / "empty").exists()
+
+
+def test_two_api_replicas_answer_alike_and_both_follow_the_alias(tmp_path, milvus_store):
+    import httpx
+
+    from tests.conftest import live_server, make_corpus
+
+    corpus = make_corpus(tmp_path / "corpus")
+    embedder = HashingEmbedder(64)
+    build_into_milvus(milvus_store, corpus, tmp_path / "builder", embedder, params=ChunkParams(128), progress=False)
+    replicas = [tmp_path / "a", tmp_path / "b"]  # each with an empty corpus folder and no index folder
+    for replica in replicas:
+        (replica / "corpus").mkdir(parents=True)
+    env = {"FOOTNOTE_STORE": milvus_store}
+    with live_server(replicas[0], env) as first, live_server(replicas[1], env) as second:
+        def ask(base, question):
+            got = httpx.post(f"{base}/v1/ask", json={"question": question, "as_of": "2026-06-01"}, timeout=60).json()
+            return got["text"], [c["article_id"] for c in got["citations"]], [q["text"] for q in got["quotes"]]
+
+        question = "Why did tunnel workers strike?"
+        assert ask(first, question) == ask(second, question) and ask(first, question)[2]
+        write(corpus, {"2026/tram.txt": article_txt("2026-02-01", "The old tram depot will become a museum.")})
+        build_into_milvus(milvus_store, corpus, tmp_path / "builder", embedder, params=ChunkParams(128),
+                          progress=False)
+        for base in (first, second):
+            assert httpx.get(f"{base}/readyz").json()["generation"] == "000002"
+            assert "2026/tram" in ask(base, "What will the tram depot become?")[1]
+    assert not any((r / "index").exists() for r in replicas)

@@ -25,8 +25,8 @@ class MilvusLive:
         return cls(connect(address), str(address), model)
 
     def current(self) -> MilvusGeneration:
-        name = served(self.client)
         generation = self._generation
+        name = served(self.client, published=generation is not None)
         if generation is not None and generation.name == name:
             return generation
         with self._lock:

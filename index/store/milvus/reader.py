@@ -94,7 +94,10 @@ class MilvusGeneration:
         return _article(article_id, rows[0]["info"], self.article_text(article_id)) if rows else None
 
     def articles(self) -> list[Article]:
-        return [_article(r["id"], r["info"], self.article_text(r["id"]))
+        parts: dict[str, list[tuple[int, str]]] = {}
+        for r in scan(self.client, self.names["texts"], 'key != ""', ["article_id", "part", "text"]):
+            parts.setdefault(r["article_id"], []).append((r["part"], r["text"]))
+        return [_article(r["id"], r["info"], "".join(t for _, t in sorted(parts.get(r["id"], []))))
                 for r in sorted(self._article_rows(""), key=lambda r: r["id"])]
 
     def article_text(self, article_id: str) -> str:
