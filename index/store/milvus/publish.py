@@ -14,6 +14,7 @@ import numpy as np
 
 from corpus.terms import index_terms
 from index.store.generation import Generation
+from index.store.spread import bm25_idf
 from index.store.milvus.address import ALIAS, KINDS, collection_name, generation_of
 from index.store.milvus.schema import MAX_TEXT, STAND_IN, TERM_LENGTH, TEXT_PART, create_all
 
@@ -50,6 +51,7 @@ def write_generation(client, local: Generation, name: str) -> dict:
     _insert(client, names["terms"], _term_rows(local))
     meta = {"generation": name, "manifest": _slim(local.manifest), "source_generation": local.name,
             "total_chunks": local.total_chunks(), "segment_chunks": [seg.chunk_count for seg in local.segments],
+            "avgdl": bm25_idf(local, [])[1],  # the lexicon's average chunk length, for BM25
             "counts": {"chunks": local.chunk_count(), "articles": local.article_count()},
             "previous": served(client)}
     _insert(client, names["meta"], [{"key": "generation", "value": meta, "stand_in": STAND_IN}])

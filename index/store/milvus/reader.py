@@ -1,7 +1,8 @@
 """A generation on Milvus, read through the same methods as a local one (index/store/generation.py).
 
-Everything is asked of Milvus: dense search on its vector index, BM25 through its BM25 function
-over the chunks' stems, filters as Milvus expressions, rows by id. Chunk rows a question has
+Everything is asked of Milvus: dense search on its vector index, BM25 candidates through its
+BM25 function over the chunks' stems (ordered by the collection's statistics), filters as Milvus
+expressions, rows by id. Chunk rows a question has
 read are kept a while, with their sentences (their ranges, MinHash signatures, sentence terms
 and vectors are asked for right after): a question costs a few round trips, not one per passage.
 """
@@ -20,9 +21,10 @@ from index.store.filters import Filters
 from index.store.generation import check_manifest
 from index.store.lexicon import MINHASHES
 from index.store.milvus.address import KINDS, collection_name
+from index.store.milvus.lexical import OVERFETCH, rescore
 from index.store.milvus.publish import read_meta, served
 from index.store.milvus.schema import article_expression, expression, listed, literal, prefix_range
-from index.store.milvus.vectors import FilteredIds, MilvusVectors, ordered, scan
+from index.store.milvus.vectors import FilteredIds, MilvusVectors, scan
 
 _CHUNK_FIELDS = ["id", "article_id", "ordinal", "start", "end", "text", "info", "sent_first", "sent_end", "minhash"]
 _SENTENCE_FIELDS = ["id", "article_id", "start", "end", "terms", "vector"]
@@ -212,15 +214,17 @@ class MilvusGeneration:
         return np.array(out, dtype=np.int64)
 
     def lexical(self, terms: list[str], filters: Filters, limit: int) -> list[int]:
-        """Chunk ids by Milvus's BM25 over the stems of `terms`, best first, within the filters."""
+        """Chunk ids by BM25 over the stems of `terms`, best first, within the filters: Milvus's
+        BM25 function finds them, the collection's statistics order them (milvus/lexical.py)."""
         stems = list(dict.fromkeys(stem(t) for t in terms))
         if not stems:
             return []
         hits = self.client.search(self.names["chunks"], data=[" ".join(stems)], anns_field="sparse",
-                                  limit=min(limit, 16_384), filter=expression(filters), output_fields=["id"],
-                                  search_params={"metric_type": "BM25"})[0]
-        # Milvus Lite reports BM25 as a negative distance, Milvus as a positive score: both best first.
-        return [i for score, i in ordered([(abs(h["distance"]), h["id"]) for h in hits]) if score > 0]
+                                  limit=min(limit * OVERFETCH, 16_384), filter=expression(filters),
+                                  output_fields=["id", "terms"], search_params={"metric_type": "BM25"})[0]
+        rows = [{"id": h["id"], "terms": h["entity"]["terms"]} for h in hits]
+        df = self.document_frequency(stems).tolist()
+        return [i for _, i in rescore(rows, stems, df, self.total_chunks(), self.meta["avgdl"])[:limit]]
 
     # Helpers
 
