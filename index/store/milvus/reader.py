@@ -204,12 +204,16 @@ class MilvusGeneration:
 
     def prefix_frequency(self, stems: list[str]) -> np.ndarray:
         """As the lexicon counts it: per segment the sum of the frequencies of the words starting
-        with the stem, at most the segment's chunks; summed, at most all chunks."""
+        with the stem, at most the segment's chunks; summed, at most all chunks. One scan for all."""
+        stems_ = [s for s in dict.fromkeys(stems) if s]
+        rows = scan(self.client, self.names["terms"], " or ".join(f"({prefix_range(s)})" for s in stems_),
+                    ["term", "segment", "df"]) if stems_ else []
         caps, out = self.meta["segment_chunks"], []
         for s in stems:
             per_segment = Counter()
-            for r in scan(self.client, self.names["terms"], prefix_range(s), ["segment", "df"]) if s else []:
-                per_segment[r["segment"]] += r["df"]
+            for r in rows:
+                if s and r["term"].startswith(s):
+                    per_segment[r["segment"]] += r["df"]
             out.append(min(sum(min(v, caps[k]) for k, v in per_segment.items()), self.total_chunks()))
         return np.array(out, dtype=np.int64)
 
