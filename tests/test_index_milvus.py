@@ -18,7 +18,7 @@ from index.answer import AskRequest
 from index.assemble import open_answerer
 from index.build import build_index
 from index.embed import HashingEmbedder
-from index.store import Filters, Generation
+from index.store import Filters, Generation, IndexMismatch
 from tests.conftest import ARTICLES, article_txt, write
 
 pytest.importorskip("pymilvus", reason="pymilvus is not installed (pip install -e '.[dev]')")
@@ -48,6 +48,7 @@ QUESTIONS = [
     ("What happened to ferry fares?", Filters(sources=("Bay Times",))),
     ("What did the union say?", Filters(published_before=dt.date(2025, 12, 31))),
     ("Who won the chess tournament?", Filters()),
+    ("Why did tunnel workers strike?", Filters(sources=("Nobody",))),  # no chunk passes
 ]
 PARAMS = ChunkParams(40)  # several chunks per article, so sentences cross chunk borders
 
@@ -105,7 +106,7 @@ def test_rows_filters_and_rankings_match_the_local_generation(both):
             assert sorted(remote.chunk_ids(filters).tolist()) == sorted(ids.tolist()), filters
             assert remote.list_articles(filters, 0, 50) == local.list_articles(filters, 0, 50)
             query = embedder.encode(["cables budget council"])[0]
-            subset = None if not filters.active else remote.chunk_ids(filters)
+            subset = None if not filters.active else remote.search_subset(filters)
             local_subset = None if not filters.active else ids
             assert remote.vectors.search(query, 5, subset)[1].tolist() == \
                 local.vectors.search(query, 5, local_subset)[1].tolist(), filters
@@ -115,6 +116,7 @@ def test_rows_filters_and_rankings_match_the_local_generation(both):
             local.list_articles(Filters(), 0, 50, text="cables corroded")
         assert remote.list_articles(Filters(), 1, 3, newest_first=True) == \
             local.list_articles(Filters(), 1, 3, newest_first=True)
+        assert len(remote.search_subset(Filters(sources=("Nobody",)))) == 0
         chunk_ids = local.chunk_ids(Filters()).tolist()
         assert remote.chunk_rows(chunk_ids) == local.chunk_rows(chunk_ids)
         assert np.array_equal(remote.minhashes(chunk_ids), local.minhashes(chunk_ids))
@@ -131,7 +133,7 @@ def test_rows_filters_and_rankings_match_the_local_generation(both):
 
 def test_a_generation_built_with_another_model_is_refused(both):
     _, store, _ = both
-    with pytest.raises(Exception, match="hash:32"):
+    with pytest.raises(IndexMismatch, match="built with model 'hash:64'.*'hash:32' was asked for"):
         open_answerer(None, HashingEmbedder(32), store=store).retriever.live.current()
 
 

@@ -237,6 +237,11 @@ class Generation:
             found.append(local + part.base)
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
+    def search_subset(self, filters: Filters) -> np.ndarray:
+        """What a dense search within the filters takes as its subset (here: the chunk ids);
+        empty when no chunk passes."""
+        return self.chunk_ids(filters)
+
     def document_frequency(self, stems: list[str]) -> np.ndarray:
         """How many chunks of the generation hold each stem (tombstoned ones included)."""
         return sum((seg.lexicon.frequencies(stems) for seg in self.segments), np.zeros(len(stems), dtype=np.int64))

@@ -24,7 +24,7 @@ from index.store.milvus.address import KINDS, collection_name
 from index.store.milvus.lexical import OVERFETCH, rescore
 from index.store.milvus.publish import read_meta, served
 from index.store.milvus.schema import article_expression, expression, listed, literal, prefix_range
-from index.store.milvus.vectors import FilteredIds, MilvusVectors, scan
+from index.store.milvus.vectors import FilterSubset, MilvusVectors, scan
 
 _CHUNK_FIELDS = ["id", "article_id", "ordinal", "start", "end", "text", "info", "sent_first", "sent_end", "minhash"]
 _SENTENCE_FIELDS = ["id", "article_id", "start", "end", "terms", "vector"]
@@ -188,12 +188,16 @@ class MilvusGeneration:
     # Search
 
     def chunk_ids(self, filters: Filters) -> np.ndarray:
-        """The ids of the chunks that pass the filters; they carry the filter itself, so that a
-        dense search within them is one filtered search in Milvus, not a list of ids."""
+        """The ids of the chunks that pass the filters."""
+        where = expression(filters) or "id >= 0"
+        return np.array(sorted(r["id"] for r in scan(self.client, self.names["chunks"], where, ["id"])), dtype=np.int64)
+
+    def search_subset(self, filters: Filters) -> FilterSubset:
+        """The filters themselves, for a dense search to apply inside Milvus: no list of ids is
+        read; one row is, to tell whether any chunk passes."""
         where = expression(filters)
-        ids = np.array(sorted(r["id"] for r in scan(self.client, self.names["chunks"], where or "id >= 0", ["id"])),
-                       dtype=np.int64)
-        return FilteredIds.of(ids, where)
+        any_ = self.client.query(self.names["chunks"], filter=where or "id >= 0", output_fields=["id"], limit=1)
+        return FilterSubset(where, bool(any_))
 
     def document_frequency(self, stems: list[str]) -> np.ndarray:
         rows = scan(self.client, self.names["terms"], f"term in {listed(stems)}", ["term", "df"]) if stems else []

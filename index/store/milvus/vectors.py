@@ -10,16 +10,15 @@ from index.store.milvus.schema import HNSW, listed
 SCAN_BATCH = 2000
 
 
-class FilteredIds(np.ndarray):
-    """Chunk ids that also remember the Milvus expression that chose them."""
+class FilterSubset:
+    """A dense search's subset given as a Milvus filter expression rather than as ids; its
+    length says only whether any chunk passes (0 or 1), which is all a caller asks of it."""
 
-    expression: str = ""
+    def __init__(self, expression: str, nonempty: bool):
+        self.expression, self.nonempty = expression, nonempty
 
-    @classmethod
-    def of(cls, ids: np.ndarray, expression: str) -> FilteredIds:
-        out = np.asarray(ids, dtype=np.int64).view(cls)
-        out.expression = expression
-        return out
+    def __len__(self) -> int:
+        return int(self.nonempty)
 
 
 class MilvusVectors:
@@ -33,12 +32,12 @@ class MilvusVectors:
         return self.rows
 
     def search(self, query: np.ndarray, k: int, subset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The best `k` (scores, ids); within `subset` (its filter, when it carries one)."""
+        """The best `k` (scores, ids); within `subset`: ids, or a FilterSubset of this generation."""
         where = ""
         if subset is not None:
             if not len(subset):
                 return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-            where = getattr(subset, "expression", "") or f"id in {listed(subset)}"
+            where = subset.expression if isinstance(subset, FilterSubset) else f"id in {listed(subset)}"
         hits = self.client.search(self.collection, data=[np.asarray(query, dtype=np.float32).tolist()],
                                   anns_field="vector", limit=min(k, 16_384), filter=where, output_fields=["id"],
                                   search_params={"metric_type": "IP", "params": {"ef": max(k, HNSW["efConstruction"])}})[0]
