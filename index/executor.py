@@ -63,7 +63,8 @@ class RayExecutor:
         items = [{"row": n, "text": t} for n, t in enumerate(texts)]
         done = ray.data.from_items(items).map_batches(
             _EmbedActor, fn_constructor_kwargs={"model": self.model, "backend": os.environ.get(BACKEND_ENV)},
-            batch_size=self.batch_size, concurrency=self.actors, num_gpus=self.gpus or None, batch_format="numpy")
+            batch_size=self.batch_size, compute=ray.data.ActorPoolStrategy(size=self.actors),
+            num_gpus=self.gpus or None, batch_format="numpy")
         rows, vectors = [], []
         for batch in done.iter_batches(batch_size=None, batch_format="numpy"):
             rows.append(batch["row"])
