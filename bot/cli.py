@@ -86,7 +86,7 @@ def build_bot(args, settings, store):
 
         answerer = open_answerer(args.index, args.model, store=args.store)
         answerer.retriever.live.current()  # fail now, with the fix, if there is no index or another model built it
-        service = LocalFootnote(answerer, args.corpus, args.index)
+        service = LocalFootnote(answerer, args.corpus, args.index, store=args.store)
     return FootnoteBot(service, store, settings)
 
 

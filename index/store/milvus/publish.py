@@ -19,7 +19,7 @@ from index.store.milvus.address import ALIAS, KINDS, collection_name, generation
 from index.store.milvus.schema import MAX_TEXT, STAND_IN, TERM_LENGTH, TEXT_PART, create_all
 
 BATCH_ROWS = 1000
-BATCH_BYTES = 32 << 20  # well under the default gRPC message limit (64 MB)
+BATCH_BYTES = 16 << 20  # well under the default gRPC message limit (64 MB)
 
 
 def served(client, published: bool = False) -> str | None:
@@ -94,7 +94,8 @@ def _insert(client, collection: str, rows) -> None:
     batch, size = [], 0
     for row in rows:
         batch.append(row)
-        size += sum(len(v) if isinstance(v, str) else 8 for v in row.values())
+        size += sum(len(v.encode()) if isinstance(v, str) else 4 * len(v) if isinstance(v, list) else 8
+                    for v in row.values())
         if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
             client.insert(collection, batch)
             batch, size = [], 0
