@@ -3,8 +3,7 @@
 Everything is asked of Milvus: dense search on its vector index, BM25 candidates through its
 BM25 function over the chunks' stems (ordered by the collection's statistics), filters as Milvus
 expressions, rows by id. Chunk rows a question has
-read are kept a while, with their sentences (their ranges, MinHash signatures, sentence terms
-and vectors are asked for right after): a question costs a few round trips, not one per passage.
+read are kept a while, with their sentences (milvus/rows.py).
 """
 
 from __future__ import annotations
@@ -23,13 +22,9 @@ from index.store.lexicon import MINHASHES
 from index.store.milvus.address import KINDS, collection_name
 from index.store.milvus.lexical import OVERFETCH, rescore
 from index.store.milvus.publish import read_meta, served
+from index.store.milvus.rows import Rows
 from index.store.milvus.schema import article_expression, expression, listed, literal, prefix_range
 from index.store.milvus.vectors import FilterSubset, MilvusVectors, scan
-
-_CHUNK_FIELDS = ["id", "article_id", "ordinal", "start", "end", "text", "info", "sent_first", "sent_end", "minhash"]
-_SENTENCE_FIELDS = ["id", "article_id", "start", "end", "terms", "vector"]
-_KEEP = 20_000  # chunk rows, and sentence rows, remembered per generation
-_KEEP_TEXTS = 256
 
 
 class MilvusGeneration:
@@ -46,11 +41,9 @@ class MilvusGeneration:
         self.names = {kind: collection_name(self.name, kind) for kind in KINDS}
         self.vectors = MilvusVectors(client, self.names["chunks"], self.manifest["model"]["dimension"],
                                      meta["counts"]["chunks"])
-        self._chunks: dict[int, dict] = {}
-        self._sentences_read: dict[int, dict] = {}
-        self._texts: dict[str, str] = {}
+        self.rows = Rows(client, self.names)
         self.sentence_vectors = MilvusVectors(client, self.names["sentences"], self.manifest["model"]["dimension"],
-                                              known=self._sentences_read)
+                                              known=self.rows.sentences)
         self._memo: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -103,15 +96,7 @@ class MilvusGeneration:
                 for r in sorted(self._article_rows(""), key=lambda r: r["id"])]
 
     def article_text(self, article_id: str) -> str:
-        text = self._texts.get(article_id)
-        if text is None:
-            rows = self.client.query(self.names["texts"], filter=f"article_id == {literal(article_id)}",
-                                     output_fields=["part", "text"])
-            text = "".join(r["text"] for r in sorted(rows, key=lambda r: r["part"]))
-            if len(self._texts) >= _KEEP_TEXTS:
-                self._texts.clear()
-            self._texts[article_id] = text
-        return text
+        return self.rows.text(article_id)
 
     def list_articles(self, filters: Filters, offset: int, limit: int, text: str = "",
                       newest_first: bool = False) -> tuple[int, list[dict]]:
@@ -154,32 +139,31 @@ class MilvusGeneration:
     def chunk_rows(self, ids: list[int]) -> dict[int, tuple]:
         return {i: (Chunk(r["article_id"], r["ordinal"], r["start"], r["end"], r["text"]), r["info"]["title"],
                     r["info"]["published"], r["info"]["url"], r["info"]["source"])
-                for i, r in self._chunk_records(ids).items()}
+                for i, r in self.rows.chunk_rows(ids).items()}
 
     def sentences_within(self, chunk_id: int) -> list[tuple[int, int, int]]:
-        row = self._chunk_records([chunk_id])[chunk_id]
-        found = self._sentence_records(range(row["sent_first"], row["sent_end"]))
+        row = self.rows.chunk_rows([chunk_id])[chunk_id]
+        found = self.rows.sentence_rows(range(row["sent_first"], row["sent_end"]))
         return [(i, r["start"], r["end"]) for i, r in sorted(found.items())]
 
     def sentences_around(self, chunk_id: int, n: int) -> list[tuple[int, int, int]]:
-        row = self._chunk_records([chunk_id])[chunk_id]
+        row = self.rows.chunk_rows([chunk_id])[chunk_id]
         first, end = row["sent_first"], row["sent_end"]
         where = f"((id >= {max(0, first - n)} and id < {first}) or (id >= {end} and id < {end + n}))"
         if end > first:
             where += f" and article_id == {literal(row['article_id'])}"
-        rows = self.client.query(self.names["sentences"], filter=where, output_fields=_SENTENCE_FIELDS)
-        self._remember(self._sentences_read, rows)
+        rows = self.rows.sentences_where(where)
         return sorted((r["id"], r["start"], r["end"]) for r in rows)
 
     def sentence_coverage(self, sentence_ids: list[int], stems: list[str], weights: np.ndarray) -> np.ndarray:
         """For each sentence, the sum of the `weights` of the (distinct) `stems` it holds."""
-        rows = self._sentence_records(sentence_ids)
+        rows = self.rows.sentence_rows(sentence_ids)
         weight = dict(zip(stems, np.asarray(weights, dtype=np.float64)))
         return np.array([sum(weight.get(t, 0.0) for t in rows[int(i)]["terms"].split()) for i in sentence_ids],
                         dtype=np.float64)
 
     def minhashes(self, chunk_ids: list[int]) -> np.ndarray:
-        records = self._chunk_records(chunk_ids)
+        records = self.rows.chunk_rows(chunk_ids)
         out = np.zeros((len(chunk_ids), MINHASHES), dtype=np.uint64)
         for n, i in enumerate(chunk_ids):
             out[n] = np.array(records[int(i)]["minhash"], dtype=np.int64).view(np.uint64)
@@ -238,42 +222,6 @@ class MilvusGeneration:
 
     def _article_rows(self, where: str) -> list[dict]:
         return scan(self.client, self.names["articles"], where or 'id != ""', ["id", "info"])
-
-    def _chunk_records(self, ids) -> dict[int, dict]:
-        """Chunk rows by id, with their sentences read in the same go."""
-        found, missing = self._known(self._chunks, ids)
-        if missing:
-            rows = self.client.query(self.names["chunks"], filter=f"id in {listed(missing)}",
-                                     output_fields=_CHUNK_FIELDS)
-            found.update(self._remember(self._chunks, rows))
-            self._sentence_records([s for r in rows for s in range(r["sent_first"], r["sent_end"])])
-        return found
-
-    def _sentence_records(self, ids) -> dict[int, dict]:
-        found, missing = self._known(self._sentences_read, ids)
-        if missing:
-            found.update(self._remember(self._sentences_read, self.client.query(
-                self.names["sentences"], filter=f"id in {listed(missing)}", output_fields=_SENTENCE_FIELDS)))
-        return found
-
-    @staticmethod
-    def _known(kept: dict[int, dict], ids) -> tuple[dict[int, dict], list[int]]:
-        """(the rows of `ids` already kept, the ids still to read)."""
-        found = {}
-        for i in map(int, ids):
-            row = kept.get(i)
-            if row is not None:
-                found[i] = row
-        return found, [i for i in map(int, ids) if i not in found]
-
-    @staticmethod
-    def _remember(kept: dict[int, dict], rows: list[dict]) -> dict[int, dict]:
-        """Keep rows by id (a long-lived generation starts over past _KEEP rather than grow); them."""
-        if len(kept) > _KEEP:
-            kept.clear()
-        fresh = {r["id"]: r for r in rows}
-        kept.update(fresh)
-        return fresh
 
     def _holding_all(self, text: str) -> set[str]:
         """Ids of the articles whose chunks hold every content word of `text`."""
