@@ -3,6 +3,8 @@ local executor, and the vector cache still spares unchanged text."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -54,3 +56,24 @@ def test_ray_vectors_land_in_their_own_rows_whatever_the_batches(local_ray):
     texts = [f"text number {n} about {'trams' if n % 3 else 'ferries'}" for n in range(23)]
     got = RayExecutor("hash:64", actors=2, batch_size=4, num_cpus=2).embed(texts)
     np.testing.assert_allclose(got, HashingEmbedder(64).encode(texts), atol=1e-6)
+
+
+def test_footnote_index_executor_ray_builds_what_the_local_executor_builds(tmp_path, local_ray, capsys):
+    from index.cli import main
+
+    corpus = write(tmp_path / "corpus", dict(ARTICLES))
+    common = ["--corpus", str(corpus), "--model", "hash:64", "--max-tokens", "40", "--json"]
+    assert main(["index", "--index", str(tmp_path / "local"), *common]) == 0
+    assert main(["index", "--index", str(tmp_path / "ray"), "--executor", "ray", "--ray-actors", "1", *common]) == 0
+    local, ray_built = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert ray_built["chunks_embedded"] == local["chunks_embedded"] > 0
+    assert _rows(tmp_path / "ray")[0] == _rows(tmp_path / "local")[0]
+
+
+@pytest.mark.model
+def test_ray_vectors_of_the_bundled_model_match_the_local_ones(real_embedder, local_ray):
+    texts = [part for text in ARTICLES.values() for part in text.split("\n") if part.strip()]
+    got = RayExecutor(real_embedder.name, actors=1, batch_size=4, num_cpus=2).embed(texts)
+    want = real_embedder.encode(texts)
+    cosine = np.sum(got * want, axis=1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
+    assert len(texts) > 8 and cosine.min() >= 0.9999
