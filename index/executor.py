@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import BACKEND_ENV, load_embedder
+from index.embed import BACKEND_ENV, SentenceTransformerEmbedder, load_embedder
 
 EXECUTORS = ("local", "ray")
 _ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the corpus and index packages
@@ -23,8 +23,11 @@ _ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the corpus 
 class _EmbedActor:
     """One Ray actor: the model, loaded once, embedding batch after batch."""
 
-    def __init__(self, model: str, backend: str | None):
-        self.embedder = load_embedder(model, backend=backend)
+    def __init__(self, model: str, backend: str | None, gpu: bool):
+        if gpu and not model.startswith("hash"):  # Ray gave this actor a GPU: torch on CUDA
+            self.embedder = SentenceTransformerEmbedder(model, device="cuda")
+        else:
+            self.embedder = load_embedder(model, backend=backend)
 
     def __call__(self, batch: dict) -> dict:
         vectors = self.embedder.encode([str(t) for t in batch["text"]])
@@ -62,7 +65,8 @@ class RayExecutor:
         self._start(ray)
         items = [{"row": n, "text": t} for n, t in enumerate(texts)]
         done = ray.data.from_items(items).map_batches(
-            _EmbedActor, fn_constructor_kwargs={"model": self.model, "backend": os.environ.get(BACKEND_ENV)},
+            _EmbedActor, fn_constructor_kwargs={"model": self.model, "backend": os.environ.get(BACKEND_ENV),
+                                                "gpu": self.gpus > 0},
             batch_size=self.batch_size, compute=ray.data.ActorPoolStrategy(size=self.actors),
             num_gpus=self.gpus or None, batch_format="numpy")
         rows, vectors = [], []
