@@ -200,12 +200,12 @@ def test_a_second_builder_is_refused_or_waits_for_the_lease(tmp_path, milvus_sto
 
 def test_a_lease_whose_builder_stopped_renewing_is_taken_over(milvus_store):
     client = connect(parse_address(milvus_store))
-    stalled = Lease(client, milvus_store, ttl_s=3).__enter__()
+    stalled = Lease(client, milvus_store, ttl_s=6).__enter__()  # long enough for a loaded machine
     stalled._stop.set()  # its builder hangs: no more renewals
     stalled._renewer.join()
     with pytest.raises(BuildBusy):
         Lease(client, milvus_store).__enter__()  # not yet expired
-    time.sleep(3.2)
+    time.sleep(max(0.0, stalled._holder()[1] - time.time()) + 0.2)
     with Lease(client, milvus_store) as taker:
         assert taker.held() and not stalled.held()
         with pytest.raises(BuildBusy, match="lost"):
