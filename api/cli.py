@@ -38,7 +38,7 @@ def cmd_serve(args) -> int:
     from api.settings import Settings
     from index.cli import EXIT_FATAL, EXIT_OK
 
-    overrides = {"corpus": args.corpus, "index": args.index, "model": args.model}
+    overrides = {"corpus": args.corpus, "index": args.index, "model": args.model, "store": args.store}
     if args.watch:
         overrides["watch"] = True
     try:
@@ -58,7 +58,7 @@ def cmd_serve(args) -> int:
         print(f"footnote: error: --workers {args.workers}: run 1 or more worker processes", file=sys.stderr)
         return EXIT_FATAL
     shown = "localhost" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"Footnote API on http://{shown}:{args.port} (index {settings.index}, model {settings.model}); "
+    print(f"Footnote API on http://{shown}:{args.port} (index {settings.store or settings.index}, model {settings.model}); "
           f"web page at http://{shown}:{args.port}/, interactive docs at http://{shown}:{args.port}/docs", flush=True)
     if args.workers == 1:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
@@ -66,7 +66,7 @@ def cmd_serve(args) -> int:
         return EXIT_OK
     # Each worker process builds its own app from the environment, so pass the flags on there.
     os.environ.update({"FOOTNOTE_CORPUS": str(args.corpus), "FOOTNOTE_INDEX": str(args.index),
-                       "FOOTNOTE_MODEL": args.model})
+                       "FOOTNOTE_MODEL": args.model, **({"FOOTNOTE_STORE": args.store} if args.store else {})})
     uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="info", http=JsonErrorH11Protocol)
     return EXIT_OK

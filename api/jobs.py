@@ -47,7 +47,8 @@ class JobRunner:
     """Queues index builds and runs them one after another on a single thread."""
 
     def __init__(self, corpus_dir: Path, index_dir: Path, embedder: Embedder, metrics,
-                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS)):
+                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS), store: str | None = None):
+        self.store = store  # a Milvus store publishes there; None: the index folder
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder
@@ -112,9 +113,14 @@ class JobRunner:
         self._record(job)
         started = time.perf_counter()
         try:
-            summary = build_index(self.corpus_dir, self.index_dir, self.embedder, self.params,
-                                  rebuild=job.rebuild, progress=False,
-                                  on_progress=lambda stage, done, total: self._progress(job, stage, done, total))
+            options = dict(params=self.params, rebuild=job.rebuild, progress=False,
+                           on_progress=lambda stage, done, total: self._progress(job, stage, done, total))
+            if self.store:
+                from index.milvus_build import build_into_milvus
+
+                summary = build_into_milvus(self.store, self.corpus_dir, self.index_dir, self.embedder, 60.0, **options)
+            else:
+                summary = build_index(self.corpus_dir, self.index_dir, self.embedder, **options)
         except Exception as exc:  # any failure is the job's result; the old generation keeps serving
             log.warning("index job %s failed: %s", job.id, exc, exc_info=not isinstance(exc, (OSError, ValueError)))
             self._finish(job, started, error=_reason(exc))

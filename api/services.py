@@ -45,12 +45,12 @@ class Services:
     def start(cls, settings: Settings, metrics: ApiMetrics) -> Services:
         """Build everything; nothing here touches the model or the disk yet."""
         embedder = load_embedder(settings.model, threads=1)
-        answerer = open_answerer(settings.index, embedder, settings.answer_threshold)
+        answerer = open_answerer(settings.index, embedder, settings.answer_threshold, store=settings.store)
         retriever = answerer.retriever
         # OpenMP settings are per thread: FAISS's is set where the searches run (DESIGN.md).
         executor = ThreadPoolExecutor(settings.query_threads, thread_name_prefix="footnote-query",
                                       initializer=query_thread_setup)
-        jobs = JobRunner(settings.corpus, settings.index, embedder, metrics)
+        jobs = JobRunner(settings.corpus, settings.index, embedder, metrics, store=settings.store)
         return cls(settings, retriever.live, embedder, retriever, answerer, executor, jobs, metrics, int(time.time()))
 
     async def run(self, fn: Callable[..., T], *args, **kwargs) -> T:

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     corpus: Path = DEMO_CORPUS
     index: Path = Field(default_factory=default_index_dir)
     model: str = DEFAULT_MODEL
+    store: str | None = None  # milvus://HOST:PORT[/DB]: serve the generation its alias names; None: the folder
     api_keys: list[SecretStr] = []  # JSON list: FOOTNOTE_API_KEYS='["key-one", "key-two"]'
     read_requires_key: bool = False  # reading (ask, search, articles, chat) open unless set
     rate_limit_per_minute: int = Field(120, ge=0)  # per API key, else per client IP; 0 turns it off

@@ -84,9 +84,9 @@ def build_bot(args, settings, store):
     else:
         from index.assemble import open_answerer
 
-        answerer = open_answerer(args.index, args.model)
+        answerer = open_answerer(args.index, args.model, store=args.store)
         answerer.retriever.live.current()  # fail now, with the fix, if there is no index or another model built it
-        service = LocalFootnote(answerer, args.corpus, args.index)
+        service = LocalFootnote(answerer, args.corpus, args.index, store=args.store)
     return FootnoteBot(service, store, settings)
 
 

@@ -57,12 +57,13 @@ class LocalFootnote:
     builds in a worker process (`bot.building`)."""
 
     def __init__(self, answerer: Answerer, corpus_dir: Path, index_dir: Path,
-                 progress_interval_s: float = 5.0):
+                 progress_interval_s: float = 5.0, store: str | None = None):
         self.answerer = answerer
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
+        self.store = store
         self.builder = Builder(self.corpus_dir, self.index_dir, answerer.retriever.embedder.name,
-                               progress_interval_s)
+                               progress_interval_s, store)
         self._ids: tuple[float, list[str]] = (float("-inf"), [])
 
     async def ask(self, question: str, history: tuple[Turn, ...] = (), k: int = 5) -> dict:
@@ -120,7 +121,7 @@ class LocalFootnote:
         manifest = generation.manifest
         return {"generation": generation.name, "model": manifest["model"],
                 "articles": generation.article_count(), "chunks": generation.chunk_count(),
-                "built_at": manifest.get("built_at"), "index": str(self.index_dir),
+                "built_at": manifest.get("built_at"), "index": self.store or str(self.index_dir),
                 "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
     async def close(self) -> None:

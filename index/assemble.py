@@ -10,7 +10,8 @@ import faiss
 
 from index.answer import THRESHOLD, Answerer, AnswerParams
 from index.embed import Embedder, load_embedder
-from index.search import LiveIndex, RetrievalParams, Retriever
+from index.search import RetrievalParams, Retriever
+from index.store.live import open_live
 
 
 def query_thread_setup() -> None:
@@ -21,9 +22,10 @@ def query_thread_setup() -> None:
 
 def open_answerer(index_dir: Path, model: str | Embedder, threshold: float = THRESHOLD,
                   retrieval: RetrievalParams = RetrievalParams(), answering: AnswerParams = AnswerParams(),
-                  today=dt.date.today) -> Answerer:
-    """An Answerer over the index in `index_dir`, following its live generation. `model` is a
-    name (loaded with one torch thread, as questions are answered one at a time) or an embedder."""
+                  today=dt.date.today, store: str | None = None) -> Answerer:
+    """An Answerer over the index in `index_dir`, following its live generation (or over the
+    Milvus store `store`, milvus://HOST:PORT[/DB], following its alias). `model` is a name
+    (loaded with one torch thread, as questions are answered one at a time) or an embedder."""
     embedder = load_embedder(model, threads=1) if isinstance(model, str) else model
-    retriever = Retriever(LiveIndex(index_dir, embedder.name), embedder, retrieval)
+    retriever = Retriever(open_live(index_dir, embedder.name, store), embedder, retrieval)
     return Answerer(retriever, threshold, today=today, params=answering)

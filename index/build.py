@@ -64,7 +64,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS),
                 rebuild: bool = False, progress: bool = True,
                 cache_path: Path | None = None, on_progress: Progress | None = None,
-                allow_empty: bool = False, sentence_vectors: str | None = None) -> BuildSummary:
+                allow_empty: bool = False, sentence_vectors: str | None = None, executor=None) -> BuildSummary:
     """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
 
     An update writes only what changed: a segment of the added and changed articles, and a new
@@ -76,7 +76,8 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
     with no articles never replaces an index that has some (an unmounted disk looks just like
     that) unless `allow_empty`. `sentence_vectors` is one of SENTENCE_VECTORS; by default an
     index keeps the way it was built (DEFAULT_SENTENCE_VECTORS for a new one); a change
-    re-embeds the sentences.
+    re-embeds the sentences. `executor` embeds what the cache lacks elsewhere (index/executor.py's
+    RayExecutor); None embeds here.
     """
     index_dir = Path(index_dir)
     recipe = _chunking(params, sentence_vectors or _built_with(index_dir))
@@ -88,7 +89,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
         previous = _open_previous(index_dir)
         try:
             cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
-            job = _Job(corpus_dir, index_dir, embedder, params, recipe, Report(progress, on_progress), cache)
+            job = _Job(corpus_dir, index_dir, embedder, params, recipe, Report(progress, on_progress), cache, executor)
             return job.run(previous, rebuild, allow_empty, loaded)
         finally:
             if previous is not None:
@@ -143,9 +144,10 @@ class _Job:
     """One build: what changed, the new segment, the merges, the new generation."""
 
     def __init__(self, corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkParams, recipe: dict,
-                 report: Report, cache: Path):
+                 report: Report, cache: Path, executor=None):
         self.corpus_dir, self.index_dir, self.embedder = corpus_dir, index_dir, embedder
         self.params, self.recipe, self.report, self.cache = params, recipe, report, cache
+        self.executor = executor
 
     def run(self, previous: Generation | None, rebuild: bool, allow_empty: bool, loaded=None) -> BuildSummary:
         """`loaded`: the corpus as the quick look read it against the previous generation's
@@ -202,10 +204,10 @@ class _Job:
         bar.close()
         if self.recipe["sentence_vectors"] == "pooled":
             matrix, chunks_now, sentences_now = _pooled_vectors(self.cache, self.embedder, chunks, sentences,
-                                                               self.report)
+                                                               self.report, self.executor)
         else:
             texts = [c.text for c in chunks] + [s.text for s in sentences]
-            matrix, embedded = _vectors(self.cache, self.embedder, texts, self.report)
+            matrix, embedded = _vectors(self.cache, self.embedder, texts, self.report, self.executor)
             chunk_hashes = {text_hash(c.text) for c in chunks}
             chunks_now, sentences_now = len(embedded & chunk_hashes), len(embedded - chunk_hashes)
         summary.chunks_embedded += chunks_now
@@ -290,8 +292,11 @@ def _chunking(params: ChunkParams, sentence_vectors: str) -> dict:
             "sentence_rules": SENTENCE_RULES, "sentence_vectors": sentence_vectors}
 
 
-def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Report) -> tuple[np.ndarray, set[bytes]]:
-    """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now)."""
+def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Report,
+             executor=None) -> tuple[np.ndarray, set[bytes]]:
+    """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now).
+    An executor takes the texts in waves (each one job on its cluster), written to the cache as
+    each returns."""
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     cache = VectorCache(cache_path, embedder.cache_key, embedder.dimension,
                         adopt=getattr(embedder, "legacy_cache_key", None))
@@ -300,9 +305,10 @@ def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Rep
         known = cache.get_many(hashes)
         todo = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
         bar = report.stage("embedding", len(todo), "text")
-        for i in range(0, len(todo), EMBED_BATCH):
-            batch = todo[i:i + EMBED_BATCH]
-            vectors = embedder.encode([text for _, text in batch])
+        step, encode = (executor.wave, executor.embed) if executor is not None else (EMBED_BATCH, embedder.encode)
+        for i in range(0, len(todo), step):
+            batch = todo[i:i + step]
+            vectors = encode([text for _, text in batch])
             cache.put_many([h for h, _ in batch], vectors)
             known.update(zip((h for h, _ in batch), vectors))
             bar.update(len(batch))
@@ -316,11 +322,11 @@ def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Rep
 
 
 def _pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences: list,
-                    report: Report) -> tuple[np.ndarray, int, int]:
+                    report: Report, executor=None) -> tuple[np.ndarray, int, int]:
     """Chunk vectors and, from the same pass, each sentence's vector pooled over its tokens in
     the first chunk that holds it (chunks pack whole sentences, so one always does). Cached by
     the chunk's text and the sentence's place in it; returns (vectors, chunks embedded now,
-    sentences embedded now)."""
+    sentences embedded now). An executor (Ray) does the passes elsewhere, in waves."""
     home = _home_chunks(chunks, sentences)
     spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
     members: list[list[int]] = [[] for _ in chunks]
@@ -338,9 +344,11 @@ def _pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentence
         todo = [c for c in range(len(chunks))
                 if chunk_keys[c] not in known or any(sentence_keys[r] not in known for r in members[c])]
         bar = report.stage("embedding", len(todo), "chunk")
-        for i in range(0, len(todo), EMBED_BATCH):
-            batch = todo[i:i + EMBED_BATCH]
-            vectors, pooled = embedder.encode_with_spans([chunks[c].text for c in batch], [spans[c] for c in batch])
+        step, encode = ((executor.wave, executor.embed_with_spans) if executor is not None
+                        else (EMBED_BATCH, embedder.encode_with_spans))
+        for i in range(0, len(todo), step):
+            batch = todo[i:i + step]
+            vectors, pooled = encode([chunks[c].text for c in batch], [spans[c] for c in batch])
             keys = [chunk_keys[c] for c in batch] + [sentence_keys[r] for c in batch for r in members[c]]
             rows = np.vstack([vectors, *[p for p in pooled if len(p)]]) if keys else vectors
             cache.put_many(keys, rows)

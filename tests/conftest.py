@@ -76,6 +76,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a server this test run started: politely, then for sure."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextmanager
 def live_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
     """`footnote serve` as a real process on 127.0.0.1 over tmp/corpus and tmp/index (model-free
@@ -101,12 +111,41 @@ def live_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
             raise AssertionError("footnote serve did not become ready")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory) -> Iterator[str]:
+    """A Milvus Lite server on 127.0.0.1 (a free port, its own data folder) for the session;
+    yields its address, milvus://127.0.0.1:PORT. Skipped only when the Milvus packages are not
+    installed (`pip install -e '.[dev]'` installs them)."""
+    pytest.importorskip("pymilvus", reason="pymilvus is not installed (pip install -e '.[dev]')")
+    pytest.importorskip("milvus_lite", reason="milvus-lite is not installed (pip install -e '.[dev]')")
+    port = free_port()
+    data = tmp_path_factory.mktemp("milvus")
+    log = data / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data / "db"),
+                                 "--host", "127.0.0.1", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(600):  # bounded: it listens within a few seconds
+            assert proc.poll() is None, log.read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError("the Milvus Lite server did not start listening")
+        yield f"milvus://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+
+
+@pytest.fixture
+def milvus_store(milvus_server, request) -> str:
+    """A store of its own on the session's server: a fresh database, milvus://127.0.0.1:PORT/DB."""
+    return f"{milvus_server}/t{abs(hash(request.node.nodeid)) % 10**12}_{os.getpid()}"
 
 
 # The API's tests: a small dated corpus, its index (model-free embedder), settings, a client.

@@ -18,7 +18,8 @@ router = APIRouter(prefix="/v1/index", tags=["index"])
 @router.get("", response_model=IndexStatus, dependencies=[Reader])
 async def index_status(services: ServicesDep, generation: GenerationDep) -> dict:
     """The served generation: model, chunking, counts, build time, and corpus files newer than it."""
-    return await services.run(status_of, generation, services.settings.index, services.settings.corpus)
+    return await services.run(status_of, generation, services.settings.store or services.settings.index,
+                                services.settings.corpus)
 
 
 @router.post("/rebuild", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Writer])

@@ -47,7 +47,7 @@ async def collection(request: Request, _: ReaderDep, services: ServicesDep, sour
     except IndexError_ as exc:
         return render(request, "collection.html", {**context, "problem": f"No index yet: {exc}."}, 503)
     settings = services.settings
-    status = await services.run(index_status, generation, settings.index, settings.corpus)
+    status = await services.run(index_status, generation, settings.store or settings.index, settings.corpus)
     context.update(index=status, sources=await services.run(sources_of, generation),
                    changes=await services.run(folder_changes, generation, settings.corpus, status["newer_than_index"]))
     try:

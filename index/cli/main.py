@@ -18,10 +18,12 @@ from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_V
 from index.cli.render import render_answer, render_status
 from index.embed import DEFAULT_MODEL, load_embedder
 from index.eval import register_eval
+from index.executor import EXECUTORS, RayExecutor
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.search import Filters
 from index.status import index_status
 from index.store import Generation, IndexError_
+from index.store.live import open_live
 from index.watch import DEFAULT_DEBOUNCE_MS, watch
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
@@ -36,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--model", default=os.environ.get("FOOTNOTE_MODEL") or DEFAULT_MODEL,
                         help="embedding model: a sentence-transformers name or folder, or `hash` "
                              f"(env FOOTNOTE_MODEL; default: {DEFAULT_MODEL}, bundled offline)")
+    common.add_argument("--store", default=os.environ.get("FOOTNOTE_STORE") or None, metavar="URL",
+                        help="where generations are published and read: milvus://HOST:PORT[/DB] for a Milvus "
+                             "server (pip install 'footnote[scale]'; --index is then the builder's working "
+                             "folder), or leave it out for the local index folder (env FOOTNOTE_STORE)")
     parser = argparse.ArgumentParser(
         prog="footnote", description="Answer questions over a folder of articles, with verbatim citations.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -55,6 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-empty", action="store_true",
                    help="let a corpus folder with no articles replace an index that has some "
                         "(refused otherwise: an unmounted disk looks just like an empty folder)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="with a Milvus --store: wait this long for another builder's lease (default: refuse at once)")
+    p.add_argument("--executor", choices=EXECUTORS, default=os.environ.get("FOOTNOTE_EXECUTOR") or "local",
+                   help="where new texts are embedded: here (local), or through Ray Data on a Ray cluster "
+                        "(ray; pip install 'footnote[scale]') (env FOOTNOTE_EXECUTOR; default local)")
+    p.add_argument("--ray-address", default=os.environ.get("FOOTNOTE_RAY_ADDRESS") or None, metavar="ADDR",
+                   help="the Ray cluster (auto, or ray://HOST:10001; env FOOTNOTE_RAY_ADDRESS); default: "
+                        "start Ray on this machine")
+    p.add_argument("--ray-actors", type=int, default=2, metavar="N",
+                   help="model copies embedding at once on Ray (default 2)")
+    p.add_argument("--ray-batch-size", type=int, default=64, metavar="N", help="texts per Ray batch (default 64)")
+    p.add_argument("--ray-gpus", type=float, default=0.0, metavar="G",
+                   help="GPUs per Ray actor (default 0: CPU only)")
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("watch", parents=[common], help="re-index a moment after the corpus folder changes",
@@ -114,10 +133,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_index(args) -> int:
     embedder = load_embedder(args.model)
-    summary = build_index(args.corpus, args.index, embedder, ChunkParams(args.max_tokens),
-                          sentence_vectors=args.sentence_vectors,
-                          rebuild=args.rebuild, progress=not (args.quiet or args.json),
-                          allow_empty=args.allow_empty)
+    executor = None
+    if args.executor == "ray":
+        executor = RayExecutor(args.model, args.ray_address, args.ray_actors, args.ray_batch_size, args.ray_gpus)
+    options = dict(params=ChunkParams(args.max_tokens), sentence_vectors=args.sentence_vectors,
+                   rebuild=args.rebuild, progress=not (args.quiet or args.json), allow_empty=args.allow_empty,
+                   executor=executor)
+    if args.store:
+        from index.milvus_build import build_into_milvus
+
+        summary = build_into_milvus(args.store, args.corpus, args.index, embedder, args.wait, **options)
+    else:
+        summary = build_index(args.corpus, args.index, embedder, **options)
     if args.json:
         print(json.dumps(summary.as_dict()))
     else:
@@ -139,6 +166,10 @@ def cmd_watch(args) -> int:
     embedder = load_embedder(args.model)
 
     def update() -> dict:
+        if args.store:
+            from index.milvus_build import build_into_milvus
+
+            return build_into_milvus(args.store, args.corpus, args.index, embedder, 60.0, progress=False).as_dict()
         return build_index(args.corpus, args.index, embedder, progress=False).as_dict()
 
     first = update()
@@ -149,9 +180,9 @@ def cmd_watch(args) -> int:
 
 
 def cmd_status(args) -> int:
-    generation = Generation.open(args.index)
+    generation = open_live(args.index, None, args.store).current() if args.store else Generation.open(args.index)
     try:
-        status = index_status(generation, args.index, args.corpus)
+        status = index_status(generation, args.store or args.index, args.corpus)
     finally:
         generation.close()
     print(json.dumps(status) if args.json else render_status(status))
@@ -160,7 +191,7 @@ def cmd_status(args) -> int:
 
 def cmd_ask(args) -> int:
     query_thread_setup()
-    answerer = open_answerer(args.index, args.model)
+    answerer = open_answerer(args.index, args.model, store=args.store)
     request = AskRequest(
         question=args.question, k=args.k, as_of=args.as_of,
         filters=Filters(args.after, args.before, tuple(args.source or ())))

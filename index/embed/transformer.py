@@ -29,8 +29,10 @@ class SentenceTransformerEmbedder:
 
     special_tokens = 2  # [CLS] and [SEP]
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, threads: int | None = None):
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, threads: int | None = None,
+                 device: str = "cpu"):
         self.name = model
+        self.device = device  # "cuda" on a machine with a GPU (the Ray executor's GPU actors)
         self.batch_size = batch_size
         self.threads = threads
         self._model = None
@@ -56,7 +58,7 @@ class SentenceTransformerEmbedder:
 
                 torch.set_num_threads(self.threads)
             try:
-                self._model = SentenceTransformer(self.path, device="cpu")
+                self._model = SentenceTransformer(self.path, device=self.device)
             except OSError as exc:
                 raise RuntimeError(
                     f"embedding model {self.name!r} could not be loaded ({exc}); pass a local "

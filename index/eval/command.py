@@ -73,7 +73,7 @@ def cmd_eval(args) -> int:
     questions = sample_questions(load_questions(questions_file), args.sample, args.seed)
     index_dir, generation = _bring_index_up_to_date(args, corpus)
     query_thread_setup()
-    answerer = open_answerer(index_dir, args.model)  # one question at a time, as `ask` and the API do
+    answerer = open_answerer(index_dir, args.model, store=args.store)  # one question at a time, as `ask` does
     embedder = answerer.retriever.embedder
     _check_gold_articles(questions, answerer.retriever.live.current(), questions_file, corpus)
     outcomes = answer_all(answerer, questions, progress=not args.quiet, per_article=args.per_article)
@@ -83,7 +83,7 @@ def cmd_eval(args) -> int:
         metrics["by_kind"] = summarise_by_kind(records, [o.kind or "(none)" for o in outcomes])
     if args.details:
         write_details(args.details, outcomes)
-    setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir),
+    setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir), "store": args.store,
              "generation": generation, "model": embedder.name, "max_tokens": args.max_tokens,
              "sample": args.sample, "seed": args.seed, "per_article": args.per_article, "holdout": args.holdout if args.squad else None}
     if args.json:
@@ -109,9 +109,14 @@ def _bring_index_up_to_date(args, corpus: Path) -> tuple[Path, str]:
     if index_dir == args.shared_defaults["index"]:
         # One cache for every eval index: another --holdout or corpus variant re-embeds nothing.
         index_dir, cache = eval_index_dir(corpus), eval_dir() / "cache.sqlite"
-    summary = build_index(corpus, index_dir, load_embedder(args.model), ChunkParams(args.max_tokens),
-                          sentence_vectors=args.sentence_vectors,
-                          progress=not args.quiet, cache_path=cache)
+    options = dict(params=ChunkParams(args.max_tokens), sentence_vectors=args.sentence_vectors,
+                   progress=not args.quiet, cache_path=cache)
+    if args.store:  # the eval index is the builder's folder; its generation is published to the store
+        from index.milvus_build import build_into_milvus
+
+        summary = build_into_milvus(args.store, corpus, index_dir, load_embedder(args.model), **options)
+    else:
+        summary = build_index(corpus, index_dir, load_embedder(args.model), **options)
     for skipped in summary.skipped:
         print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
     return index_dir, summary.generation

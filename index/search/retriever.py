@@ -45,7 +45,7 @@ class Retriever:
     def search(self, generation: Generation, query: Query, k: int = 5) -> list[Passage]:
         """The top `k` passages for `query` in `generation`, best first."""
         params = self.params
-        subset = generation.chunk_ids(query.filters) if query.filters.active else None
+        subset = generation.search_subset(query.filters) if query.filters.active else None
         if subset is not None and not len(subset):
             return []
         focus = query.focus or query.text

@@ -27,12 +27,13 @@ class TermWeights:
         return generation.memo("term_weights", lambda: cls(generation))
 
     def idf(self, term: str) -> float:
-        value = self._idf.get(term)
-        if value is None:
-            df = int(self.generation.prefix_frequency([term])[0])
-            value = math.log(1 + (self.total - df + 0.5) / (df + 0.5))
-            self._idf[term] = value
-        return value
+        return self.idfs([term])[0]
 
     def idfs(self, terms: list[str]) -> list[float]:
-        return [self.idf(t) for t in terms]
+        """The IDF of each term; the ones not seen before are counted in one go (one look-up in
+        a remote store, not one per term)."""
+        missing = [t for t in dict.fromkeys(terms) if t not in self._idf]
+        if missing:
+            for term, df in zip(missing, self.generation.prefix_frequency(missing)):
+                self._idf[term] = math.log(1 + (self.total - int(df) + 0.5) / (int(df) + 0.5))
+        return [self._idf[t] for t in terms]

@@ -53,7 +53,7 @@ class Generation:
             raise IndexMissing(f"no index in {index_dir}; build one with `footnote index`")
         path = layout.generations_dir(index_dir) / name
         manifest = layout.read_manifest(path)
-        _check_manifest(manifest, index_dir, model)
+        check_manifest(manifest, index_dir, model)
         segments = []
         try:
             for spec in manifest["segments"]:
@@ -237,6 +237,11 @@ class Generation:
             found.append(local + part.base)
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
+    def search_subset(self, filters: Filters) -> np.ndarray:
+        """What a dense search within the filters takes as its subset (here: the chunk ids);
+        empty when no chunk passes."""
+        return self.chunk_ids(filters)
+
     def document_frequency(self, stems: list[str]) -> np.ndarray:
         """How many chunks of the generation hold each stem (tombstoned ones included)."""
         return sum((seg.lexicon.frequencies(stems) for seg in self.segments), np.zeros(len(stems), dtype=np.int64))
@@ -334,7 +339,7 @@ def _articles_of(segment: Segment, chunk_ids) -> set[str]:
     return found
 
 
-def _check_manifest(manifest: dict, index_dir: Path, model: str | None) -> None:
+def check_manifest(manifest: dict, index_dir: Path, model: str | None) -> None:
     built_with = manifest["model"]["name"]
     if model is not None and model != built_with:
         raise IndexMismatch(

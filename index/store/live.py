@@ -31,3 +31,18 @@ class LiveIndex:
             if self._generation is None or self._generation.name != name:
                 self._generation = Generation.open(self.index_dir, self.model)
             return self._generation
+
+
+def open_live(index_dir: Path, model: str | None, store: str | None = None):
+    """The live index the answer path reads: the folder's, or with `store` (milvus://HOST:PORT[/DB])
+    the generation a Milvus store's alias names."""
+    from index.store.milvus.address import StoreAddressError, is_milvus
+
+    if not store:
+        return LiveIndex(index_dir, model)
+    if not is_milvus(store):
+        raise StoreAddressError(f"store {store!r}: write it as milvus://HOST:PORT[/DB], or leave --store out "
+                                "for the local index folder")
+    from index.store.milvus.live import MilvusLive
+
+    return MilvusLive.connect(store, model)
