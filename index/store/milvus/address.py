@@ -52,6 +52,10 @@ def parse_address(store: str) -> MilvusAddress:
     return MilvusAddress(parts.hostname, port, db)
 
 
+KEEPALIVE = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_timeout_ms": 20_000,
+             "grpc.keepalive_permit_without_calls": 0}
+
+
 def connect(address: MilvusAddress):
     """A client on the address's database, created on first use."""
     try:
@@ -59,7 +63,11 @@ def connect(address: MilvusAddress):
     except ImportError:
         raise StoreAddressError(f"store {address}: the Milvus client is not installed; "
                                 "install it with `pip install 'footnote[scale]'`") from None
-    client = MilvusClient(uri=address.uri)
+    # pymilvus pings every 10 s, idle or not; a server that allows fewer pings (gRPC's default:
+    # one per 5 minutes without data, as Milvus Lite's server keeps it) answers GOAWAY "too many
+    # pings" and the client's next call fails. Ping when a call is waiting, and no more often
+    # than that policy allows.
+    client = MilvusClient(uri=address.uri, grpc_options=KEEPALIVE)
     if address.db != "default":
         if address.db not in client.list_databases():
             client.create_database(address.db)
