@@ -161,19 +161,21 @@ def render(results: dict, about: dict) -> str:
     lines = [START, "", f"## One run: `./run bench` ({about['date']}, commit {about['commit']})", "",
              f"{about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB, Python {about['python']}. "
              "The machine is shared: each step's load average before and after is listed, and figures "
-             "that compare two things are ratios measured in the same step.", "",
+             "that compare two things are ratios measured in the same step. A step not run this time "
+             "keeps its figures from the commit it names.", "",
              "| target (issue 11) | goal | measured | met |", "|---|---|---|---|"]
     for what, goal, value, met in targets(results):
         lines.append(f"| {what} | {goal} | {value} | {'yes' if met else 'no' if met is False else '—'} |")
-    lines += ["", "| step | took | load before → after | outcome |", "|---|---|---|---|"]
+    lines += ["", "| step | commit | took | load before → after | outcome |", "|---|---|---|---|---|"]
     for name in STEPS:
         step = results.get(name)  # a step kept from an earlier run says so by its commit
         if step is None:
-            lines.append(f"| {name} | — | — | not run |")
+            lines.append(f"| {name} | — | — | — | not run |")
             continue
         outcome = ("error: " + step["error"].splitlines()[-1][:120]) if "error" in step else (
             step.get("skipped") or "ok")
-        lines.append(f"| {name} | {step.get('seconds', '—')} s | {step.get('load_before', 0):.1f} → "
+        lines.append(f"| {name} | {step.get('commit', '—')} | {step.get('seconds', '—')} s | "
+                     f"{step.get('load_before', 0):.1f} → "
                      f"{step.get('load_after', 0):.1f} | {outcome} |")
     vectors = results.get("vectors", {}).get("text")
     if vectors:
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     for name in chosen:
         print(f"bench: {name} ...", flush=True)
-        results[name] = run_step(name, args.timeout)
+        results[name] = {**run_step(name, args.timeout), "commit": machine()["commit"]}
         RESULTS.write_text(json.dumps(results, indent=1))  # kept as it goes: a later failure loses nothing
         print(f"bench: {name} {'failed: ' + results[name]['error'] if 'error' in results[name] else 'done'}",
               flush=True)
