@@ -25,31 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-REUTERS = ROOT.parent / "shared" / "data" / "reuters-21578" / "reuters21578.jsonl"
+sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus.chunk import ChunkParams  # noqa: E402
+from index_build import REUTERS, reuters_records, write_jsonl  # noqa: E402
 from index.answer import AskRequest  # noqa: E402
 from index.assemble import open_answerer, query_thread_setup  # noqa: E402
 from index.build import DEFAULT_MAX_TOKENS, build_index  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
-
-
-def records(limit: int) -> list[dict]:
-    found = []
-    with open(REUTERS, encoding="utf-8") as handle:
-        for line in handle:
-            raw = json.loads(line)
-            if (raw.get("body") or "").strip():
-                found.append({"id": raw["newid"], "title": raw.get("title"), "date": raw.get("date_iso"),
-                              "source": "Reuters", "text": raw["body"]})
-                if len(found) == limit:
-                    break
-    return found
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
 def timed(fn, *args, **kwargs) -> tuple[object, float]:
@@ -65,7 +48,7 @@ def folder_bytes(path: Path) -> int:
 def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path, cache: Path | None = None,
              sentence_vectors: str | None = None) -> dict:
     corpus, index = work / f"corpus-{n}", work / f"index-{n}"
-    rows = records(n)
+    rows = reuters_records(n)
     assert not {r["id"] for r in rows} & {r["id"] for r in extra}
     write_jsonl(corpus / "reuters.jsonl", rows)
     embedder = load_embedder(model)
@@ -121,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if not REUTERS.is_file():
         print(f"skipped: {REUTERS} is absent (see ../shared/data/README.md)")
         return 0
-    everything = records(10**9)
+    everything = reuters_records(10**9)
     extra = everything[-10:]  # the update: ten articles no size's collection holds
     sizes = [min(int(s), len(everything) - 10) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="footnote-costs-"))

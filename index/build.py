@@ -297,9 +297,7 @@ def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Rep
     """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now).
     An executor takes the texts in waves (each one job on its cluster), written to the cache as
     each returns."""
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache = VectorCache(cache_path, embedder.cache_key, embedder.dimension,
-                        adopt=getattr(embedder, "legacy_cache_key", None))
+    cache = _open_cache(cache_path, embedder)
     try:
         hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)
@@ -321,6 +319,13 @@ def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Rep
     return matrix, {h for h, _ in todo}
 
 
+def _open_cache(cache_path: Path, embedder: Embedder) -> VectorCache:
+    """The vector cache at `cache_path`, keyed for this embedder (taking over its legacy rows)."""
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    return VectorCache(cache_path, embedder.cache_key, embedder.dimension,
+                       adopt=getattr(embedder, "legacy_cache_key", None))
+
+
 def _pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences: list,
                     report: Report, executor=None) -> tuple[np.ndarray, int, int]:
     """Chunk vectors and, from the same pass, each sentence's vector pooled over its tokens in
@@ -336,9 +341,7 @@ def _pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentence
     chunk_keys = [text_hash(c.text) for c in chunks]
     sentence_keys = [text_hash(f"pooled {s}:{e}\n{chunks[c].text}") for s, e, c in
                      ((s.start - chunks[c].start, s.end - chunks[c].start, c) for s, c in zip(sentences, home))]
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache = VectorCache(cache_path, embedder.cache_key, embedder.dimension,
-                        adopt=getattr(embedder, "legacy_cache_key", None))
+    cache = _open_cache(cache_path, embedder)
     try:
         known = cache.get_many(chunk_keys + sentence_keys)
         todo = [c for c in range(len(chunks))
@@ -350,7 +353,7 @@ def _pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentence
             batch = todo[i:i + step]
             vectors, pooled = encode([chunks[c].text for c in batch], [spans[c] for c in batch])
             keys = [chunk_keys[c] for c in batch] + [sentence_keys[r] for c in batch for r in members[c]]
-            rows = np.vstack([vectors, *[p for p in pooled if len(p)]]) if keys else vectors
+            rows = np.vstack([vectors, *[p for p in pooled if len(p)]])  # a chunk's spans may be none
             cache.put_many(keys, rows)
             known.update(zip(keys, rows))
             bar.update(len(batch))
@@ -368,7 +371,8 @@ def _home_chunks(chunks: list, sentences: list) -> list[int]:
         first.setdefault(c.article_id, n)
     home, c = [], 0
     for s in sentences:
-        c = max(c, first[s.article_id]) if chunks[c].article_id != s.article_id else c
+        if chunks[c].article_id != s.article_id:  # the next article: its chunks come next
+            c = first[s.article_id]
         while not (chunks[c].start <= s.start and s.end <= chunks[c].end):
             c += 1
             if c == len(chunks) or chunks[c].article_id != s.article_id:

@@ -70,6 +70,20 @@ def real_embedder():
     return embedder
 
 
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The bundled model on sentence-transformers (torch), whatever the default backend."""
+    from index.embed import DEFAULT_MODEL, load_embedder
+    return load_embedder(DEFAULT_MODEL, backend="torch")
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder():
+    """The bundled model on ONNX Runtime, fp32."""
+    from index.embed import DEFAULT_MODEL, load_embedder
+    return load_embedder(DEFAULT_MODEL, backend="onnx")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

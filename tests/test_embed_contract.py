@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.embed import DEFAULT_MODEL, HashingEmbedder, load_embedder
+from index.embed import HashingEmbedder
 
 TEXTS = [
     "The city council approved the Larkspur Line on Tuesday. The light rail line will cost 1.2 "
@@ -30,16 +30,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 SPANS = [sentence_spans(text) for text in TEXTS]
-
-
-@pytest.fixture(scope="module")
-def torch_embedder():
-    return load_embedder(DEFAULT_MODEL, backend="torch")
-
-
-@pytest.fixture(scope="module")
-def onnx_embedder():
-    return load_embedder(DEFAULT_MODEL, backend="onnx")
 
 
 @pytest.fixture(params=["hash", pytest.param("torch", marks=pytest.mark.model),

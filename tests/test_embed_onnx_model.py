@@ -36,16 +36,6 @@ def varied_texts() -> list[str]:
     return texts[:190] + UNICODE
 
 
-@pytest.fixture(scope="module")
-def torch_embedder():
-    return load_embedder(DEFAULT_MODEL, backend="torch")
-
-
-@pytest.fixture(scope="module")
-def onnx_embedder():
-    return load_embedder(DEFAULT_MODEL, backend="onnx")
-
-
 def test_onnx_reproduces_the_torch_vectors(torch_embedder, onnx_embedder):
     texts = varied_texts()
     token_counts = [len(t) + 2 for t in onnx_embedder.token_spans(texts)]
