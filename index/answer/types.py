@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from index.search import MAX_PER_ARTICLE, Filters, Passage
 
@@ -72,8 +72,12 @@ class Answer:
 
     def as_dict(self) -> dict:
         """The answer object: what `footnote ask --json`, the API and the bot all use."""
-        data = asdict(self)
-        del data["features"]
+        # Field by field: asdict() would first deep-copy the passages (with every scored
+        # sentence), only for them to be replaced; that copy cost more than the answer itself.
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("passages", "features")}
+        for name in ("quotes", "citations", "related"):
+            data[name] = [asdict(item) for item in data[name]]
+        data["timings_ms"] = dict(self.timings_ms)
         data["passages"] = [passage_dict(p) for p in self.passages]
         return data
 
