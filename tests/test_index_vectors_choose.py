@@ -45,7 +45,7 @@ def test_below_the_threshold_the_store_is_exact(vectors):
 def test_above_it_hnsw_meets_the_recall_it_reports_on_given_queries(vectors, chosen, tmp_path):
     queries, store, spec = chosen
     assert store.backend == spec["backend"] == "faiss-hnsw" and store.count() == 3000
-    assert spec["params"] == store.params() == {**FAST, "ef_search": spec["params"]["ef_search"]}
+    assert spec["params"] == store.params() == {**FAST, "codes": "f16", "ef_search": spec["params"]["ef_search"]}
     assert spec["measured_on"] == 80
     truth = true_top(vectors, queries)
     assert spec["recall_at_10"] == pytest.approx(measure_recall(store, queries, truth), abs=1e-4)

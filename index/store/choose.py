@@ -39,7 +39,7 @@ from index.store.vectors import FaissFlatStore, VectorStore, store_class
 
 EXACT_BELOW = 50_000
 TARGET_RECALL = 0.97
-HNSW_BUILD = {"m": 32, "ef_construction": 100}
+HNSW_BUILD = {"m": 32, "ef_construction": 100, "codes": "f16"}
 EF_SEARCH_STEPS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 STAND_IN_COSINE = 0.5
 K = 10
@@ -52,7 +52,7 @@ def choose_store(vectors: np.ndarray, sample_queries: np.ndarray | None = None, 
     {"backend", "params", "recall_at_10", "measured_on" (queries), "rows", "reason"}.
 
     `sample_queries` (real questions' vectors, best) measure recall; without them, `sample`
-    stand-ins made from rows do. `hnsw_build` overrides HNSW_BUILD (m, ef_construction)."""
+    stand-ins made from rows do. `hnsw_build` overrides HNSW_BUILD (m, ef_construction, codes)."""
     exact_below = EXACT_BELOW if exact_below is None else exact_below
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dimension = dimension or vectors.shape[1]
