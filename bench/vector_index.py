@@ -175,7 +175,7 @@ def breadths(n, hnsw, spec, vectors, tune, tune_truth):
     cells = []
     for ef in EF_SEARCH_STEPS[: EF_SEARCH_STEPS.index(spec["params"]["ef_search"]) + 2]:
         hnsw.set_ef_search(ef)
-        cells.append(f"ef{ef} {measure_recall(hnsw, vectors[own], row_truth, own):.3f}/"
+        cells.append(f"ef{ef} {measure_recall(hnsw, vectors[own], row_truth, exclude=own):.3f}/"
                      f"{measure_recall(hnsw, tune, tune_truth):.3f}")
     hnsw.set_ef_search(spec["params"]["ef_search"])
     print(f"{n:>8} recall@10 rows/questions by efSearch: " + ", ".join(cells), flush=True)

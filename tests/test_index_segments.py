@@ -280,9 +280,10 @@ def test_a_large_segment_gets_a_graph_that_finds_what_exact_search_finds(tmp_pat
         query = HashingEmbedder(64).encode([question])[0]
         (found, ids), (truth, _) = graph.vectors.search(query, 10), exact.vectors.search(query, 10)
         # Hashed vectors share few words: past the rows that match, scores tie at zero. Every
-        # row that matches must be found, as well as exact search scores it.
+        # row that matches must be found, as well as exact search scores it (the graph keeps its
+        # vectors in half precision: about three digits).
         matching = np.sort(truth[truth > 0.01])
-        assert len(matching) and np.allclose(np.sort(found[found > 0.01]), matching, atol=1e-5)
+        assert len(matching) and np.allclose(np.sort(found[found > 0.01]), matching, atol=2e-3)
         assert not any("ferry0 would" in t for t in _texts(graph, ids))  # the replaced version is gone
 
 

@@ -94,3 +94,21 @@ def test_without_questions_stand_ins_off_the_rows_measure_recall(vectors):
 def test_vectors_of_the_wrong_shape_are_refused(vectors):
     with pytest.raises(ValueError, match=r"shape \(3000, 48\) are not rows of dimension 384"):
         choose_store(vectors, None, 384)
+
+
+def test_rows_tied_with_the_tenth_count_as_found():
+    """Sparse vectors tie: of 30 rows equally near a query any ten are its true top 10, so
+    recall counts them all when the rows are given (and only the listed ten when not)."""
+    vectors = np.repeat(np.eye(4, dtype=np.float32), 30, axis=0)  # rows 0-29 are e0, 30-59 e1...
+    query = np.array([1, 0, 0, 0], dtype=np.float32)
+
+    class LastTen:  # finds ten of the tied rows, not the ten the truth lists
+        def search(self, q, k):
+            return np.ones(k, dtype=np.float32), np.arange(29, 29 - k, -1)
+
+    truth = np.arange(10)[None, :]
+    assert measure_recall(LastTen(), query[None, :], truth) == 0.0  # none of the ten listed
+    assert measure_recall(LastTen(), query[None, :], truth, vectors) == 1.0
+    wrong = np.arange(39, 29, -1)  # rows of e1: nowhere near the query
+    assert measure_recall(type("Off", (), {"search": lambda self, q, k: (None, wrong[:k])})(),
+                          query[None, :], truth, vectors) == 0.0

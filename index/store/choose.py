@@ -68,7 +68,7 @@ def choose_store(vectors: np.ndarray, sample_queries: np.ndarray | None = None, 
     _, truth = faiss.knn(queries, vectors, K, metric=faiss.METRIC_INNER_PRODUCT)
     for step, ef_search in enumerate(EF_SEARCH_STEPS):
         store.set_ef_search(ef_search)
-        recall = measure_recall(store, queries, truth)
+        recall = measure_recall(store, queries, truth, vectors)
         if recall >= target:
             source = "given queries" if given else "stand-in queries (between two rows)"
             spec = {"backend": store.backend, "params": store.params(), "recall_at_10": round(recall, 4),
@@ -91,9 +91,24 @@ def open_store(spec: dict, path: Path) -> VectorStore:
     return store_class(spec["backend"]).load(path, **(spec.get("params") or {}))
 
 
-def measure_recall(store: VectorStore, queries: np.ndarray, truth: np.ndarray) -> float:
-    """Mean share of each query's true top K (the rows of `truth`) that `store.search` finds."""
-    hits = sum(len(set(store.search(query, K)[1].tolist()) & set(best.tolist())) for query, best in zip(queries, truth))
+def measure_recall(store: VectorStore, queries: np.ndarray, truth: np.ndarray, vectors: np.ndarray | None = None,
+                   exclude: np.ndarray | None = None) -> float:
+    """Mean share of each query's true top K (the rows of `truth`) that `store.search` finds.
+
+    With `vectors` (the rows searched), a found row that scores as high as the K-th true one
+    counts too: ties at the K-th score (common among sparse vectors) are all equally right.
+    `exclude`: one row per query to leave out of what is found (the query's own row)."""
+    hits = 0
+    for n, (query, best) in enumerate(zip(queries, truth)):
+        found = store.search(query, K + (exclude is not None))[1]
+        if exclude is not None:
+            found = found[found != exclude[n]]
+        found = found[:K]
+        if vectors is None:
+            hits += len(set(found.tolist()) & set(best.tolist()))
+        else:
+            kth = float((vectors[best] @ query).min())
+            hits += min(K, int(((vectors[found] @ query) >= kth - 1e-6).sum()))
     return hits / (K * len(queries))
 
 
