@@ -1,7 +1,8 @@
 """Building into a Milvus store: the local build (index/build.py) brings the builder's own
-index folder up to date, incrementally and with its vector cache; its generation is then
-copied into a new generation of collections and published by moving the alias. All of it runs
-under the store's build lease, so builders on different machines take turns."""
+index folder up to date, incrementally and with its vector cache; the segments of its
+generation that the store lacks are then written, with a new generation listing them, and
+published by moving the alias (index/store/milvus/publish.py). All of it runs under the store's
+build lease, so builders on different machines take turns."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 from index.build import BuildSummary, build_index
 from index.embed import Embedder
 from index.store import Generation
-from index.store.milvus import (Lease, connect, drop_unused, next_generation, parse_address, read_meta, served,
-                                switch, write_generation)
+from index.store.milvus import (Lease, connect, drop_unused, holds, next_generation, parse_address, read_meta,
+                                served, switch, write_generation)
 
 
 def build_into_milvus(store: str, corpus_dir: Path, index_dir: Path, embedder: Embedder, wait_s: float = 0.0,
@@ -26,7 +27,7 @@ def build_into_milvus(store: str, corpus_dir: Path, index_dir: Path, embedder: E
         summary = build_index(corpus_dir, index_dir, embedder, **options)
         with Generation.open(index_dir, embedder.name) as local:
             current = served(client)
-            if current is not None and _same(read_meta(client, current), local):
+            if current is not None and holds(read_meta(client, current), local):
                 summary.generation = current
                 return summary
             write_generation(client, local, name)
@@ -36,7 +37,3 @@ def build_into_milvus(store: str, corpus_dir: Path, index_dir: Path, embedder: E
     summary.generation, summary.up_to_date = name, False
     return summary
 
-
-def _same(meta: dict, local: Generation) -> bool:
-    """Whether the served generation is a copy of `local` (the same build of the same folder)."""
-    return meta["source_generation"] == local.name and meta["manifest"]["built_at"] == local.manifest["built_at"]

@@ -10,7 +10,6 @@ import json
 import threading
 import time
 
-import numpy as np
 import pytest
 
 from corpus.chunk import ChunkParams
@@ -20,12 +19,14 @@ from index.build import build_index
 from index.embed import HashingEmbedder
 from index.store import Filters, Generation, IndexMismatch
 from tests.conftest import ARTICLES, article_txt, write
+from tests.milvus_checks import assert_same_reads, listed_rows, stored_rows
 
 pytest.importorskip("pymilvus", reason="pymilvus is not installed (pip install -e '.[dev]')")
 
 from index.milvus_build import build_into_milvus  # noqa: E402
 from index.store.milvus import BuildBusy, Lease, MilvusGeneration, connect, parse_address, served  # noqa: E402
-from index.store.milvus import publish  # noqa: E402
+from index import milvus_build  # noqa: E402
+from index.store.milvus import segment_rows  # noqa: E402
 
 MORE = {
     "2026/bridge.txt": article_txt(
@@ -95,40 +96,7 @@ def test_rows_filters_and_rankings_match_the_local_generation(both):
     index_dir, store, embedder = both
     remote = MilvusGeneration.open(connect(parse_address(store)), store, embedder.name)
     with Generation.open(index_dir) as local:
-        assert remote.articles() == local.articles()
-        assert remote.article_hashes() == local.article_hashes()
-        assert remote.sources() == local.sources()
-        assert (remote.chunk_count(), remote.article_count()) == (local.chunk_count(), local.article_count())
-        for filters in [Filters(), Filters(published_after=dt.date(2026, 1, 1)), Filters(sources=("Wire",)),
-                        Filters(published_before=dt.date(2025, 12, 31), undated=True),
-                        Filters(article_ids=("2026/bridge", "feed/ferry"))]:
-            ids = local.chunk_ids(filters)
-            assert sorted(remote.chunk_ids(filters).tolist()) == sorted(ids.tolist()), filters
-            assert remote.list_articles(filters, 0, 50) == local.list_articles(filters, 0, 50)
-            query = embedder.encode(["cables budget council"])[0]
-            subset = None if not filters.active else remote.search_subset(filters)
-            local_subset = None if not filters.active else ids
-            assert remote.vectors.search(query, 5, subset)[1].tolist() == \
-                local.vectors.search(query, 5, local_subset)[1].tolist(), filters
-            terms = ["council", "budget", "line"]
-            assert remote.lexical(terms, filters, 10) == local.lexical(terms, filters, 10), filters
-        assert remote.list_articles(Filters(), 0, 50, text="cables corroded") == \
-            local.list_articles(Filters(), 0, 50, text="cables corroded")
-        assert remote.list_articles(Filters(), 1, 3, newest_first=True) == \
-            local.list_articles(Filters(), 1, 3, newest_first=True)
-        assert len(remote.search_subset(Filters(sources=("Nobody",)))) == 0
-        chunk_ids = local.chunk_ids(Filters()).tolist()
-        assert remote.chunk_rows(chunk_ids) == local.chunk_rows(chunk_ids)
-        assert np.array_equal(remote.minhashes(chunk_ids), local.minhashes(chunk_ids))
-        np.testing.assert_allclose(remote.vectors.vectors(chunk_ids), local.vectors.vectors(chunk_ids), atol=1e-6)
-        for chunk_id in chunk_ids:
-            assert remote.sentences_within(chunk_id) == local.sentences_within(chunk_id)
-            assert remote.sentences_around(chunk_id, 2) == local.sentences_around(chunk_id, 2)
-        stems = ["council", "cabl", "ferr", "zzz", "the"]
-        assert remote.prefix_frequency(stems).tolist() == local.prefix_frequency(stems).tolist()
-        assert remote.document_frequency(stems).tolist() == local.document_frequency(stems).tolist()
-        assert remote.total_chunks() == local.total_chunks()
-        assert remote.chunks_of(["2026/bridge"]) == local.chunks_of(["2026/bridge"])
+        assert_same_reads(remote, local, embedder)
 
 
 def test_a_generation_built_with_another_model_is_refused(both):
@@ -137,33 +105,40 @@ def test_a_generation_built_with_another_model_is_refused(both):
         open_answerer(None, HashingEmbedder(32), store=store).retriever.live.current()
 
 
-def test_a_failed_build_leaves_the_alias_on_the_old_generation(tmp_path, milvus_store, monkeypatch):
+@pytest.mark.parametrize("failing", ["mid-segment", "before-switch"])
+def test_a_failed_build_leaves_the_alias_on_the_old_generation(tmp_path, milvus_store, monkeypatch, failing):
     corpus = write(tmp_path / "corpus", dict(ARTICLES))
     embedder = HashingEmbedder(64)
     client = connect(parse_address(milvus_store))
     first = build_into_milvus(milvus_store, corpus, tmp_path / "index", embedder, progress=False).generation
     write(corpus, {"2026/tram.txt": article_txt("2026-02-01", "The old tram depot will become a museum.")})
 
-    def broken(local):  # dies halfway through writing the sentences
-        rows = real(local)
+    def broken_rows(segment, number):  # dies halfway through writing the new segment's sentences
+        rows = real_rows(segment, number)
         yield next(rows)
         raise OSError("the network went away")
 
-    real = publish._sentence_rows
-    monkeypatch.setattr(publish, "_sentence_rows", broken)
+    def broken_switch(client, name):  # dies with everything written, right before the switch
+        raise OSError("the network went away")
+
+    real_rows = segment_rows._sentences
+    if failing == "mid-segment":
+        monkeypatch.setattr(segment_rows, "_sentences", broken_rows)
+    else:
+        monkeypatch.setattr(milvus_build, "switch", broken_switch)
     with pytest.raises(OSError, match="network"):
         build_into_milvus(milvus_store, corpus, tmp_path / "index", embedder, progress=False)
     assert served(client) == first
-    half_written = [c for c in client.list_collections() if c.startswith("footnote_") and first not in c]
-    assert half_written  # left behind, never served
+    left = set(stored_rows(client)) - set(listed_rows(client))
+    assert left  # left behind, never served
     answerer = open_answerer(tmp_path / "index", embedder, store=milvus_store)
     assert answerer.retriever.live.current().article("2026/tram") is None
 
-    monkeypatch.setattr(publish, "_sentence_rows", real)
+    monkeypatch.undo()
     second = build_into_milvus(milvus_store, corpus, tmp_path / "index", embedder, progress=False).generation
     assert served(client) == second != first
     assert answerer.retriever.live.current().article("2026/tram") is not None  # the switch, without a restart
-    assert {c for c in half_written} & set(client.list_collections()) == set()
+    assert stored_rows(client) == listed_rows(client)  # what the failed build wrote is gone: no row twice
     write(corpus, {"2026/tram.txt": article_txt("2026-02-01", "The tram depot will become a library.")})
     third = build_into_milvus(milvus_store, corpus, tmp_path / "index", embedder, progress=False).generation
     kept = {c.split("_")[1] for c in client.list_collections() if c.startswith("footnote_0")}

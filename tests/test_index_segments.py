@@ -68,6 +68,18 @@ def test_tombstones_hide_replaced_and_removed_articles(tmp_path):
     assert generation.chunk_count() == len(ids)
 
 
+def test_an_article_alone_in_its_segment_changed_twice_leaves_an_empty_segment_that_reads(tmp_path):
+    corpus, index = corpus_of(tmp_path / "c", TOPICS[:4]), tmp_path / "i"
+    build(corpus, index)
+    for text in ("The canal reopened.", "The canal reopened to barges."):  # its segment is all tombstones
+        write(corpus, {"canal.txt": article_txt("2026-02-01", text)})
+        build(corpus, index)
+    with Generation.open(index) as generation:
+        assert [s.chunk_count for s in generation.segments].count(0) == 1  # rewritten without its one article
+        hits = generation.lexical(["canal", "barges"], Filters(), 5)
+        assert [generation.chunk_rows(hits)[hits[0]][0].article_id] == ["canal"]
+
+
 def test_merges_fold_segments_and_find_exactly_what_a_clean_build_finds(tmp_path):
     corpus, index = corpus_of(tmp_path / "c", TOPICS[:1]), tmp_path / "i"
     build(corpus, index)

@@ -101,6 +101,8 @@ class Lexicon:
     def frequencies(self, stems: list[str]) -> np.ndarray:
         """How many chunks hold each stem."""
         ids = self.term_ids(stems)
+        if not len(self.df):  # a segment left with no live article is rewritten empty (merge.py)
+            return np.zeros(len(stems), dtype=np.int64)
         return np.where(ids >= 0, np.asarray(self.df)[np.maximum(ids, 0)], 0).astype(np.int64)
 
     def bm25(self, stems: list[str], idf: np.ndarray, avgdl: float, live: np.ndarray | None) -> np.ndarray:

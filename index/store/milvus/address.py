@@ -1,7 +1,9 @@
 """Where a Milvus store lives (`milvus://HOST:PORT[/DB]`) and what its collections are called.
 
-A generation is six collections named `footnote_NNNNNN_KIND`; the alias `footnote` names the
-chunks collection of the generation being served, and its siblings are found by name.
+The rows live in a family of five shared collections, `footnote_fNNNNNN_KIND`, one partition
+per segment (index/store/milvus/publish.py). A generation is one small collection of its own,
+`footnote_NNNNNN_meta`, listing its segments; the alias `footnote` names the meta collection
+of the generation being served.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 SCHEME = "milvus://"
-ALIAS = "footnote"  # the served generation's chunks collection: the cluster's CURRENT
-KINDS = ("chunks", "sentences", "articles", "texts", "terms", "meta")
-_NAME = re.compile(r"^footnote_(\d{6})_(" + "|".join(KINDS) + r")$")
+ALIAS = "footnote"  # the served generation's meta collection: the cluster's CURRENT
+KINDS = ("chunks", "sentences", "articles", "texts", "terms")  # a family's collections
+# A generation's own collections: `meta`; stores published before segments were shared also
+# gave each generation the five others, and clean-up still recognises them.
+_GENERATION = re.compile(r"^footnote_(\d{6})_(meta|" + "|".join(KINDS) + r")$")
+_FAMILY = re.compile(r"^footnote_(f\d{6})_(" + "|".join(KINDS) + r")$")
 
 
 class StoreAddressError(ValueError):
@@ -75,11 +80,28 @@ def connect(address: MilvusAddress):
     return client
 
 
-def collection_name(generation: str, kind: str) -> str:
-    return f"footnote_{generation}_{kind}"
+def is_lite(client) -> bool:
+    """Whether the server is Milvus Lite, which loads and releases whole collections only."""
+    return str(client.get_server_version()).startswith("milvus_lite")
+
+
+def meta_name(generation: str) -> str:
+    """The collection that holds a generation: its manifest, segments and tombstones."""
+    return f"footnote_{generation}_meta"
+
+
+def family_names(family: str) -> dict[str, str]:
+    """The shared collections of a family (`f000001`), by kind."""
+    return {kind: f"footnote_{family}_{kind}" for kind in KINDS}
 
 
 def generation_of(collection: str) -> str | None:
-    """The generation a collection belongs to (None for collections that are not Footnote's)."""
-    found = _NAME.match(collection)
+    """The generation a collection belongs to (None for collections that are no generation's)."""
+    found = _GENERATION.match(collection)
+    return found.group(1) if found else None
+
+
+def family_of(collection: str) -> str | None:
+    """The family a shared collection belongs to (None for the others)."""
+    found = _FAMILY.match(collection)
     return found.group(1) if found else None

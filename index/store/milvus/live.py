@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from index.store.milvus.address import connect, parse_address
-from index.store.milvus.publish import served
+from index.store.milvus.meta import served
 from index.store.milvus.reader import MilvusGeneration
 
 

@@ -1,9 +1,10 @@
 """A generation on Milvus, read through the same methods as a local one (index/store/generation.py).
 
-Everything is asked of Milvus: dense search on its vector index, BM25 candidates through its
-BM25 function over the chunks' stems (ordered by the collection's statistics), filters as Milvus
-expressions, rows by id. Chunk rows a question has
-read are kept a while, with their sentences (milvus/rows.py).
+Everything is asked of Milvus, within the generation's partitions and without its tombstoned
+articles (milvus/view.py): dense search on its vector index, BM25 candidates through its BM25
+function over the chunks' stems (ordered by the collection's statistics), filters as Milvus
+expressions, rows by id. Chunk rows a question has read are kept a while, with their sentences
+(milvus/rows.py).
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ import numpy as np
 
 from corpus import Article, Chunk
 from corpus.terms import index_terms, stem
-from index.store.errors import IndexMissing
+from index.store.errors import IndexMismatch, IndexMissing
 from index.store.filters import Filters
 from index.store.generation import check_manifest
 from index.store.lexicon import MINHASHES
-from index.store.milvus.address import KINDS, collection_name
 from index.store.milvus.lexical import OVERFETCH, rescore
-from index.store.milvus.publish import read_meta, served
+from index.store.milvus.meta import FORMAT, read_meta, served
 from index.store.milvus.rows import Rows
 from index.store.milvus.schema import article_expression, expression, listed, literal, prefix_range
-from index.store.milvus.vectors import FilterSubset, MilvusVectors, scan
+from index.store.milvus.vectors import FilterSubset, MilvusVectors
+from index.store.milvus.view import View
 
 
 class MilvusGeneration:
@@ -38,12 +39,11 @@ class MilvusGeneration:
         self.meta = meta
         self.name = meta["generation"]
         self.manifest = {**meta["manifest"], "generation": self.name}
-        self.names = {kind: collection_name(self.name, kind) for kind in KINDS}
-        self.vectors = MilvusVectors(client, self.names["chunks"], self.manifest["model"]["dimension"],
-                                     meta["counts"]["chunks"])
-        self.rows = Rows(client, self.names)
-        self.sentence_vectors = MilvusVectors(client, self.names["sentences"], self.manifest["model"]["dimension"],
-                                              known=self.rows.sentences)
+        self.view = View(client, meta)
+        dimension = self.manifest["model"]["dimension"]
+        self.vectors = MilvusVectors(self.view, "chunk", dimension, meta["counts"]["chunks"])
+        self.rows = Rows(self.view)
+        self.sentence_vectors = MilvusVectors(self.view, "sentence", dimension, known=self.rows.sentences)
         self._memo: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -55,6 +55,10 @@ class MilvusGeneration:
             raise IndexMissing(f"no index in the Milvus store {where}; build one with "
                                f"`footnote index --store {where}`")
         meta = read_meta(client, name)
+        if meta.get("format") != FORMAT:
+            raise IndexMismatch(f"generation {name} in the Milvus store {where} was published by an earlier "
+                                f"Footnote (store format {meta.get('format', 1)}, this one reads {FORMAT}); "
+                                f"publish it again with `footnote index --store {where}`")
         check_manifest(meta["manifest"], where, model)
         return cls(client, meta, where)
 
@@ -85,12 +89,12 @@ class MilvusGeneration:
         return self.meta["total_chunks"]
 
     def article(self, article_id: str) -> Article | None:
-        rows = self.client.query(self.names["articles"], filter=f"id == {literal(article_id)}", output_fields=["info"])
+        rows = self.view.query("articles", f"id == {literal(article_id)}", ["info"])
         return _article(article_id, rows[0]["info"], self.article_text(article_id)) if rows else None
 
     def articles(self) -> list[Article]:
         parts: dict[str, list[tuple[int, str]]] = {}
-        for r in scan(self.client, self.names["texts"], 'key != ""', ["article_id", "part", "text"]):
+        for r in self.view.scan("texts", "", ["article_id", "part", "text"]):
             parts.setdefault(r["article_id"], []).append((r["part"], r["text"]))
         return [_article(r["id"], r["info"], "".join(t for _, t in sorted(parts.get(r["id"], []))))
                 for r in sorted(self._article_rows(""), key=lambda r: r["id"])]
@@ -122,17 +126,17 @@ class MilvusGeneration:
         return {r["id"]: (r["info"]["content_hash"], r["info"]["path"]) for r in self._article_rows("")}
 
     def chunks_of(self, article_ids: list[str]) -> list[Chunk]:
-        rows = scan(self.client, self.names["chunks"], f"article_id in {listed(article_ids)}",
-                    ["article_id", "ordinal", "start", "end", "text"])
+        rows = self.view.scan("chunks", f"article_id in {listed(article_ids)}",
+                              ["article_id", "ordinal", "start", "end", "text"])
         order = {aid: n for n, aid in enumerate(article_ids)}
         rows.sort(key=lambda r: (order[r["article_id"]], r["ordinal"]))
         return [Chunk(r["article_id"], r["ordinal"], r["start"], r["end"], r["text"]) for r in rows]
 
     def chunks_in(self, article_id: str) -> int:
-        return len(scan(self.client, self.names["chunks"], f"article_id == {literal(article_id)}", ["id"]))
+        return len(self.view.scan("chunks", f"article_id == {literal(article_id)}", ["id"]))
 
     def home_segment(self, article_id: str) -> str | None:
-        return None  # segments are the local builder's; a Milvus generation is one set of collections
+        return None  # segment ids are the local builder's; a store's partitions are numbered its own way
 
     # Chunks and sentences (the local generation's global ids)
 
@@ -147,11 +151,14 @@ class MilvusGeneration:
         return [(i, r["start"], r["end"]) for i, r in sorted(found.items())]
 
     def sentences_around(self, chunk_id: int, n: int) -> list[tuple[int, int, int]]:
+        """As Generation.sentences_around: the neighbours within the chunk's segment."""
         row = self.rows.chunk_rows([chunk_id])[chunk_id]
-        first, end = row["sent_first"], row["sent_end"]
-        where = f"((id >= {max(0, first - n)} and id < {first}) or (id >= {end} and id < {end + n}))"
+        first, end = row["sent_local"]
+        before = self.view.sentence_range(row["key"], max(0, first - n), first)
+        after = self.view.sentence_range(row["key"], end, end + n)
+        where = " or ".join(f"(id >= {low} and id < {high})" for low, high in (before, after))
         if end > first:
-            where += f" and article_id == {literal(row['article_id'])}"
+            where = f"({where}) and article_id == {literal(row['article_id'])}"
         rows = self.rows.sentences_where(where)
         return sorted((r["id"], r["start"], r["end"]) for r in rows)
 
@@ -173,18 +180,18 @@ class MilvusGeneration:
 
     def chunk_ids(self, filters: Filters) -> np.ndarray:
         """The ids of the chunks that pass the filters."""
-        where = expression(filters) or "id >= 0"
-        return np.array(sorted(r["id"] for r in scan(self.client, self.names["chunks"], where, ["id"])), dtype=np.int64)
+        ids = [self.view.global_id("chunk", r["id"]) for r in self.view.scan("chunks", expression(filters), ["id"])]
+        return np.array(sorted(ids), dtype=np.int64)
 
     def search_subset(self, filters: Filters) -> FilterSubset:
         """The filters themselves, for a dense search to apply inside Milvus: no list of ids is
         read; one row is, to tell whether any chunk passes."""
         where = expression(filters)
-        any_ = self.client.query(self.names["chunks"], filter=where or "id >= 0", output_fields=["id"], limit=1)
+        any_ = self.view.query("chunks", where, ["id"], limit=1)
         return FilterSubset(where, bool(any_))
 
     def document_frequency(self, stems: list[str]) -> np.ndarray:
-        rows = scan(self.client, self.names["terms"], f"term in {listed(stems)}", ["term", "df"]) if stems else []
+        rows = self.view.scan("terms", f"term in {listed(stems)}", ["term", "df"]) if stems else []
         found = Counter()
         for r in rows:
             found[r["term"]] += r["df"]
@@ -194,9 +201,9 @@ class MilvusGeneration:
         """As the lexicon counts it: per segment the sum of the frequencies of the words starting
         with the stem, at most the segment's chunks; summed, at most all chunks. One scan for all."""
         stems_ = [s for s in dict.fromkeys(stems) if s]
-        rows = scan(self.client, self.names["terms"], " or ".join(f"({prefix_range(s)})" for s in stems_),
-                    ["term", "segment", "df"]) if stems_ else []
-        caps, out = self.meta["segment_chunks"], []
+        rows = self.view.scan("terms", " or ".join(f"({prefix_range(s)})" for s in stems_),
+                              ["term", "segment", "df"]) if stems_ else []
+        caps, out = self.view.chunk_counts, []
         for s in stems:
             per_segment = Counter()
             for r in rows:
@@ -211,17 +218,16 @@ class MilvusGeneration:
         stems = list(dict.fromkeys(stem(t) for t in terms))
         if not stems:
             return []
-        hits = self.client.search(self.names["chunks"], data=[" ".join(stems)], anns_field="sparse",
-                                  limit=min(limit * OVERFETCH, 16_384), filter=expression(filters),
-                                  output_fields=["id", "terms"], search_params={"metric_type": "BM25"})[0]
-        rows = [{"id": h["id"], "terms": h["entity"]["terms"]} for h in hits]
+        hits = self.view.search("chunks", [" ".join(stems)], "sparse", min(limit * OVERFETCH, 16_384),
+                                expression(filters), ["id", "terms"], {"metric_type": "BM25"})
+        rows = [{"id": self.view.global_id("chunk", h["id"]), "terms": h["entity"]["terms"]} for h in hits]
         df = self.document_frequency(stems).tolist()
         return [i for _, i in rescore(rows, stems, df, self.total_chunks(), self.meta["avgdl"])[:limit]]
 
     # Helpers
 
     def _article_rows(self, where: str) -> list[dict]:
-        return scan(self.client, self.names["articles"], where or 'id != ""', ["id", "info"])
+        return self.view.scan("articles", where, ["id", "info"])
 
     def _holding_all(self, text: str) -> set[str]:
         """Ids of the articles whose chunks hold every content word of `text`."""
@@ -229,8 +235,7 @@ class MilvusGeneration:
         found = None
         for s in stems:
             pattern = literal("% " + s.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + " %")
-            ids = {r["article_id"] for r in scan(self.client, self.names["chunks"], f"terms like {pattern}",
-                                                 ["article_id"])}
+            ids = {r["article_id"] for r in self.view.scan("chunks", f"terms like {pattern}", ["article_id"])}
             found = ids if found is None else found & ids
             if not found:
                 return set()

@@ -1,13 +1,12 @@
-"""The vector side of a Milvus generation: search and vectors by id, in the shape of
-index/store/spread.py's SpreadVectors; and reading many rows past Milvus's query window."""
+"""The vector side of a Milvus generation: search and vectors by global id, in the shape of
+index/store/spread.py's SpreadVectors."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from index.store.milvus.schema import HNSW, listed
-
-SCAN_BATCH = 2000
+from index.store.milvus.view import View
 
 
 class FilterSubset:
@@ -22,26 +21,29 @@ class FilterSubset:
 
 
 class MilvusVectors:
-    """Search and vectors by id over one collection's `vector` field (inner product)."""
+    """Search and vectors by id over the `vector` field of a generation's chunks or sentences
+    (`kind` "chunk" or "sentence"; inner product)."""
 
-    def __init__(self, client, collection: str, dimension: int, rows: int = 0, known: dict | None = None):
-        self.client, self.collection, self.dimension, self.rows = client, collection, dimension, rows
-        self.known = known if known is not None else {}  # rows already read, by id, holding "vector"
+    def __init__(self, view: View, kind: str, dimension: int, rows: int = 0, known: dict | None = None):
+        self.view, self.kind, self.dimension, self.rows = view, kind, dimension, rows
+        self.collection = f"{kind}s"
+        self.known = known if known is not None else {}  # rows already read, by global id, holding "vector"
 
     def count(self) -> int:
         return self.rows
 
     def search(self, query: np.ndarray, k: int, subset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The best `k` (scores, ids); within `subset`: ids, or a FilterSubset of this generation."""
+        """The best `k` live (scores, ids); within `subset`: ids, or a FilterSubset of this generation."""
         where = ""
         if subset is not None:
             if not len(subset):
                 return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-            where = subset.expression if isinstance(subset, FilterSubset) else f"id in {listed(subset)}"
-        hits = self.client.search(self.collection, data=[np.asarray(query, dtype=np.float32).tolist()],
-                                  anns_field="vector", limit=min(k, 16_384), filter=where, output_fields=["id"],
-                                  search_params={"metric_type": "IP", "params": {"ef": max(k, HNSW["efConstruction"])}})[0]
-        found = ordered([(h["distance"], h["id"]) for h in hits])
+            where = subset.expression if isinstance(subset, FilterSubset) else \
+                f"id in {listed(self.view.keys(self.kind, subset))}"
+        hits = self.view.search(self.collection, [np.asarray(query, dtype=np.float32).tolist()], "vector",
+                                min(k, 16_384), where, ["id"],
+                                {"metric_type": "IP", "params": {"ef": max(k, HNSW["efConstruction"])}})
+        found = ordered([(h["distance"], self.view.global_id(self.kind, h["id"])) for h in hits])
         return (np.array([s for s, _ in found], dtype=np.float32), np.array([i for _, i in found], dtype=np.int64))
 
     def vectors(self, ids) -> np.ndarray:
@@ -50,8 +52,9 @@ class MilvusVectors:
         rows = {i: row for i in ids if (row := self.known.get(i)) is not None}
         missing = [i for i in ids if i not in rows]
         if missing:
-            rows.update({r["id"]: r for r in self.client.query(self.collection, filter=f"id in {listed(missing)}",
-                                                                output_fields=["vector"])})
+            found = self.view.query(self.collection, f"id in {listed(self.view.keys(self.kind, missing))}",
+                                    ["id", "vector"], live=False)
+            rows.update({self.view.global_id(self.kind, r["id"]): r for r in found})
         for n, i in enumerate(ids):
             out[n] = rows[i]["vector"]
         return out
@@ -60,15 +63,3 @@ class MilvusVectors:
 def ordered(hits: list[tuple[float, int]]) -> list[tuple[float, int]]:
     """Best score first, ties by id (as the local store orders them)."""
     return sorted(hits, key=lambda h: (-h[0], h[1]))
-
-
-def scan(client, collection: str, where: str, fields: list[str]) -> list[dict]:
-    """Every row that matches `where` (a query alone stops at Milvus's 16,384-row window)."""
-    iterator = client.query_iterator(collection, batch_size=SCAN_BATCH, filter=where, output_fields=fields)
-    rows = []
-    try:
-        while batch := iterator.next():
-            rows += batch
-    finally:
-        iterator.close()
-    return rows
