@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.reuse and saved.exists() and (work / "index" / "CURRENT").exists():
             vectors, written = np.load(saved, mmap_mode="r"), None  # measured again, not written again
         else:
+            shutil.rmtree(work / "index", ignore_errors=True)  # a collection left by an earlier run
             vectors = write_collection(work / "index", args.passages, args.segment)
             written = time.perf_counter() - started
             if args.work:

@@ -2,8 +2,8 @@
 `backend` a generation's manifest names. Ids are rows, 0..count-1, in the order added.
 
     faiss-flat   exact inner product (cosine on unit vectors), float32, FAISS
-    npy-f16      half-precision NumPy matrix, memory-mapped: for vectors that are looked up by
-                 id far more than searched (sentence vectors rerank passages and pick quotes)
+    npy-f16      half-precision NumPy matrix, read by rows with pread: for vectors that are looked
+                 up by id far more than searched (sentence vectors rerank passages and pick quotes)
     faiss-hnsw   approximate: a FAISS HNSW graph, its efSearch chosen at build time for recall@10
                  >= 0.97 (index/store/approximate.py; index/store/choose.py picks exact or HNSW)
 
@@ -21,6 +21,7 @@ import faiss
 import numpy as np
 
 from index.store.approximate import HnswStore
+from index.store.rows import RowFile
 
 
 class VectorStore(Protocol):
@@ -104,7 +105,8 @@ class FaissFlatStore:
 
 
 class HalfStore:
-    """Unit vectors in half precision, memory-mapped from a .npy file; brute-force search."""
+    """Unit vectors in half precision, read from a .npy file row by row as asked (RowFile: looked
+    up by id, a few at a time, they stay out of the process's memory); brute-force search."""
 
     backend: ClassVar[str] = "npy-f16"
 
@@ -118,7 +120,7 @@ class HalfStore:
 
     @classmethod
     def load(cls, path: Path) -> HalfStore:
-        return cls(np.load(path, mmap_mode="r"))
+        return cls(RowFile(path))
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as handle:  # np.save would add `.npy` to a name without it

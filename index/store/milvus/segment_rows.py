@@ -69,7 +69,9 @@ def _chunks(segment: Segment, number: int):
             "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id >= ? AND c.id < ? ORDER BY c.id",
             (first, first + BATCH)).fetchall()
         vectors = segment.chunks.vectors([r[0] for r in rows])
-        for (i, aid, ordinal, start, end, text, title, published, url, source), vector in zip(rows, vectors):
+        minhashes = lexicon.minhash[[r[0] for r in rows]].view(np.int64)  # the batch's rows in one read
+        for (i, aid, ordinal, start, end, text, title, published, url, source), vector, minhash in zip(
+                rows, vectors, minhashes):
             sent_first, sent_end = (int(x) for x in lexicon.chunk_sent[i])
             yield {"id": key(number, i), "segment": number, "article_id": aid, "ordinal": ordinal, "start": start,
                    "end": end, "text": _fits(text, aid), "terms": _fits(_spaced(index_terms(text)), aid),
@@ -77,7 +79,7 @@ def _chunks(segment: Segment, number: int):
                    "source": source or "", "info": {"title": title, "published": published, "url": url,
                                                     "source": source},
                    "sent_first": sent_first, "sent_end": sent_end,
-                   "minhash": lexicon.minhash[i].view(np.int64).tolist()}
+                   "minhash": minhash.tolist()}
 
 
 def _sentences(segment: Segment, number: int):

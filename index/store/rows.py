@@ -1,0 +1,90 @@
+"""Rows of a saved NumPy array read on demand with `pread`, for arrays a question reads a few
+rows of at a time (sentence vectors, MinHash signatures): what was read lands in the page cache
+but is never mapped into the process.
+
+Why not memory-map them: a mapped file counts in the process's RSS for every page a read
+touches, and the kernel maps up to 64 KB of cached neighbours around each page that faults
+("fault-around"; MADV_RANDOM does not turn it off). On the million-passage bench, reading ~100
+scattered sentence vectors a question left 73-296 MB of each 576 MB sentence file in the
+server's RSS after 200 questions. `pread` reads the rows asked for: one call per run of
+consecutive rows (a passage's sentences are consecutive), a few microseconds each.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+
+class RowFile:
+    """A read-only 2-d .npy file whose rows are read when indexed (`rows[ids]`)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        with open(self.path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(handle)
+            self._offset = handle.tell()
+        if fortran or len(shape) != 2 or dtype.hasobject:
+            raise ValueError(f"{self.path} does not hold a 2-d array of plain numbers in C order; rebuild the index "
+                             "with `footnote index --rebuild`")
+        self.shape = shape
+        self.dtype = dtype
+        self._row_bytes = shape[1] * dtype.itemsize
+        expected = self._offset + shape[0] * self._row_bytes
+        if os.path.getsize(self.path) < expected:
+            raise ValueError(f"{self.path} is shorter than the {shape[0]} rows its header announces (truncated); "
+                             "rebuild the index with `footnote index --rebuild`")
+        self._fd = os.open(self.path, os.O_RDONLY)
+        self._lock = threading.Lock()  # only around closing: pread itself has no shared position
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, ids) -> np.ndarray:
+        """The rows of `ids` (an int, a slice or an array of row numbers), in the order given."""
+        if isinstance(ids, slice):
+            ids = np.arange(*ids.indices(len(self)))
+        single = np.isscalar(ids)
+        ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+        if len(ids) and (ids.min() < -len(self) or ids.max() >= len(self)):
+            raise IndexError(f"rows {ids[(ids < -len(self)) | (ids >= len(self))][:5].tolist()} are outside "
+                             f"0..{len(self) - 1} of {self.path}")
+        ids = np.where(ids < 0, ids + len(self), ids)
+        if not len(ids):
+            return np.empty((0, self.shape[1]), dtype=self.dtype)
+        wanted, back = np.unique(ids, return_inverse=True)
+        out = np.empty((len(wanted), self.shape[1]), dtype=self.dtype)
+        # Runs of consecutive rows: one read each.
+        breaks = np.flatnonzero(np.diff(wanted) != 1) + 1
+        starts = np.concatenate([[0], breaks]).astype(np.int64)
+        ends = np.concatenate([breaks, [len(wanted)]]).astype(np.int64)
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            size = (end - start) * self._row_bytes
+            data = os.pread(self._fd, size, self._offset + int(wanted[start]) * self._row_bytes)
+            if len(data) != size:
+                raise OSError(f"{self.path} ended early: read {len(data)} of {size} bytes at row {wanted[start]}")
+            out[start:end] = np.frombuffer(data, dtype=self.dtype).reshape(end - start, self.shape[1])
+        rows = out[back.reshape(-1)]
+        return rows[0] if single else rows
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self[slice(None)]
+        return whole if dtype is None else whole.astype(dtype)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
