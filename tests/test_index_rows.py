@@ -29,6 +29,16 @@ def test_rows_come_back_as_numpy_reads_them_in_the_order_asked(saved):
     assert np.asarray(rows, dtype=np.float32).dtype == np.float32
 
 
+def test_a_one_dimensional_array_reads_by_slices_and_positions(tmp_path):
+    values = np.arange(1000, dtype=np.int32) * 7
+    np.save(tmp_path / "v.npy", values)
+    rows = RowFile(tmp_path / "v.npy")
+    assert rows.shape == (1000,) and len(rows) == 1000
+    assert np.array_equal(rows[10:500], values[10:500]) and rows[10:10].shape == (0,)
+    positions = np.array([999, 3, 4, 5, 600, 3])
+    assert np.array_equal(rows[positions], values[positions]) and rows[42] == 294
+
+
 def test_rows_outside_the_file_and_damaged_files_are_refused(saved, tmp_path):
     matrix, path = saved
     rows = RowFile(path)
@@ -38,10 +48,10 @@ def test_rows_outside_the_file_and_damaged_files_are_refused(saved, tmp_path):
     cut.write_bytes(path.read_bytes()[:-10])
     with pytest.raises(ValueError, match="shorter than the 500 rows.*--rebuild"):
         RowFile(cut)
-    flat = tmp_path / "flat.npy"
-    np.save(flat, np.arange(5))
-    with pytest.raises(ValueError, match="not hold a 2-d array"):
-        RowFile(flat)
+    cube = tmp_path / "cube.npy"
+    np.save(cube, np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="not hold a 1-d or 2-d array"):
+        RowFile(cube)
 
 
 def test_reading_rows_maps_nothing_into_the_process(saved):

@@ -28,7 +28,9 @@ from index.store.rows import RowFile
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
 _ARRAYS = ("df", "term_ptr", "post_doc", "post_tf", "doc_len", "sent_ptr", "sent_terms", "minhash",
            "chunk_sent", "sent_span")
-_READ_BY_ROW = {"minhash"}  # a question reads a few rows of it
+# A question reads a small part of these: its terms' postings, its sentences' terms, a few
+# MinHash rows (index/store/rows.py: read with pread, they stay out of the process's RSS).
+_READ_BY_ROW = {"post_doc", "post_tf", "sent_terms", "minhash"}
 # Near-duplicate chunks are told by MinHash: for each of MINHASHES hash functions, the least
 # hash of a chunk's word trigrams; the share of equal slots estimates Jaccard similarity
 # (standard error about 0.09 at 0.5, and syndicated copies sit far above the 0.5 threshold).
@@ -81,8 +83,8 @@ class Lexicon:
     @classmethod
     def load(cls, folder: Path) -> Lexicon:
         terms = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
-        # Memory-mapped, seen as plain arrays (the memmap subclass costs on every small read);
-        # the MinHash rows, read a few at a time, by pread (index/store/rows.py says why).
+        # Memory-mapped, seen as plain arrays (the memmap subclass costs on every small read),
+        # except those read by pread.
         arrays = {name: RowFile(folder / f"{name}.npy") if name in _READ_BY_ROW else
                   np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS}
         return cls({t: i for i, t in enumerate(terms)}, **arrays)

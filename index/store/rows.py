@@ -1,13 +1,14 @@
-"""Rows of a saved NumPy array read on demand with `pread`, for arrays a question reads a few
-rows of at a time (sentence vectors, MinHash signatures): what was read lands in the page cache
-but is never mapped into the process.
+"""Rows of a saved NumPy array read on demand with `pread`, for arrays a question reads a small
+part of (sentence vectors, MinHash signatures, the posting lists of its terms, its sentences'
+terms): what was read lands in the page cache but is never mapped into the process.
 
 Why not memory-map them: a mapped file counts in the process's RSS for every page a read
 touches, and the kernel maps up to 64 KB of cached neighbours around each page that faults
 ("fault-around"; MADV_RANDOM does not turn it off). On the million-passage bench, reading ~100
 scattered sentence vectors a question left 73-296 MB of each 576 MB sentence file in the
 server's RSS after 200 questions. `pread` reads the rows asked for: one call per run of
-consecutive rows (a passage's sentences are consecutive), a few microseconds each.
+consecutive rows (a passage's sentences are consecutive, a term's postings one run), a few
+microseconds each.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 
 
 class RowFile:
-    """A read-only 2-d .npy file whose rows are read when indexed (`rows[ids]`)."""
+    """A read-only 1-d or 2-d .npy file whose rows (or elements) are read when indexed
+    (`rows[ids]`, `rows[a:b]`)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -30,12 +32,13 @@ class RowFile:
                 np.lib.format.read_array_header_2_0
             shape, fortran, dtype = read_header(handle)
             self._offset = handle.tell()
-        if fortran or len(shape) != 2 or dtype.hasobject:
-            raise ValueError(f"{self.path} does not hold a 2-d array of plain numbers in C order; rebuild the index "
-                             "with `footnote index --rebuild`")
+        if (fortran and len(shape) > 1) or len(shape) not in (1, 2) or dtype.hasobject:
+            raise ValueError(f"{self.path} does not hold a 1-d or 2-d array of plain numbers in C order; rebuild "
+                             "the index with `footnote index --rebuild`")
         self.shape = shape
         self.dtype = dtype
-        self._row_bytes = shape[1] * dtype.itemsize
+        self._width = shape[1] if len(shape) == 2 else 1
+        self._row_bytes = self._width * dtype.itemsize
         expected = self._offset + shape[0] * self._row_bytes
         if os.path.getsize(self.path) < expected:
             raise ValueError(f"{self.path} is shorter than the {shape[0]} rows its header announces (truncated); "
@@ -49,7 +52,10 @@ class RowFile:
     def __getitem__(self, ids) -> np.ndarray:
         """The rows of `ids` (an int, a slice or an array of row numbers), in the order given."""
         if isinstance(ids, slice):
-            ids = np.arange(*ids.indices(len(self)))
+            start, stop, step = ids.indices(len(self))
+            if step == 1:  # one run: a posting list, a passage's sentences
+                return self._run(start, max(0, stop - start))
+            ids = np.arange(start, stop, step)
         single = np.isscalar(ids)
         ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
         if len(ids) and (ids.min() < -len(self) or ids.max() >= len(self)):
@@ -57,21 +63,28 @@ class RowFile:
                              f"0..{len(self) - 1} of {self.path}")
         ids = np.where(ids < 0, ids + len(self), ids)
         if not len(ids):
-            return np.empty((0, self.shape[1]), dtype=self.dtype)
+            return np.empty((0, *self.shape[1:]), dtype=self.dtype)
+        if len(ids) == 1 or (ids[-1] - ids[0] == len(ids) - 1 and (np.diff(ids) == 1).all()):
+            rows = self._run(int(ids[0]), len(ids))  # one run in order: a slice, a posting list
+            return rows[0] if single else rows
         wanted, back = np.unique(ids, return_inverse=True)
-        out = np.empty((len(wanted), self.shape[1]), dtype=self.dtype)
+        out = np.empty((len(wanted), *self.shape[1:]), dtype=self.dtype)
         # Runs of consecutive rows: one read each.
         breaks = np.flatnonzero(np.diff(wanted) != 1) + 1
         starts = np.concatenate([[0], breaks]).astype(np.int64)
         ends = np.concatenate([breaks, [len(wanted)]]).astype(np.int64)
         for start, end in zip(starts.tolist(), ends.tolist()):
-            size = (end - start) * self._row_bytes
-            data = os.pread(self._fd, size, self._offset + int(wanted[start]) * self._row_bytes)
-            if len(data) != size:
-                raise OSError(f"{self.path} ended early: read {len(data)} of {size} bytes at row {wanted[start]}")
-            out[start:end] = np.frombuffer(data, dtype=self.dtype).reshape(end - start, self.shape[1])
+            out[start:end] = self._run(int(wanted[start]), end - start)
         rows = out[back.reshape(-1)]
         return rows[0] if single else rows
+
+    def _run(self, first: int, count: int) -> np.ndarray:
+        """`count` consecutive rows from row `first`, in one read."""
+        size = count * self._row_bytes
+        data = os.pread(self._fd, size, self._offset + first * self._row_bytes)
+        if len(data) != size:
+            raise OSError(f"{self.path} ended early: read {len(data)} of {size} bytes at row {first}")
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, *self.shape[1:])
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self[slice(None)]
