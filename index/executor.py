@@ -94,7 +94,7 @@ class RayExecutor:
                on_done: Callable[[int], None] | None = None) -> list:
         """`fn(batch, **kwargs)` over `rows` in Ray tasks of `task_batch` rows; the `column` it
         gives each row, in the rows' order. `on_done(n)` as each batch of n comes back."""
-        ray = self._ray()
+        ray = self.start()
         done = ray.data.from_items(rows).map_batches(fn, fn_kwargs=kwargs, batch_size=self.task_batch,
                                                      batch_format="numpy")
         placed: list = [None] * len(rows)
@@ -106,7 +106,7 @@ class RayExecutor:
         return placed
 
     def _run(self, items: list[dict]) -> tuple[np.ndarray, list[bytes] | None]:
-        ray = self._ray()
+        ray = self.start()
         done = ray.data.from_items(items).map_batches(
             EmbedActor, fn_constructor_kwargs={"model": self.model, "backend": os.environ.get(BACKEND_ENV),
                                                 "gpu": self.gpus > 0},
@@ -128,22 +128,20 @@ class RayExecutor:
             placed[row] = bytes(data)
         return out, placed
 
-    def _ray(self):
-        """The `ray` module, started (see `_start`)."""
+    def start(self):
+        """Connect to the cluster, or start Ray here, unless that is done; the `ray` module. A build
+        does it on first use."""
         try:
             import ray
         except ImportError:
             raise ValueError("--executor ray: Ray is not installed; install it with "
                              "`pip install 'footnote[scale]'`") from None
-        self._start(ray)
-        return ray
-
-    def _start(self, ray) -> None:
         if ray.is_initialized():
-            return
+            return ray
         if self.address:  # a cluster: Footnote is installed on its nodes (docs/scale-out.md)
             ray.init(address=self.address, log_to_driver=False)
         else:  # this machine: the workers import Footnote from the same folder as this process
             ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False,
                      runtime_env={"env_vars": {"PYTHONPATH": str(_ROOT)}})
         ray.data.DataContext.get_current().enable_progress_bars = False
+        return ray
