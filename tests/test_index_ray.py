@@ -46,7 +46,7 @@ def _read_and_chunked(executor) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("sentence_vectors", ["pooled", "own"])
-def test_ray_embeds_the_same_chunks_and_vectors_as_the_local_executor(tmp_path, local_ray, sentence_vectors):
+def test_ray_reads_chunks_and_embeds_as_the_local_executor_and_only_what_changed(tmp_path, local_ray, sentence_vectors):
     corpus = write(tmp_path / "corpus", dict(ARTICLES))
     embedder = HashingEmbedder(64)
     build_index(corpus, tmp_path / "local", embedder, PARAMS, progress=False,
