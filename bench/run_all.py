@@ -3,8 +3,8 @@
 Runs the benchmarks below one after another (each in its own process, so that one's memory
 does not weigh on the next), keeps their raw output in .footnote/bench/results.json, and
 rewrites the block between the `bench:run_all` markers at the top of docs/benchmarks.md: the
-commit, the machine, the load before and after, and each target of issue 11 beside what was
-measured. The sections below that block explain the figures; `txtai_compare.py --write-docs`
+commit, the machine, the load before and after, and each target of issues 11 and 12 beside what
+was measured. The sections below that block explain the figures; `txtai_compare.py --write-docs`
 rewrites its own section.
 
     ./run bench                        # all of it (about two hours on 2 cores, most of it the
@@ -15,7 +15,7 @@ The million-passage collection is written once into .footnote/bench/million (abo
 minutes) and measured again by later runs; delete that folder to write it afresh.
 
 Steps (names for --only and --skip): costs-hash, costs-model, embedders, api, api-2workers, million,
-vectors, txtai. Needs ../shared/data; a step whose data is absent is reported as skipped.
+vectors, txtai, scale-out. Needs ../shared/data; a step whose data is absent is reported as skipped.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ STEPS = {
     "million": [PY, "bench/million.py", "--json", "--work", str(ROOT / ".footnote" / "bench" / "million"), "--reuse"],
     "vectors": [PY, "bench/vector_index.py", "--sizes", "10000,100000"],
     "txtai": [PY, "bench/txtai_compare.py", "--write-docs"],
+    "scale-out": [PY, "bench/scale_out.py", "all", "--cache", str(MODEL_CACHE)],
 }
 TEXT_STEPS = {"vectors", "txtai"}  # these print a table, not JSON
 
@@ -96,7 +97,7 @@ def figure(results: dict, step: str, *path, default=None):
 
 
 def targets(results: dict) -> list[tuple[str, str, object, bool | None]]:
-    """(what, target, measured, met) for each target of issue 11 the run measured."""
+    """(what, target, measured, met) for each target of issues 11 and 12 the run measured."""
     rows = []
 
     def add(what, target, value, ok):
@@ -154,7 +155,35 @@ def targets(results: dict) -> list[tuple[str, str, object, bool | None]]:
         add(f"{million['passages']:,} passages: dense recall@10 against exact", "≥ 0.97", million["dense_recall_at_10"],
             lambda v: v >= 0.97)
         add(f"{million['passages']:,} passages: start-up (s)", "≤ 10", million["start_s"], lambda v: v <= 10)
+    rows += scale_out_rows(figure(results, "scale-out"))
     return rows
+
+
+def scale_out_rows(scale: dict | None) -> list[tuple[str, str, object, bool | None]]:
+    """Issue 12's figures: Ray against the local executor, Milvus Lite against the embedded store."""
+    if not scale:
+        return []
+    chunk, embed, latency = scale["chunk"], scale["embed"], scale["latency"]
+    rays = sorted(k for k in embed if k.startswith("ray_"))
+    lowest = min(embed[k]["min_cosine"] for k in rays)
+    return [
+        (f"news dev set on Ray: the same articles and chunks as the local executor ({chunk['chunks']:,} chunks)",
+         "same", "same" if chunk["same_articles"] and chunk["same_chunks"] else "different",
+         chunk["same_articles"] and chunk["same_chunks"]),
+        ("news dev set, articles/s local / on Ray (Ray's start-up apart)", "—",
+         f"read {chunk['local']['read_articles_per_s']:.0f} / {chunk['ray']['read_articles_per_s']:.0f}, chunked "
+         f"{chunk['local']['chunk_articles_per_s']:.0f} / {chunk['ray']['chunk_articles_per_s']:.0f}", None),
+        (f"embedding {embed['texts']} chunks ({embed.get('backend', 'model')}), texts/s local / Ray with "
+         + ", ".join(k.split("_")[1] for k in rays) + " actors (their model loading included)", "—",
+         " / ".join([str(embed["local"]["texts_per_s"])] + [str(embed[k]["texts_per_s_with_model_load"]) for k in rays]),
+         None),
+        ("Ray vectors against the local executor's: lowest cosine", "≥ 0.9999", lowest, lowest >= 0.9999),
+        (f"news dev set ({latency['questions']} questions): p50 embedded store / Milvus Lite (ms)", "—",
+         f"{latency['local']['p50_ms']} / {latency['milvus']['p50_ms']}", None),
+        ("news dev set: same citations and quotes through Milvus Lite as the embedded store", "1.0",
+         f"{latency['same_citations']} / {latency['same_quotes']}",
+         latency["same_citations"] == latency["same_quotes"] == 1),
+    ]
 
 
 def render(results: dict, about: dict) -> str:
@@ -163,7 +192,7 @@ def render(results: dict, about: dict) -> str:
              "The machine is shared: each step's load average before and after is listed, and figures "
              "that compare two things are ratios measured in the same step. A step not run this time "
              "keeps its figures from the commit it names.", "",
-             "| target (issue 11) | goal | measured | met |", "|---|---|---|---|"]
+             "| target (issues 11 and 12) | goal | measured | met |", "|---|---|---|---|"]
     for what, goal, value, met in targets(results):
         lines.append(f"| {what} | {goal} | {value} | {'yes' if met else 'no' if met is False else '—'} |")
     lines += ["", "| step | commit | took | load before → after | outcome |", "|---|---|---|---|---|"]

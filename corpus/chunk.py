@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,6 +38,17 @@ def split_article(article: Article, tokenizer: TokenSpans, params: ChunkParams) 
     units = sentence_units(article, tokenizer, params)
     sentences = [Chunk(article.id, n, s, e, article.text[s:e]) for n, (s, e, _) in enumerate(units)]
     return pack_chunks(article, units, budget, params.overlap_sentences), sentences
+
+
+def split_articles(articles: list[Article], tokenizer: TokenSpans, params: ChunkParams,
+                   on_done: Callable[[int], None] | None = None) -> list[tuple[list[Chunk], list[Chunk]]]:
+    """`split_article` of each article, in order; `on_done(1)` after each."""
+    out = []
+    for article in articles:
+        out.append(split_article(article, tokenizer, params))
+        if on_done is not None:
+            on_done(1)
+    return out
 
 
 def sentence_units(article: Article, tokenizer: TokenSpans, params: ChunkParams) -> list[tuple[int, int, int]]:

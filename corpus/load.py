@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,32 +84,41 @@ def article_id_for(root: Path, path: Path) -> str:
     return path.relative_to(root).with_suffix("").as_posix()
 
 
+# Reads and parses files: (root, files under it, size limit) -> for each file, in order, its
+# articles or the ArticleError that says why it gave none. `read_files` reads them here;
+# index/executor.py's RayExecutor.read_files on a Ray cluster.
+Reader = Callable[[Path, list[Path], int], list[list[Article] | ArticleError]]
+
+
 def load_corpus(root: Path, max_file_bytes: int = MAX_FILE_BYTES, owners: Mapping[str, str] | None = None,
-                known: Mapping[str, dict] | None = None) -> LoadResult:
+                known: Mapping[str, dict] | None = None, read: Reader | None = None) -> LoadResult:
     """Parse every file under `root`; a bad file is reported and never blocks the others.
 
     `owners` maps article ids to the file that held them in the last build: when two files
     claim one id, that file keeps it and the newcomer is skipped. `known` is the `files` of an
-    earlier result: a file whose signature is unchanged is not read again.
+    earlier result: a file whose signature is unchanged is not read again. `read` reads the
+    others (default: `read_files`, in this process).
     """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"corpus folder {root} does not exist; pass --corpus DIR or set FOOTNOTE_CORPUS")
     files, skipped = scan_corpus(root)
     result = LoadResult(skipped=skipped)
-    claims = []  # (rel, signature, article ids, articles or None when reused)
+    listed = []  # (path, rel, signature, article ids when unchanged, else None)
     for path in files:
         rel, sig = _rel(root, path), signature(path)  # taken before reading: a later edit is seen next time
         before = (known or {}).get(rel)
-        if sig is not None and before is not None and before.get("sig") == sig:
-            claims.append((rel, sig, list(before["ids"]), None))
-            continue
-        try:
-            articles = load_file(root, path, max_file_bytes)
-        except ArticleError as exc:
-            result.skipped.append(Skipped(rel, str(exc), exc.keep_previous))
-            continue
-        claims.append((rel, sig, [a.id for a in articles], articles))
+        unchanged = sig is not None and before is not None and before.get("sig") == sig
+        listed.append((path, rel, sig, list(before["ids"]) if unchanged else None))
+    todo = [path for path, _, _, ids in listed if ids is None]
+    read_back = dict(zip(todo, (read or read_files)(root, todo, max_file_bytes)))
+    claims = []  # (rel, signature, article ids, articles or None when reused)
+    for path, rel, sig, ids in listed:
+        articles = read_back.get(path)
+        if isinstance(articles, ArticleError):
+            result.skipped.append(Skipped(rel, str(articles), articles.keep_previous))
+        else:
+            claims.append((rel, sig, ids if articles is None else [a.id for a in articles], articles))
     held_before = set((owners or {}).values())
     claims.sort(key=lambda item: item[0] not in held_before)  # stable: otherwise path order
     seen: dict[str, str] = {}
@@ -127,6 +136,19 @@ def load_corpus(root: Path, max_file_bytes: int = MAX_FILE_BYTES, owners: Mappin
             result.files[rel] = {"sig": sig, "ids": ids}
     result.skipped.sort(key=lambda s: s.path)
     return result
+
+
+def read_files(root: Path, paths: list[Path], max_file_bytes: int = MAX_FILE_BYTES) -> list[list[Article] | ArticleError]:
+    """Each file's articles, or the ArticleError that says why it gave none, in the order given."""
+    return [read_file(root, path, max_file_bytes) for path in paths]
+
+
+def read_file(root: Path, path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> list[Article] | ArticleError:
+    """`load_file`, with the ArticleError returned rather than raised."""
+    try:
+        return load_file(root, path, max_file_bytes)
+    except ArticleError as exc:
+        return exc
 
 
 def signature(path: Path) -> list[int] | None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Article
-from corpus.chunk import ChunkParams, split_article
-from corpus.load import load_corpus
+from corpus.chunk import ChunkParams, split_articles
+from corpus.load import Reader, load_corpus, read_files
 from index import store
 from index.embed import Embedder, VectorCache, text_hash
 from index.progress import Progress, Report, build_lock
@@ -76,27 +76,28 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
     with no articles never replaces an index that has some (an unmounted disk looks just like
     that) unless `allow_empty`. `sentence_vectors` is one of SENTENCE_VECTORS; by default an
     index keeps the way it was built (DEFAULT_SENTENCE_VECTORS for a new one); a change
-    re-embeds the sentences. `executor` embeds what the cache lacks elsewhere (index/executor.py's
-    RayExecutor); None embeds here.
+    re-embeds the sentences. `executor` reads the changed files, chunks the new and changed
+    articles and embeds what the cache lacks elsewhere (index/executor.py's RayExecutor); None
+    does it all here.
     """
     index_dir = Path(index_dir)
     recipe = _chunking(params, sentence_vectors or _built_with(index_dir))
     with build_lock(index_dir):
         store.cleanup(index_dir)
-        loaded, unchanged = _quick_look(corpus_dir, index_dir, embedder, recipe, rebuild)
+        cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
+        job = _Job(corpus_dir, index_dir, embedder, params, recipe, Report(progress, on_progress), cache, executor)
+        loaded, unchanged = _quick_look(corpus_dir, index_dir, embedder, recipe, rebuild, job.read)
         if unchanged is not None:
             return unchanged
         previous = _open_previous(index_dir)
         try:
-            cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
-            job = _Job(corpus_dir, index_dir, embedder, params, recipe, Report(progress, on_progress), cache, executor)
             return job.run(previous, rebuild, allow_empty, loaded)
         finally:
             if previous is not None:
                 previous.close()
 
 
-def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, recipe: dict, rebuild: bool):
+def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, recipe: dict, rebuild: bool, read: Reader):
     """(the corpus read against the current generation's file list, or None; the summary of a
     build with nothing to do, or None). Only the manifest and the file list are read: every
     file with the signature it had is not parsed, and when none changed, came, went or went
@@ -115,7 +116,7 @@ def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, recipe: dict, r
         return None, None
     known = store.read_files(path)
     owners = {aid: rel for rel, entry in known.items() for aid in entry["ids"]}
-    loaded = load_corpus(corpus_dir, owners=owners, known=known)
+    loaded = load_corpus(corpus_dir, owners=owners, known=known, read=read)
     if loaded.articles or loaded.skipped or loaded.files != known:
         return loaded, None
     counts = manifest["counts"]
@@ -148,6 +149,7 @@ class _Job:
         self.corpus_dir, self.index_dir, self.embedder = corpus_dir, index_dir, embedder
         self.params, self.recipe, self.report, self.cache = params, recipe, report, cache
         self.executor = executor
+        self.read = executor.read_files if executor is not None else read_files  # the files that changed
 
     def run(self, previous: Generation | None, rebuild: bool, allow_empty: bool, loaded=None) -> BuildSummary:
         """`loaded`: the corpus as the quick look read it against the previous generation's
@@ -159,7 +161,8 @@ class _Job:
         before = previous.article_hashes() if previous else {}
         if loaded is None or not same_setup:
             loaded = load_corpus(self.corpus_dir, owners={aid: path for aid, (_, path) in before.items()},
-                                 known=store.read_files(previous.path) if same_setup else None)
+                                 known=store.read_files(previous.path) if same_setup else None,
+                                 read=self.read)
         summary = BuildSummary(skipped=[s.as_dict() for s in loaded.skipped], model=self.embedder.name)
         parsed = {a.id: a for a in loaded.articles}
         kept = _kept(before, parsed, loaded)
@@ -194,14 +197,14 @@ class _Job:
 
     def _segment(self, articles: list[Article], summary: BuildSummary) -> dict:
         """Chunk, embed and write the articles as a new segment; its manifest entry."""
-        chunks, sentences = [], []
         bar = self.report.stage("chunking", len(articles), "article")
-        for article in articles:
-            article_chunks, article_sentences = split_article(article, self.embedder, self.params)
-            chunks += article_chunks
-            sentences += article_sentences
-            bar.update(1)
+        if self.executor is None:
+            pieces = split_articles(articles, self.embedder, self.params, bar.update)
+        else:  # the workers get the tokenizer alone, not the model
+            pieces = self.executor.split_articles(articles, self.embedder.span_tokenizer(), self.params, bar.update)
         bar.close()
+        chunks = [c for article_chunks, _ in pieces for c in article_chunks]
+        sentences = [s for _, article_sentences in pieces for s in article_sentences]
         if self.recipe["sentence_vectors"] == "pooled":
             matrix, chunks_now, sentences_now = _pooled_vectors(self.cache, self.embedder, chunks, sentences,
                                                                self.report, self.executor)

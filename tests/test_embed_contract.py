@@ -5,6 +5,8 @@ their own text's vector."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,10 @@ def test_spans_the_model_did_not_see_get_their_own_texts_vector(embedder):
 def test_spans_that_do_not_fit_are_refused(embedder):
     with pytest.raises(ValueError, match="span lists"):
         embedder.encode_with_spans(TEXTS, SPANS[:2])
+
+
+def test_the_tokenizer_alone_travels_and_counts_tokens_as_the_embedder_does(embedder):
+    # What chunking on Ray gets instead of the model: pickled to the workers and back.
+    alone = pickle.loads(pickle.dumps(embedder.span_tokenizer()))
+    assert alone.token_spans(TEXTS) == embedder.token_spans(TEXTS) and len(alone.token_spans(TEXTS)[0]) > 10
+    assert alone.special_tokens == embedder.special_tokens

@@ -64,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="with a Milvus --store: wait this long for another builder's lease (default: refuse at once)")
     p.add_argument("--executor", choices=EXECUTORS, default=os.environ.get("FOOTNOTE_EXECUTOR") or "local",
-                   help="where new texts are embedded: here (local), or through Ray Data on a Ray cluster "
-                        "(ray; pip install 'footnote[scale]') (env FOOTNOTE_EXECUTOR; default local)")
+                   help="where changed files are read and chunked and new texts embedded: here (local), or "
+                        "through Ray Data on a Ray cluster whose every node sees --corpus at the same path (ray; "
+                        "pip install 'footnote[scale]') (env FOOTNOTE_EXECUTOR; default local)")
     p.add_argument("--ray-address", default=os.environ.get("FOOTNOTE_RAY_ADDRESS") or None, metavar="ADDR",
                    help="the Ray cluster (auto, or ray://HOST:10001; env FOOTNOTE_RAY_ADDRESS); default: "
                         "start Ray on this machine")

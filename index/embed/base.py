@@ -24,6 +24,10 @@ class Embedder(Protocol):
     def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         """For each text, the character span of every token the model would see."""
 
+    def span_tokenizer(self):
+        """`token_spans` and `special_tokens` alone, without the model (corpus.chunk.TokenSpans):
+        picklable, for workers that chunk and never embed."""
+
     def encode_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
                           ) -> tuple[np.ndarray, list[np.ndarray]]:
         """`encode(texts)`, and for each text one unit vector per character span of it, pooled

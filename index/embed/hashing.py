@@ -43,6 +43,10 @@ class HashingEmbedder:
     def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         return word_spans(texts)
 
+    def span_tokenizer(self) -> HashingEmbedder:
+        """Itself: it holds no model, and pickles as its dimension."""
+        return self
+
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):

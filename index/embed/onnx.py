@@ -13,7 +13,7 @@ import numpy as np
 from index.embed.base import normalise
 from index.embed.onnx_export import PROBES, OnnxExportError, default_cache_dir, ensure_export
 from index.embed.spans import Spans, check_spans, fill_missing, mean_pool, pool_spans
-from index.embed.tokens import load_tokenizer, special_token_count, visible_end
+from index.embed.tokens import SpanTokenizer, load_tokenizer, special_token_count, visible_end
 from index.embed.transformer import DEFAULT_MODEL, model_path
 
 PRECISIONS = ("fp32", "int8")
@@ -69,9 +69,9 @@ class OnnxEmbedder:
         meta = json.loads((self.folder / "meta.json").read_text(encoding="utf-8"))
         self._dimension = int(meta["dimension"])
         source = str(self.folder / "tokenizer.json")
-        self._spans = load_tokenizer(source)
+        counting = load_tokenizer(source)
+        self._span_tokenizer = SpanTokenizer(counting, special_token_count(counting))
         self._truncating = load_tokenizer(source, meta["max_tokens"])
-        self._special_tokens = special_token_count(self._spans)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = self.threads or 0  # 0: onnxruntime's default, one per core
         options.inter_op_num_threads = 1
@@ -95,7 +95,7 @@ class OnnxEmbedder:
 
     @property
     def special_tokens(self) -> int:
-        return self.load()._special_tokens
+        return self.span_tokenizer().special_tokens
 
     def encode(self, texts: list[str]) -> np.ndarray:
         self.load()
@@ -108,9 +108,11 @@ class OnnxEmbedder:
         return normalise(vectors)
 
     def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        return self.span_tokenizer().token_spans(texts)
+
+    def span_tokenizer(self) -> SpanTokenizer:
         self.load()
-        encodings = self._spans.encode_batch(texts, add_special_tokens=False)
-        return [[span for span in enc.offsets if span[1] > span[0]] for enc in encodings]
+        return self._span_tokenizer
 
     def encode_with_spans(self, texts: list[str], spans: list[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
         """`encode(texts)`, and for each text one unit vector per character span, pooled from the

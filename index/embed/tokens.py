@@ -3,6 +3,8 @@ every token (chunk budgets, spans) or to cut and frame texts exactly as the mode
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 def load_tokenizer(source: str, max_tokens: int | None = None):
     """A tokenizer from tokenizer.json text or a file path; padding and truncation switched off,
@@ -36,3 +38,18 @@ def special_token_count(tokenizer) -> int:
     """How many tokens the model adds around a single text ([CLS] and [SEP] for BERT)."""
     processor = tokenizer.post_processor
     return processor.num_special_tokens_to_add(False) if processor is not None else 0
+
+
+@dataclass(frozen=True)
+class SpanTokenizer:
+    """The model's tokenizer as the chunker sees it (corpus.chunk.TokenSpans), without the model:
+    it pickles as its tokenizer.json, so chunking can run on machines that never load the model
+    (index/executor.py sends it to Ray workers)."""
+
+    tokenizer: object  # a `tokenizers.Tokenizer` counting every token (load_tokenizer without a limit)
+    special_tokens: int
+
+    def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        """For each text, the character span of every token the model would see in it."""
+        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        return [[span for span in enc.offsets if span[1] > span[0]] for enc in encodings]

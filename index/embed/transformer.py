@@ -8,7 +8,7 @@ import numpy as np
 
 from index.embed.base import normalise
 from index.embed.spans import Spans, check_spans, fill_missing, pool_spans
-from index.embed.tokens import load_tokenizer, visible_end
+from index.embed.tokens import SpanTokenizer, load_tokenizer, visible_end
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # Names under which the bundled offline copy of the default model is meant.
@@ -87,10 +87,12 @@ class SentenceTransformerEmbedder:
         return normalise(vectors)
 
     def token_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        return self.span_tokenizer().token_spans(texts)
+
+    def span_tokenizer(self) -> SpanTokenizer:
         if self._tokenizer is None:
-            self._tokenizer = load_tokenizer(self._tokenizer_source())
-        encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
-        return [[span for span in enc.offsets if span[1] > span[0]] for enc in encodings]
+            self._tokenizer = SpanTokenizer(load_tokenizer(self._tokenizer_source()), self.special_tokens)
+        return self._tokenizer
 
     def _tokenizer_source(self) -> str:
         # Read from the folder when it is there, which spares loading the whole model just to chunk.
