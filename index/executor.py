@@ -33,7 +33,8 @@ _ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the corpus 
 class RayExecutor:
     """Reads, chunks and embeds on Ray: a local Ray with `num_cpus` when `address` is None, else
     the cluster there ("auto", or ray://HOST:10001). `actors` model copies embed at once, each on
-    batches of `batch_size` texts, with `gpus` GPUs each (0: CPU only); files are read and
+    batches of `batch_size` texts, with `gpus` GPUs each (0: CPU only; None: one each when the
+    cluster has a GPU per actor, else its GPUs shared among the actors); files are read and
     articles chunked by Ray tasks, `task_batch` at a time. `done` counts what came back from the
     workers: "files read", "articles chunked", "texts embedded"."""
 
@@ -41,7 +42,7 @@ class RayExecutor:
     address: str | None = None
     actors: int = 2
     batch_size: int = 64
-    gpus: float = 0.0
+    gpus: float | None = None
     num_cpus: int | None = None
     wave: int = 20_000  # texts per Ray job; the vector cache is written after each
     task_batch: int = 32  # files, or articles, per Ray task when reading and chunking
@@ -51,6 +52,18 @@ class RayExecutor:
         if self.actors < 1 or self.batch_size < 1:
             raise ValueError(f"--ray-actors {self.actors} and --ray-batch-size {self.batch_size}: both must be "
                              "1 or more")
+        if self.gpus is not None and self.gpus < 0:
+            raise ValueError(f"--ray-gpus {self.gpus}: give the GPUs per actor (0 for CPU only), or leave it out to "
+                             "use the cluster's GPUs when it has some")
+
+    def gpus_per_actor(self, resources: dict) -> float:
+        """The GPUs each embedding actor asks for, given the cluster's resources
+        (`ray.cluster_resources()`): as set, else one each when there are enough, a share of
+        them when there are fewer GPUs than actors, none without GPUs."""
+        if self.gpus is not None:
+            return self.gpus
+        total = float(resources.get("GPU", 0))
+        return min(1.0, total / self.actors) if total > 0 else 0.0
 
     def read_files(self, root: Path, paths: list[Path], max_file_bytes: int) -> list[list[Article] | ArticleError]:
         """corpus.load.read_files on the cluster: each file read and parsed by a Ray task, which
@@ -107,11 +120,12 @@ class RayExecutor:
 
     def _run(self, items: list[dict]) -> tuple[np.ndarray, list[bytes] | None]:
         ray = self.start()
+        gpus = self.gpus_per_actor(ray.cluster_resources())
         done = ray.data.from_items(items).map_batches(
             EmbedActor, fn_constructor_kwargs={"model": self.model, "backend": os.environ.get(BACKEND_ENV),
-                                                "gpu": self.gpus > 0},
+                                                "gpu": gpus > 0},
             batch_size=self.batch_size, compute=ray.data.ActorPoolStrategy(size=self.actors),
-            num_gpus=self.gpus or None, batch_format="numpy")
+            num_gpus=gpus or None, batch_format="numpy")
         rows, vectors, pooled = [], [], []
         for batch in done.iter_batches(batch_size=None, batch_format="numpy"):
             rows.append(batch["row"])

@@ -128,6 +128,21 @@ def test_ray_vectors_land_in_their_own_rows_whatever_the_batches(local_ray):
         np.testing.assert_allclose(mine, np.asarray(theirs).reshape(-1, 64), atol=1e-6)
 
 
+def test_actors_take_the_clusters_gpus_unless_told(local_ray):
+    """GPUs are used when the cluster has them (this machine has none: the choice is checked on
+    the resources Ray reports, and the local cluster's own)."""
+    import ray
+
+    auto = RayExecutor("hash:64", actors=2)
+    assert auto.gpus_per_actor(ray.cluster_resources()) == 0.0  # this local Ray has no GPU
+    assert auto.gpus_per_actor({"CPU": 16, "GPU": 4}) == 1.0
+    assert auto.gpus_per_actor({"CPU": 16, "GPU": 1}) == 0.5  # fewer GPUs than actors: shared
+    assert RayExecutor("hash:64", actors=2, gpus=0).gpus_per_actor({"GPU": 4}) == 0.0
+    assert RayExecutor("hash:64", actors=2, gpus=2).gpus_per_actor({}) == 2.0
+    with pytest.raises(ValueError, match="--ray-gpus -1.*0 for CPU only"):
+        RayExecutor("hash:64", gpus=-1)
+
+
 def test_footnote_index_executor_ray_builds_what_the_local_executor_builds(tmp_path, local_ray, capsys):
     from index.cli import main
 

@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray-actors", type=int, default=2, metavar="N",
                    help="model copies embedding at once on Ray (default 2)")
     p.add_argument("--ray-batch-size", type=int, default=64, metavar="N", help="texts per Ray batch (default 64)")
-    p.add_argument("--ray-gpus", type=float, default=0.0, metavar="G",
-                   help="GPUs per Ray actor (default 0: CPU only)")
+    p.add_argument("--ray-gpus", type=float, default=None, metavar="G",
+                   help="GPUs per Ray actor (0: CPU only); default: the cluster's GPUs when it has some "
+                        "(one per actor, or shared when fewer), else none")
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("watch", parents=[common], help="re-index a moment after the corpus folder changes",
