@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus.chunk import ChunkParams  # noqa: E402
-from index_build import REUTERS, reuters_records, write_jsonl  # noqa: E402
+from reuters import REUTERS, reuters_records, write_jsonl  # noqa: E402
 from index.answer import AskRequest  # noqa: E402
 from index.assemble import open_answerer, query_thread_setup  # noqa: E402
 from index.build import DEFAULT_MAX_TOKENS, build_index  # noqa: E402

@@ -32,31 +32,11 @@ from index.build import DEFAULT_MAX_TOKENS, EMBED_BATCH, build_index
 from index.embed import DEFAULT_MODEL, load_embedder
 from index.store import Generation
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reuters import REUTERS, reuters_records, write_jsonl  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / ".." / "shared" / "data"
-REUTERS = DATA / "reuters-21578" / "reuters21578.jsonl"
 NEW_ARTICLES = 10
-
-
-def reuters_records(limit: int) -> list[dict]:
-    """The first `limit` Reuters records with a body, as Footnote corpus records."""
-    records = []
-    with open(REUTERS, encoding="utf-8") as handle:
-        for line in handle:
-            raw = json.loads(line)
-            if not (raw.get("body") or "").strip():
-                continue
-            records.append({"id": raw["newid"], "title": raw.get("title"), "date": raw.get("date_iso"),
-                            "source": "Reuters", "text": raw["body"]})
-            if len(records) == limit:
-                break
-    return records
-
-
-def write_jsonl(path: Path, records: list[dict]) -> None:
-    """Records as one JSON Lines collection file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
 
 
 def timed(fn, *args, **kwargs):

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from index_build import REUTERS, reuters_records, write_jsonl  # noqa: E402
+from reuters import REUTERS, reuters_records, write_jsonl  # noqa: E402
 from index import milvus_build  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
 
