@@ -19,9 +19,9 @@ searches (subsets; 10 % tombstones) and the chooser's decision at its default th
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -40,12 +40,16 @@ MODEL_KEY = "all-MiniLM-L6-v2|torch|fp32"
 K = 10
 
 
-def real_vectors(cache: Path) -> np.ndarray:
-    """Every cached vector of the bundled model, read without writing to the cache."""
-    db = sqlite3.connect(f"file:{cache}?mode=ro", uri=True)
-    rows = db.execute("SELECT vector FROM vectors WHERE model = ?", (MODEL_KEY,)).fetchall()
-    db.close()
-    return np.vstack([np.frombuffer(blob, dtype=np.float32) for (blob,) in rows])
+def real_vectors(cache: Path, dimension: int = 384) -> np.ndarray:
+    """Every cached vector of the bundled model (the rows of the cache's vector file for
+    MODEL_KEY, index/embed/cache.py), read without writing to the cache."""
+    vector_file = cache.with_name(f"{cache.name}.{hashlib.sha1(MODEL_KEY.encode()).hexdigest()[:12]}.f32")
+    if not vector_file.exists():
+        sys.exit(f"{vector_file}: the cache holds no vectors of {MODEL_KEY}; fill it with `footnote eval` "
+                 "or bench/costs.py --model all-MiniLM-L6-v2 --cache PATH")
+    flat = np.fromfile(vector_file, dtype=np.float32)
+    matrix = flat[: len(flat) // dimension * dimension].reshape(-1, dimension)
+    return matrix[np.abs(np.linalg.norm(matrix, axis=1) - 1) < 1e-3]  # unit rows: the written ones
 
 
 def question_vectors(count: int, saved: Path | None) -> np.ndarray:

@@ -309,3 +309,42 @@ def test_the_best_lexical_scores_are_those_a_full_stable_sort_gives():
         limit = int(rng.integers(1, 50))
         expected = [i for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0]
         assert list(_best(scores, limit)) == expected
+
+
+def test_a_large_collection_fans_its_searches_out_and_finds_the_same(tmp_path, monkeypatch):
+    """Above FAN_OUT_FROM chunks a question's BM25 pass runs beside its encoding and the
+    segments' dense searches side by side (index/store/fanout.py): same passages, same order,
+    tombstones and filters included, and the work really ran on the fan-out threads."""
+    import threading
+
+    from index.answer import AskRequest
+    from index.assemble import open_answerer
+    from index.store import fanout, spread
+    corpus, index = corpus_of(tmp_path / "c", TOPICS[:5]), tmp_path / "i"
+    build(corpus, index)
+    for names in (TOPICS[5:8], TOPICS[8:]):  # three segments
+        corpus_of(tmp_path / "c", names)
+        build(corpus, index)
+    write(corpus, {"ferry.txt": article_txt("2026-02-01", "The ferry now sails to the lighthouse.")})
+    build(corpus, index)
+    assert len(segment_ids(index)) == 4
+    requests = [AskRequest("Which project would cost more than planned?"), AskRequest("the ferry lighthouse"),
+                AskRequest("museum project", filters=Filters(article_ids=("museum", "canal", "ferry")))]
+
+    def answers() -> list:
+        answerer = open_answerer(index, HashingEmbedder(64))
+        return [[(p.chunk.article_id, p.chunk.start, round(p.score, 6)) for p in answerer.answer(r).passages]
+                for r in requests]
+
+    alone = answers()
+    seen: dict[str, set[str]] = {"lexical": set(), "_search_part": set()}
+    for owner, name in ((Generation, "lexical"), (spread, "_search_part")):
+        original = getattr(owner, name)
+        monkeypatch.setattr(owner, name, lambda *a, _f=original, _n=name, **kw: (
+            seen[_n].add(threading.current_thread().name), _f(*a, **kw))[1])
+    monkeypatch.setattr(fanout, "FAN_OUT_FROM", 1)
+    side_by_side = answers()
+    assert side_by_side == alone and all(alone)
+    # BM25 and every segment's dense search ran on the fan-out threads, none on the asking one.
+    assert seen["lexical"] and all(name.startswith("footnote-fan-out") for name in seen["lexical"])
+    assert seen["_search_part"] and all(name.startswith("footnote-fan-out") for name in seen["_search_part"])

@@ -15,7 +15,7 @@ from index.search.sentences import quote_candidates, rerank
 from index.search.terms import content_terms
 from index.search.when import weigh_time
 from index.search.types import Passage
-from index.store import Filters, Generation, LiveIndex
+from index.store import Filters, Generation, LiveIndex, fanout
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,15 @@ class Retriever:
         if subset is not None and not len(subset):
             return []
         focus = query.focus or query.text
+        lexical_args = (content_terms(query.text), query.filters, params.candidates)
+        # On a large collection BM25 runs beside the encoding and the dense search (fanout.py).
+        pending = fanout.pool().submit(generation.lexical, *lexical_args) \
+            if getattr(generation, "fan_out", False) else None
         vectors = self.embedder.encode([query.text] if focus == query.text else [query.text, focus])
         vector, focus_vector = vectors[0], vectors[-1]
         dense_scores, dense_ids = generation.vectors.search(vector, params.candidates, subset)
         dense = [int(i) for i in dense_ids]
-        lexical = generation.lexical(content_terms(query.text), query.filters, params.candidates)
+        lexical = pending.result() if pending is not None else generation.lexical(*lexical_args)
         fused = fuse([(dense, params.dense_weight), (lexical, params.lexical_weight)], k=params.rrf_k)
         ranked = _passages(generation, dict(list(fused.items())[:params.candidates]), dense, lexical)
         ranked = rerank(generation, ranked[:params.rerank], vector, query.text, params) + ranked[params.rerank:]

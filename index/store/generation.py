@@ -16,7 +16,7 @@ import numpy as np
 
 from corpus import Article, Chunk
 from corpus.terms import index_terms, stem
-from index.store import layout
+from index.store import fanout, layout
 from index.store.errors import IndexCorrupt, IndexMismatch, IndexMissing
 from index.store.filters import Filters, where
 from index.store.lexicon import MINHASHES
@@ -39,6 +39,7 @@ class Generation:
         self._chunk_parts = _parts(segments, self._dead, "chunks")
         self._sentence_parts = _parts(segments, self._dead, "sentences")
         self.vectors = SpreadVectors(self._chunk_parts)
+        self.fan_out = fanout.worth_it(self.total_chunks())  # a question's work side by side (fanout.py)
         self.sentence_vectors = SpreadVectors(self._sentence_parts)
         self._home = {aid: n for n, seg in enumerate(segments)
                       for (aid,) in seg.db.execute("SELECT id FROM articles") if aid not in self._dead[n]}

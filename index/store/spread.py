@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.store import fanout
 from index.store.segment import Segment
 from index.store.vectors import VectorStore
 
@@ -73,8 +74,11 @@ class SpreadVectors:
         """The best `k` live (scores, global ids), asking every segment and merging."""
         found: list[tuple[float, int]] = []
         pieces = self.split(subset) if subset is not None else [(p, None) for p in self.parts]
-        for part, local in pieces:
-            scores, ids = _search_part(part, query, k, local)
+        if len(pieces) > 1 and fanout.worth_it(self.count()):  # the segments side by side
+            answers = list(fanout.pool().map(lambda piece: _search_part(piece[0], query, k, piece[1]), pieces))
+        else:
+            answers = [_search_part(part, query, k, local) for part, local in pieces]
+        for (part, _), (scores, ids) in zip(pieces, answers):
             found += [(float(s), part.base + int(i)) for s, i in zip(scores, ids)]
         found.sort(key=lambda x: (-x[0], x[1]))
         found = found[:k]
