@@ -60,8 +60,7 @@ def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path, 
     same, same_s = timed(build_index, corpus, index, embedder, params, **options)
     cache_files = [p for p in (cache.parent if cache else index).iterdir() if p.name.startswith(
         cache.name if cache else "cache.sqlite")]
-    vectors = full.chunks_total + full.sentences_embedded + added.sentences_embedded
-    raw = vectors * embedder.dimension * 4
+    raw = cached_vectors(cache or index / "cache.sqlite") * embedder.dimension * 4
     latencies = ask_all(index, model, [f"What happened with {r['title'].lower()}?" for r in rows if r.get("title")],
                         questions)
     return {"articles": n, "chunks": full.chunks_total, "full_build_s": round(full_s, 2),
@@ -73,6 +72,19 @@ def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path, 
             "cache_over_raw": round(sum(p.stat().st_size for p in cache_files) / max(raw, 1), 2),
             "question_p50_ms": round(statistics.median(latencies), 2),
             "question_p99_ms": round(sorted(latencies)[int(0.99 * (len(latencies) - 1))], 2)}
+
+
+def cached_vectors(cache: Path) -> int:
+    """How many vectors the cache holds (its entries, every key): what its bytes are weighed
+    against. Counted, not derived from what a build embedded: a build served from the cache
+    embeds nothing."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{cache}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM entries").fetchone()[0]
+    finally:
+        db.close()
 
 
 def ask_all(index: Path, model: str, questions: list[str], count: int) -> list[float]:
