@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -78,8 +79,6 @@ def cached_vectors(cache: Path) -> int:
     """How many vectors the cache holds (its entries, every key): what its bytes are weighed
     against. Counted, not derived from what a build embedded: a build served from the cache
     embeds nothing."""
-    import sqlite3
-
     db = sqlite3.connect(f"file:{cache}?mode=ro", uri=True)
     try:
         return db.execute("SELECT count(*) FROM entries").fetchone()[0]

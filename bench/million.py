@@ -44,10 +44,10 @@ from index.store.segment import write_segment  # noqa: E402
 
 def real_vectors(dimension: int = 384) -> np.ndarray:
     """Real MiniLM vectors from the vector caches `footnote eval` filled (.footnote/**/*.f32)."""
-    found = [np.fromfile(p, dtype=np.float32) for p in (ROOT / ".footnote").rglob("cache.sqlite.*.f32")]
-    rows = [f[: len(f) // dimension * dimension].reshape(-1, dimension) for f in found]
-    matrix = np.vstack(rows) if rows else np.zeros((0, dimension), dtype=np.float32)
-    return matrix[np.abs(np.linalg.norm(matrix, axis=1) - 1) < 1e-3]
+    from vector_index import unit_rows
+
+    rows = [unit_rows(p, dimension) for p in (ROOT / ".footnote").rglob("cache.sqlite.*.f32")]
+    return np.vstack(rows) if rows else np.zeros((0, dimension), dtype=np.float32)
 
 
 class Sentences:

@@ -47,9 +47,14 @@ def real_vectors(cache: Path, dimension: int = 384) -> np.ndarray:
     if not vector_file.exists():
         sys.exit(f"{vector_file}: the cache holds no vectors of {MODEL_KEY}; fill it with `footnote eval` "
                  "or bench/costs.py --model all-MiniLM-L6-v2 --cache PATH")
+    return unit_rows(vector_file, dimension)
+
+
+def unit_rows(vector_file: Path, dimension: int = 384) -> np.ndarray:
+    """The rows of a cache's vector file that are unit vectors: the ones written whole."""
     flat = np.fromfile(vector_file, dtype=np.float32)
     matrix = flat[: len(flat) // dimension * dimension].reshape(-1, dimension)
-    return matrix[np.abs(np.linalg.norm(matrix, axis=1) - 1) < 1e-3]  # unit rows: the written ones
+    return matrix[np.abs(np.linalg.norm(matrix, axis=1) - 1) < 1e-3]
 
 
 def question_vectors(count: int, saved: Path | None) -> np.ndarray:

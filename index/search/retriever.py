@@ -51,8 +51,7 @@ class Retriever:
         focus = query.focus or query.text
         lexical_args = (content_terms(query.text), query.filters, params.candidates)
         # On a large collection BM25 runs beside the encoding and the dense search (fanout.py).
-        pending = fanout.pool().submit(generation.lexical, *lexical_args) \
-            if getattr(generation, "fan_out", False) else None
+        pending = fanout.pool().submit(generation.lexical, *lexical_args) if generation.fan_out else None
         vectors = self.embedder.encode([query.text] if focus == query.text else [query.text, focus])
         vector, focus_vector = vectors[0], vectors[-1]
         dense_scores, dense_ids = generation.vectors.search(vector, params.candidates, subset)

@@ -26,7 +26,32 @@ from index.store.spread import Part, SpreadVectors, bm25_idf, dead_mask
 _LISTED = ("id", "title", "title_source", "published", "url", "source", "author", "tags", "path")
 
 
-class Generation:
+class OpenedGeneration:
+    """What every opened generation shares, local or on Milvus: values derived from it, made on
+    first use and kept with it, and `with` to close it."""
+
+    fan_out = False  # whether a question's work is spread over threads (index/store/fanout.py)
+
+    def memo(self, key: str, make):
+        """A value derived from this generation, made on first use and kept with it."""
+        lock = self.__dict__.setdefault("_memo_lock", threading.Lock())  # atomic: one lock wins
+        with lock:
+            memos = self.__dict__.setdefault("_memos", {})
+            if key not in memos:
+                memos[key] = make()
+            return memos[key]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the generation holds open."""
+
+
+class Generation(OpenedGeneration):
     """One immutable generation, opened for reading."""
 
     def __init__(self, path: Path, manifest: dict, segments: list[Segment]):
@@ -43,8 +68,6 @@ class Generation:
         self.sentence_vectors = SpreadVectors(self._sentence_parts)
         self._home = {aid: n for n, seg in enumerate(segments)
                       for (aid,) in seg.db.execute("SELECT id FROM articles") if aid not in self._dead[n]}
-        self._memo: dict[str, object] = {}
-        self._memo_lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None) -> Generation:
@@ -63,19 +86,6 @@ class Generation:
             raise IndexCorrupt(f"the manifest of generation {name} is unreadable ({exc}); "
                                "rebuild with `footnote index --rebuild`") from None
         return cls(path, manifest, segments)
-
-    def memo(self, key: str, make):
-        """A value derived from this generation, made on first use and kept with it."""
-        with self._memo_lock:
-            if key not in self._memo:
-                self._memo[key] = make()
-            return self._memo[key]
-
-    def __enter__(self) -> Generation:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         for segment in self.segments:

@@ -9,7 +9,6 @@ expressions, rows by id. Chunk rows a question has read are kept a while, with t
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import numpy as np
@@ -18,7 +17,7 @@ from corpus import Article, Chunk
 from corpus.terms import index_terms, stem
 from index.store.errors import IndexMismatch, IndexMissing
 from index.store.filters import Filters
-from index.store.generation import check_manifest
+from index.store.generation import OpenedGeneration, check_manifest
 from index.store.lexicon import MINHASHES
 from index.store.milvus.lexical import OVERFETCH, rescore
 from index.store.milvus.meta import FORMAT, read_meta, served
@@ -28,8 +27,9 @@ from index.store.milvus.vectors import FilterSubset, MilvusVectors
 from index.store.milvus.view import View
 
 
-class MilvusGeneration:
-    """One published generation on Milvus, opened for reading."""
+class MilvusGeneration(OpenedGeneration):
+    """One published generation on Milvus, opened for reading (Milvus spreads a question's work
+    itself: no fan-out here)."""
 
     path = None  # no folder: the generation lives in Milvus
 
@@ -44,8 +44,6 @@ class MilvusGeneration:
         self.vectors = MilvusVectors(self.view, "chunk", dimension, meta["counts"]["chunks"])
         self.rows = Rows(self.view)
         self.sentence_vectors = MilvusVectors(self.view, "sentence", dimension, known=self.rows.sentences)
-        self._memo: dict[str, object] = {}
-        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, client, where: str, model: str | None = None) -> MilvusGeneration:
@@ -61,18 +59,6 @@ class MilvusGeneration:
                                 f"publish it again with `footnote index --store {where}`")
         check_manifest(meta["manifest"], where, model)
         return cls(client, meta, where)
-
-    def memo(self, key: str, make):
-        with self._lock:
-            if key not in self._memo:
-                self._memo[key] = make()
-            return self._memo[key]
-
-    def __enter__(self) -> MilvusGeneration:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         """Nothing to release: the client is the store's, shared by its generations."""
