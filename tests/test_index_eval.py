@@ -12,6 +12,7 @@ from index.build import build_index
 from index.cli import main
 from index.embed import HashingEmbedder
 from index.eval import QuestionsError, load_questions, sample_questions, squad_to_corpus
+from index.eval.squad import squad_articles
 from index.eval.metrics import (Record, abstain_auroc, abstain_precision_recall, abstain_rate_answerable,
                            answer_hit, article_recall, auroc, contains_answer, mrr, passage_recall,
                            percentile, summarise, verbatim_rate)
@@ -180,6 +181,29 @@ def test_conversion_is_reused_until_the_source_changes(tmp_path):
     assert "flows south" in (corpus / "Alpha_One.json").read_text()
 
 
+def test_squad_articles_chooses_a_span_in_file_order_and_holds_out_among_it(tmp_path):
+    squad = squad_json(tmp_path / "dev.json")
+    corpus, questions = squad_to_corpus(squad, tmp_path / "span", articles=(1, 3))
+    assert sorted(p.stem for p in corpus.iterdir()) == ["Beta", "Gamma_(letter)"]
+    assert [r["id"] for r in rows(questions)] == ["Beta-0-0", "Gamma_(letter)-0-0"]
+    corpus, questions = squad_to_corpus(squad, tmp_path / "held", holdout=1, seed=0, articles=(1, 3))
+    assert len(list(corpus.iterdir())) == 1 and len(rows(questions)) == 2
+    assert sum(not r["answers"] for r in rows(questions)) == 1
+    with pytest.raises(ValueError, match=r"articles 2:9 are out of range.*STOP <= 4"):
+        squad_to_corpus(squad, tmp_path / "bad", articles=(2, 9))
+
+
+def test_squad_answer_starts_count_in_the_joined_article_text(tmp_path):
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps({"data": [{"title": "T", "paragraphs": [
+        {"context": "First part here.", "qas": []},
+        {"context": "  Second part names Oslo.", "qas": [
+            {"id": "q", "question": "Which city?", "answers": [{"text": "Oslo", "answer_start": 20}]}]}]}]}))
+    article = squad_articles(path)["T"]
+    start = article["qas"][0]["answers"][0]["answer_start"]
+    assert article["text"][start:start + 4] == "Oslo"
+
+
 def test_bad_holdout_and_non_squad_input_say_what_to_pass(tmp_path):
     squad = squad_json(tmp_path / "dev.json")
     with pytest.raises(ValueError, match=r"--holdout 4 is out of range.*hold out 0 to 3"):
@@ -325,6 +349,22 @@ def test_eval_squad_with_holdout_measures_abstention(tmp_path, capsys, monkeypat
     assert (tmp_path / "eval" / "squad-1-3" / "questions.jsonl").is_file()
     assert result["setup"]["index"].startswith(str(tmp_path / "eval"))
     assert not (tmp_path / "served").exists()
+
+
+def test_eval_squad_articles_keeps_to_its_span_and_is_refused_without_squad(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(eval_command, "eval_dir", lambda: tmp_path / "eval")
+    squad = squad_json(tmp_path / "dev.json")
+    code, out, _ = run(capsys, "eval", "--squad", squad, "--squad-articles", "2:4", "--model", "hash:64",
+                       "--json", "--quiet")
+    assert code == 0
+    result = json.loads(out)
+    assert result["questions"] == 2 and result["setup"]["squad_articles"] == [2, 4]
+    assert (tmp_path / "eval" / "squad-2-4-0-0" / "questions.jsonl").is_file()
+    code, _, err = run(capsys, *eval_args(tmp_path), "--squad-articles", "2:4")
+    assert code == 2 and "pass it with --squad FILE" in err
+    with pytest.raises(SystemExit):
+        run(capsys, "eval", "--squad", squad, "--squad-articles", "two")
+    assert "is not START:STOP" in capsys.readouterr().err
 
 
 def test_eval_indexes_share_one_vector_cache_so_another_holdout_embeds_nothing(tmp_path, capsys, monkeypatch):

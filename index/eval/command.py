@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ from index.eval.metrics import format_table, summarise, summarise_by_kind
 from index.eval.outcomes import Outcome
 from index.eval.questions import QuestionsError, load_questions, sample_questions
 from index.eval.run import answer_all
-from index.eval.squad import squad_to_corpus
+from index.eval.squad import parse_span, squad_to_corpus
 from index.paths import default_index_dir
 from index.search import MAX_PER_ARTICLE
 
@@ -45,6 +46,9 @@ def register_eval(sub, common) -> None:
                    '"article_id"?, "history"?: [...], "as_of"?: "YYYY-MM-DD"} per line; [] = unanswerable')
     p.add_argument("--squad", type=Path, metavar="FILE", help="SQuAD v1.1 JSON to convert into the corpus and questions "
                    "(kept in .footnote/eval/squad-<holdout>-<seed>)")
+    p.add_argument("--squad-articles", type=_span, metavar="START:STOP",
+                   help="with --squad: only the articles at these positions in file order (e.g. 32:48, the "
+                        "16 the answer reader never trained on); default: all 48")
     p.add_argument("--holdout", type=int, default=0, metavar="N",
                    help="with --squad: leave this many articles out; their questions become unanswerable")
     p.add_argument("--sample", type=int, metavar="N", help="evaluate a random subset of this many questions")
@@ -85,7 +89,8 @@ def cmd_eval(args) -> int:
         write_details(args.details, outcomes)
     setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir), "store": args.store,
              "generation": generation, "model": embedder.name, "max_tokens": args.max_tokens,
-             "sample": args.sample, "seed": args.seed, "per_article": args.per_article, "holdout": args.holdout if args.squad else None}
+             "sample": args.sample, "seed": args.seed, "per_article": args.per_article, "holdout": args.holdout if args.squad else None,
+             "squad_articles": args.squad_articles}
     if args.json:
         print(json.dumps({**metrics, "setup": setup}))
     else:
@@ -125,12 +130,23 @@ def _bring_index_up_to_date(args, corpus: Path) -> tuple[Path, str]:
 def _inputs(args) -> tuple[Path, Path]:
     """The corpus folder and questions file, from --corpus/--questions or converted from --squad."""
     if args.squad is None:
+        if args.squad_articles is not None:
+            raise ValueError("--squad-articles chooses SQuAD articles; pass it with --squad FILE")
         if args.questions is None:
             raise ValueError("eval needs questions: pass --corpus DIR --questions FILE, or --squad FILE")
         return Path(args.corpus), args.questions
     if args.questions is not None or args.corpus != args.shared_defaults["corpus"]:
         raise ValueError("--squad makes its own corpus and questions; drop --corpus and --questions")
-    return squad_to_corpus(args.squad, eval_dir() / f"squad-{args.holdout}-{args.seed}", args.holdout, args.seed)
+    span = args.squad_articles
+    name = f"squad-{args.holdout}-{args.seed}" if span is None else f"squad-{span[0]}-{span[1]}-{args.holdout}-{args.seed}"
+    return squad_to_corpus(args.squad, eval_dir() / name, args.holdout, args.seed, span)
+
+
+def _span(text: str) -> tuple[int, int]:
+    try:
+        return parse_span(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _check_gold_articles(questions, generation, questions_file, corpus) -> None:

@@ -9,31 +9,33 @@ import random
 import shutil
 from pathlib import Path
 
-def squad_to_corpus(squad_file: Path, out_dir: Path, holdout: int = 0, seed: int = 0) -> tuple[Path, Path]:
+def squad_to_corpus(squad_file: Path, out_dir: Path, holdout: int = 0, seed: int = 0,
+                    articles: tuple[int, int] | None = None) -> tuple[Path, Path]:
     """Write SQuAD v1.1 as `out_dir/corpus/<title>.json` plus `out_dir/questions.jsonl`; reused when current.
 
-    `holdout` articles, chosen with `seed`, stay out of the corpus, and their questions
-    become unanswerable ones (no answers, no article_id).
+    `articles` = (start, stop) keeps only those articles, in file order (None: all of them).
+    `holdout` of the kept articles, chosen with `seed`, stay out of the corpus, and their
+    questions become unanswerable ones (no answers, no article_id).
     """
     out_dir = Path(out_dir)
     raw = Path(squad_file).read_bytes()
     source = {"squad": str(Path(squad_file).resolve()), "sha256": hashlib.sha256(raw).hexdigest(),
-              "holdout": holdout, "seed": seed}
+              "holdout": holdout, "seed": seed, "articles": list(articles) if articles else None}
     stamp = out_dir / "source.json"
     if stamp.is_file() and {k: v for k, v in json.loads(stamp.read_text()).items()
                             if k in source} == source:
         return out_dir / "corpus", out_dir / "questions.jsonl"
-    articles = _squad_articles(squad_file, raw)
-    if not 0 <= holdout < len(articles):
-        raise ValueError(f"--holdout {holdout} is out of range; {squad_file} has {len(articles)} articles, "
-                         f"so hold out 0 to {len(articles) - 1}")
-    held = set(random.Random(seed).sample(sorted(articles), holdout))
+    chosen = select_articles(squad_articles(squad_file, raw), articles, squad_file)
+    if not 0 <= holdout < len(chosen):
+        raise ValueError(f"--holdout {holdout} is out of range; the chosen articles of {squad_file} are "
+                         f"{len(chosen)}, so hold out 0 to {len(chosen) - 1}")
+    held = set(random.Random(seed).sample(sorted(chosen), holdout))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = out_dir.with_name(f".{out_dir.name}-{os.getpid()}")  # a name no other writer uses
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     try:
-        _write_squad(work, articles, held)
+        _write_squad(work, chosen, held)
         (work / "source.json").write_text(json.dumps({**source, "held_out": sorted(held)}, indent=1))
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -59,8 +61,33 @@ def _write_squad(folder: Path, articles: dict[str, dict], held: set[str]) -> Non
                 out.write(json.dumps(row) + "\n")
 
 
-def _squad_articles(squad_file: Path, raw: bytes) -> dict[str, dict]:
-    """`{article id: {title, text, qas}}` in file order; the id is the title, safe as a file name."""
+def select_articles(articles: dict[str, dict], span: tuple[int, int] | None, squad_file: Path) -> dict[str, dict]:
+    """The articles at positions `span` = (start, stop) in file order; all of them when None."""
+    if span is None:
+        return articles
+    start, stop = span
+    if not 0 <= start < stop <= len(articles):
+        raise ValueError(f"articles {start}:{stop} are out of range; {squad_file} has {len(articles)} articles, "
+                         f"so choose START:STOP with 0 <= START < STOP <= {len(articles)}")
+    return dict(list(articles.items())[start:stop])
+
+
+def parse_span(text: str) -> tuple[int, int]:
+    """`START:STOP` as two integers; ValueError names the form expected."""
+    start, sep, stop = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return int(start), int(stop)
+    except ValueError:
+        raise ValueError(f"{text!r} is not START:STOP; write e.g. 32:48 for the articles at positions "
+                         "32 to 47 in file order") from None
+
+
+def squad_articles(squad_file: Path, raw: bytes | None = None) -> dict[str, dict]:
+    """`{article id: {title, text, qas}}` in file order; the id is the title, safe as a file name.
+    Each qa keeps SQuAD's fields; `answer_start`s count from the start of the joined text."""
+    raw = Path(squad_file).read_bytes() if raw is None else raw
     try:
         data = json.loads(raw)
         articles = {}
@@ -68,10 +95,15 @@ def _squad_articles(squad_file: Path, raw: bytes) -> dict[str, dict]:
             article_id = entry["title"].replace("/", "_").replace("\\", "_").lstrip(".") or "_"
             if article_id in articles:
                 raise ValueError(f"two articles are both titled {entry['title']!r}")
-            articles[article_id] = {
-                "title": entry["title"],
-                "text": "\n\n".join(p["context"].strip() for p in entry["paragraphs"]),
-                "qas": [qa for p in entry["paragraphs"] for qa in p["qas"]]}
+            parts, qas, at = [], [], 0
+            for paragraph in entry["paragraphs"]:
+                context = paragraph["context"]
+                shift = at - (len(context) - len(context.lstrip()))
+                parts.append(context.strip())
+                at += len(parts[-1]) + 2
+                qas += [{**qa, "answers": [{**a, "answer_start": a["answer_start"] + shift} for a in qa["answers"]]}
+                        for qa in paragraph["qas"]]
+            articles[article_id] = {"title": entry["title"], "text": "\n\n".join(parts), "qas": qas}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{squad_file} is not SQuAD v1.1 JSON ({type(exc).__name__}: {exc}); "
                          "pass the official dev-v1.1.json") from None
