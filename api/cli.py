@@ -38,7 +38,8 @@ def cmd_serve(args) -> int:
     from api.settings import Settings
     from index.cli import EXIT_FATAL, EXIT_OK
 
-    overrides = {"corpus": args.corpus, "index": args.index, "model": args.model, "store": args.store}
+    overrides = {"corpus": args.corpus, "index": args.index, "model": args.model, "store": args.store,
+                 "reader": args.reader}
     if args.watch:
         overrides["watch"] = True
     try:
@@ -66,7 +67,8 @@ def cmd_serve(args) -> int:
         return EXIT_OK
     # Each worker process builds its own app from the environment, so pass the flags on there.
     os.environ.update({"FOOTNOTE_CORPUS": str(args.corpus), "FOOTNOTE_INDEX": str(args.index),
-                       "FOOTNOTE_MODEL": args.model, **({"FOOTNOTE_STORE": args.store} if args.store else {})})
+                       "FOOTNOTE_MODEL": args.model, "FOOTNOTE_READER": args.reader,
+                       **({"FOOTNOTE_STORE": args.store} if args.store else {})})
     uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="info", http=JsonErrorH11Protocol)
     return EXIT_OK

@@ -21,6 +21,7 @@ from api.settings import Settings
 from index.answer import Answerer
 from index.assemble import open_answerer, query_thread_setup
 from index.embed import Embedder, load_embedder
+from index.reader import load_reader
 from index.search import LiveIndex, Retriever
 from index.store import Generation
 from index.watch import watch
@@ -45,7 +46,8 @@ class Services:
     def start(cls, settings: Settings, metrics: ApiMetrics) -> Services:
         """Build everything; nothing here touches the model or the disk yet."""
         embedder = load_embedder(settings.model, threads=1)
-        answerer = open_answerer(settings.index, embedder, settings.answer_threshold, store=settings.store)
+        answerer = open_answerer(settings.index, embedder, settings.answer_threshold, store=settings.store,
+                                 reader=load_reader(settings.reader))
         retriever = answerer.retriever
         # OpenMP settings are per thread: FAISS's is set where the searches run (DESIGN.md).
         executor = ThreadPoolExecutor(settings.query_threads, thread_name_prefix="footnote-query",

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(10 * 1024 * 1024, ge=1024)  # PUT /v1/articles/{id}
     query_threads: int = Field(4, ge=1, le=64)  # model and index work runs here, off the event loop
     answer_threshold: float = Field(THRESHOLD, ge=0.0, le=1.0)  # abstain below this confidence
+    reader: str = "bundled"  # the answer reader: bundled, off, or a folder from `footnote train-reader`
     warm_up: bool = True  # load the model at start rather than on the first question
     watch: bool = False  # re-index a moment after files in the corpus folder change
 
@@ -52,6 +53,15 @@ class Settings(BaseSettings):
         if not model.strip():
             raise ValueError("FOOTNOTE_MODEL is empty; name a sentence-transformers model, a folder, or `hash`")
         return model.strip()
+
+    @field_validator("reader")
+    @classmethod
+    def _reader_known(cls, reader: str) -> str:
+        reader = reader.strip() or "bundled"
+        if reader not in ("bundled", "off") and not Path(reader).expanduser().is_dir():
+            raise ValueError(f"FOOTNOTE_READER: {reader!r} is not a folder; use bundled (the default), off, or a "
+                             "folder written by `footnote train-reader`")
+        return reader
 
     def key_values(self) -> list[str]:
         return [key.get_secret_value() for key in self.api_keys]

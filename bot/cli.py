@@ -83,8 +83,9 @@ def build_bot(args, settings, store):
         service = RemoteFootnote.connect(settings.api_url, key)
     else:
         from index.assemble import open_answerer
+        from index.reader import load_reader
 
-        answerer = open_answerer(args.index, args.model, store=args.store)
+        answerer = open_answerer(args.index, args.model, store=args.store, reader=load_reader(args.reader))
         answerer.retriever.live.current()  # fail now, with the fix, if there is no index or another model built it
         service = LocalFootnote(answerer, args.corpus, args.index, store=args.store)
     return FootnoteBot(service, store, settings)

@@ -22,10 +22,12 @@ def query_thread_setup() -> None:
 
 def open_answerer(index_dir: Path, model: str | Embedder, threshold: float = THRESHOLD,
                   retrieval: RetrievalParams = RetrievalParams(), answering: AnswerParams = AnswerParams(),
-                  today=dt.date.today, store: str | None = None) -> Answerer:
+                  today=dt.date.today, store: str | None = None, reader=None) -> Answerer:
     """An Answerer over the index in `index_dir`, following its live generation (or over the
     Milvus store `store`, milvus://HOST:PORT[/DB], following its alias). `model` is a name
-    (loaded with one torch thread, as questions are answered one at a time) or an embedder."""
+    (loaded with one torch thread, as questions are answered one at a time) or an embedder.
+    `reader` (index.reader.load_reader) reads the candidate sentences; None: the retriever's
+    choice alone."""
     embedder = load_embedder(model, threads=1) if isinstance(model, str) else model
     retriever = Retriever(open_live(index_dir, embedder.name, store), embedder, retrieval)
-    return Answerer(retriever, threshold, today=today, params=answering)
+    return Answerer(retriever, threshold, today=today, params=answering, reader=reader)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 
-from index.answer.confidence import score as confidence_score, signals
-from index.answer.quotes import AnswerParams, best_sentences, compose, lead_sentence
+from index.answer.confidence import READER_WEIGHTS, WEIGHTS, reader_signals, score as confidence_score, signals
+from index.answer.quotes import AnswerParams, Sentence, best_sentences, compose, lead_first, lead_sentence
+from index.answer.reading import read
 from index.answer.types import Answer, AskRequest, Turn, check_request
-from index.search import Filters, Query, Retriever, TermWeights, content_terms
+from index.search import Filters, Passage, Query, Retriever, TermWeights, content_terms
 from index.search.when import TimeIntent, read_time
 
 # Abstain below this confidence (index/answer/confidence.py; the sweep is in docs/quality.md):
@@ -20,40 +22,72 @@ _GENERIC = frozenset("say says said tell told think thinks thought mean means me
                      "take takes taking took else next".split())
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A question's retrieval, before the answer is chosen."""
+
+    question: str
+    history: tuple[str, ...]  # the earlier questions of the conversation
+    query: Query
+    passages: list[Passage]
+    sentences: list[Sentence]  # of the top passages, best first by the retriever's scores
+    generation: object
+    as_of: dt.date
+
+
 class Answerer:
     """Turns a question into an Answer, on the generation current when it starts."""
 
     def __init__(self, retriever: Retriever, threshold: float = THRESHOLD, today=dt.date.today,
-                 params: AnswerParams = AnswerParams()):
+                 params: AnswerParams = AnswerParams(), reader=None):
         self.retriever = retriever
         self.threshold = threshold
         self.today = today
         self.params = params
+        self.reader = reader  # index.reader.OnnxReader, or None: the retriever's choice alone
 
     def answer(self, request: AskRequest) -> Answer:
         started = time.perf_counter()
-        question = check_request(request)
-        generation = self.retriever.live.current()
-        intent = read_time(question, request.as_of or self.today())
-        as_of = intent.as_of or request.as_of or self.today()
-        query = self.query(request, question, intent)
-        passages = self.retriever.search(generation, query, k=request.k)
+        draft = self.draft(request)
         retrieved = time.perf_counter()
+        passages, sentences, query = draft.passages, draft.sentences, draft.query
         focus = query.focus or query.text
-        sentences = best_sentences(passages[:self.retriever.params.quote_passages], focus, self.params)
+        weights = WEIGHTS
+        if self.reader is not None and sentences:
+            sentences = read(self.reader, draft.question, draft.history, passages, sentences,
+                             self.params.reader_candidates)
+            passages = lead_first(passages, sentences[0])
+            weights = READER_WEIGHTS
         features = {}
         if passages and sentences:
-            features = signals(focus, passages, lead_sentence(passages, sentences), TermWeights.of(generation),
-                               query.when)
-        confidence = confidence_score(features) if features else 0.0
+            lead = lead_sentence(passages, sentences)
+            features = signals(focus, passages, lead, TermWeights.of(draft.generation), query.when)
+            if self.reader is not None:
+                features |= reader_signals(sentences)
+        confidence = confidence_score(features, weights) if features else 0.0
         abstained = confidence < self.threshold or not sentences
-        answer = compose(question, passages, sentences, confidence, abstained, generation.name, as_of, self.params)
+        answer = compose(draft.question, passages, sentences, confidence, abstained, draft.generation.name,
+                         draft.as_of, self.params)
         answer.features = features
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": round((retrieved - started) * 1000, 2),
                              "answer": round((done - retrieved) * 1000, 2),
                              "total": round((done - started) * 1000, 2)}
         return answer
+
+    def draft(self, request: AskRequest) -> Draft:
+        """What an answer is chosen from: the passages, and their sentences scored by the
+        retriever, best first (the reader's candidates, and its training data)."""
+        question = check_request(request)
+        generation = self.retriever.live.current()
+        intent = read_time(question, request.as_of or self.today())
+        as_of = intent.as_of or request.as_of or self.today()
+        query = self.query(request, question, intent)
+        passages = self.retriever.search(generation, query, k=request.k)
+        focus = query.focus or query.text
+        sentences = best_sentences(passages[:self.retriever.params.quote_passages], focus, self.params)
+        history = tuple(t if isinstance(t, str) else t.question for t in request.history)
+        return Draft(question, history, query, passages, sentences, generation, as_of)
 
     def query(self, request: AskRequest, question: str, intent: TimeIntent) -> Query:
         """The search for a question: its time words read (`intent`), its conversation added."""

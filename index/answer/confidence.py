@@ -21,6 +21,11 @@ WEIGHTS = {"bias": -5.976, "passage_cosine": 3.302, "lead_coverage": 1.116, "lea
            "article_margin": 2.501, "type_in_lead": 1.285, "passage_coverage": 2.038,
            "rarest_missing": -0.467, "time_fit": 0.233}
 
+# With the reader: its probability that the lead answers leads ("about this" is not "answers
+# this"); fitted by bench/tune_confidence.py --reader.
+READER_FEATURES = ("reader_logit", "reader_runner_up")
+READER_WEIGHTS = {"bias": 0.0, "reader_logit": 1.0, "reader_runner_up": 0.0, **{name: 0.0 for name in FEATURES}}
+
 _NAME = re.compile(r"\b(?:[A-Z][\w&'-]*[\w]|\d[\d.,]*\d|\d)")
 _OPENERS = frozenset("""what who whom whose which when where why how is are was were do does did can could
 will would should has have had the a an in on at of for to and but or as it its this that these those there
@@ -93,7 +98,15 @@ def _term_cover(question: str, text: str, weights) -> tuple[float, float]:
     return 1.0 - sum(missing) / total, max(missing, default=0.0) / top
 
 
+def reader_signals(sentences) -> dict[str, float]:
+    """The reader's features: the log-odds that the lead (the first sentence) answers, and the
+    probability of the best other sentence it read."""
+    lead = min(max(sentences[0].reader, 1e-6), 1 - 1e-6)
+    runner_up = next((s.reader for s in sentences[1:] if s.reader is not None), 0.0)
+    return {"reader_logit": math.log(lead / (1 - lead)), "reader_runner_up": runner_up}
+
+
 def score(features: dict[str, float], weights: dict[str, float] = WEIGHTS) -> float:
     """The logistic confidence, from 0 to 1."""
-    z = weights["bias"] + sum(weights[name] * features[name] for name in FEATURES)
-    return 1.0 / (1.0 + math.exp(-z))
+    z = weights["bias"] + sum(w * features[name] for name, w in weights.items() if name != "bias")
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))

@@ -23,6 +23,10 @@ class AnswerParams:
     # are rarer in a passage than capitalised words, so finding one says more
     # (bench/tune_answers.py).
     type_weights: dict = field(default_factory=lambda: {NUMBER: 0.6, DATE: 0.6, NAME: 0.3, PLACE: 0.3})
+    # With a reader: how many of the best sentences it reads, and the share of the lead's
+    # probability a further quote needs.
+    reader_candidates: int = 8
+    reader_keep: float = 0.5
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Sentence:
     coverage: float
     cosine: float
     score: float
+    reader: float | None = None  # the reader's probability that it answers; None: not read
 
 
 def best_sentences(passages: list[Passage], question: str, params: AnswerParams = AnswerParams()) -> list[Sentence]:
@@ -62,6 +67,13 @@ def lead_sentence(passages: list[Passage], sentences: list[Sentence]) -> Sentenc
     return next((s for s in sentences if s.passage is passages[0]), sentences[0])
 
 
+def lead_first(passages: list[Passage], lead: Sentence) -> list[Passage]:
+    """The passages with the lead sentence's own first: the reader found the answer there."""
+    if not passages or lead.passage is passages[0]:
+        return passages
+    return [lead.passage, *(p for p in passages if p is not lead.passage)]
+
+
 def compose(question: str, passages: list[Passage], sentences: list[Sentence], confidence: float,
             abstained: bool, generation: str, as_of: dt.date, params: AnswerParams = AnswerParams()) -> Answer:
     """The answer object: quotes in reading order under numbered citations, or an abstention."""
@@ -77,7 +89,11 @@ def compose(question: str, passages: list[Passage], sentences: list[Sentence], c
     # The lead quote comes from the top passage, whose rank already weighs its sentences,
     # recency and the conversation; the others are the best-scoring sentences beside it.
     lead = lead_sentence(passages, sentences)
-    others = [s for s in sentences if s is not lead and s.score >= params.keep_ratio * lead.score]
+    if lead.reader is None:
+        others = [s for s in sentences if s is not lead and s.score >= params.keep_ratio * lead.score]
+    else:  # read: a further quote must be likely to answer too
+        others = [s for s in sentences if s is not lead and s.reader is not None
+                  and s.reader >= params.reader_keep * lead.reader]
     chosen = [lead, *others[:params.max_quotes - 1]]
     citations = citations_of([s.passage for s in chosen])
     number = {c.article_id: c.n for c in citations}

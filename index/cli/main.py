@@ -18,6 +18,8 @@ from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_V
 from index.cli.render import render_answer, render_status
 from index.embed import DEFAULT_MODEL, load_embedder
 from index.eval import register_eval
+from index.reader import READER_ENV, load_reader
+from index.reader.command import register_train_reader
 from index.executor import EXECUTORS, RayExecutor
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.search import Filters
@@ -42,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where generations are published and read: milvus://HOST:PORT[/DB] for a Milvus "
                              "server (pip install 'footnote[scale]'; --index is then the builder's working "
                              "folder), or leave it out for the local index folder (env FOOTNOTE_STORE)")
+    common.add_argument("--reader", default=os.environ.get(READER_ENV) or "bundled", metavar="READER",
+                        help="the answer reader that picks the quotes and leads the confidence: bundled, off (the "
+                             "retriever's choice alone), or a folder written by `footnote train-reader` "
+                             f"(env {READER_ENV}; default bundled)")
     parser = argparse.ArgumentParser(
         prog="footnote", description="Answer questions over a folder of articles, with verbatim citations.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -105,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the answer object as JSON (the API's schema)")
     p.set_defaults(run=cmd_ask)
     register_eval(sub, common)
+    register_train_reader(sub, common)
     # `serve` (api/) and `bot` (bot/) plug in through entry points, so that index/ never
     # imports the packages built on top of it.
     for entry in sorted(entry_points(group="footnote.commands"), key=lambda e: e.name):
@@ -193,7 +200,7 @@ def cmd_status(args) -> int:
 
 def cmd_ask(args) -> int:
     query_thread_setup()
-    answerer = open_answerer(args.index, args.model, store=args.store)
+    answerer = open_answerer(args.index, args.model, store=args.store, reader=load_reader(args.reader))
     request = AskRequest(
         question=args.question, k=args.k, as_of=args.as_of,
         filters=Filters(args.after, args.before, tuple(args.source or ())))

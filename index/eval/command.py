@@ -19,6 +19,7 @@ from index.eval.questions import QuestionsError, load_questions, sample_question
 from index.eval.run import answer_all
 from index.eval.squad import parse_span, squad_to_corpus
 from index.paths import default_index_dir
+from index.reader import load_reader
 from index.search import MAX_PER_ARTICLE
 
 EXIT_OK = 0  # errors raise; index.cli.main prints them and exits 2
@@ -77,7 +78,9 @@ def cmd_eval(args) -> int:
     questions = sample_questions(load_questions(questions_file), args.sample, args.seed)
     index_dir, generation = _bring_index_up_to_date(args, corpus)
     query_thread_setup()
-    answerer = open_answerer(index_dir, args.model, store=args.store)  # one question at a time, as `ask` does
+    reader = load_reader(args.reader)
+    # one question at a time, as `ask` does
+    answerer = open_answerer(index_dir, args.model, store=args.store, reader=reader)
     embedder = answerer.retriever.embedder
     _check_gold_articles(questions, answerer.retriever.live.current(), questions_file, corpus)
     outcomes = answer_all(answerer, questions, progress=not args.quiet, per_article=args.per_article)
@@ -88,13 +91,15 @@ def cmd_eval(args) -> int:
     if args.details:
         write_details(args.details, outcomes)
     setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir), "store": args.store,
-             "generation": generation, "model": embedder.name, "max_tokens": args.max_tokens,
+             "generation": generation, "model": embedder.name,
+             "reader": reader.name if reader is not None else "off", "max_tokens": args.max_tokens,
              "sample": args.sample, "seed": args.seed, "per_article": args.per_article, "holdout": args.holdout if args.squad else None,
              "squad_articles": args.squad_articles}
     if args.json:
         print(json.dumps({**metrics, "setup": setup}))
     else:
-        print(f"{metrics['questions']} questions over {corpus} (model {embedder.name}, generation {generation})\n")
+        print(f"{metrics['questions']} questions over {corpus} (model {embedder.name}, reader {setup['reader']}, "
+              f"generation {generation})\n")
         print(format_table(metrics))
     return EXIT_OK
 
