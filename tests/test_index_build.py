@@ -127,16 +127,19 @@ def stored_sentences(index) -> list[str]:
 
 def test_an_index_cut_under_older_sentence_rules_is_cut_again(tmp_path, monkeypatch):
     """The manifest records the sentence rules: an index cut under the rules before titles
-    joined their names is cut again as a whole, never mixed with sentences cut the new way."""
+    joined their names and page furniture was left out is cut again as a whole, never mixed
+    with sentences cut the new way."""
     corpus = write(tmp_path / "c", {"vote.txt": article_txt(
-        "2026-03-01", "The tram bill was carried by Rep. Ines Parr and her allies.", "It passed on Monday.")})
+        "2026-03-01", "BRAMLEY (CNN) -- The tram bill was carried by Rep. Ines Parr and her allies.",
+        "Advertisement", "It passed on Monday.")})
     index = tmp_path / "i"
     with monkeypatch.context() as old_rules:
         old_rules.setattr("index.build.SENTENCE_RULES", 2)
         old_rules.setattr("corpus.sentences._continues_a_name", lambda *_: False)
+        old_rules.setattr("corpus.chunk.quotable_spans", lambda text, spans, furniture: spans)
         old = build(corpus, index, HashingEmbedder(64), sentence_vectors="own")
-        assert stored_sentences(index) == ["The tram bill was carried by Rep.", "Ines Parr and her allies.",
-                                           "It passed on Monday."]
+        assert stored_sentences(index) == ["BRAMLEY (CNN)", "-- The tram bill was carried by Rep.",
+                                           "Ines Parr and her allies.", "Advertisement", "It passed on Monday."]
     new = build(corpus, index, HashingEmbedder(64))
     assert not new.up_to_date and new.generation != old.generation and new.added == 0
     with Generation.open(index) as generation:
