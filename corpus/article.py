@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from corpus.furniture import Span, find_furniture
 
 
 class ArticleError(ValueError):
@@ -42,6 +45,13 @@ class Article:
             digest.update(part.encode("utf-8"))
             digest.update(b"\x00")
         return digest.hexdigest()
+
+    @cached_property
+    def furniture(self) -> tuple[Span, ...]:
+        """Spans of page furniture in `text` (bylines, datelines, captions, teasers): they stay
+        in the text and its chunks, but are never quoted. Derived from the text alone, so it is
+        neither stored nor compared."""
+        return find_furniture(self.text)
 
 
 @dataclass(frozen=True)

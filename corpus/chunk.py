@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from corpus.article import Article, Chunk
+from corpus.furniture import quotable_spans
 from corpus.sentences import split_sentences
 
 
@@ -32,11 +33,14 @@ class ChunkParams:
 
 
 def split_article(article: Article, tokenizer: TokenSpans, params: ChunkParams) -> tuple[list[Chunk], list[Chunk]]:
-    """An article's chunks and its sentence units (a sentence over the budget cut in pieces);
+    """An article's chunks and the sentence units quotes are taken from (a sentence over the
+    budget cut in pieces; page furniture left out, corpus/furniture.py);
     `article.text[c.start:c.end] == c.text` for every one of both."""
     budget = params.max_tokens - tokenizer.special_tokens
     units = sentence_units(article, tokenizer, params)
-    sentences = [Chunk(article.id, n, s, e, article.text[s:e]) for n, (s, e, _) in enumerate(units)]
+    # Chunks are packed from every unit, furniture included: the passages stay whole.
+    quotable = quotable_spans(article.text, [(s, e) for s, e, _ in units], article.furniture)
+    sentences = [Chunk(article.id, n, s, e, article.text[s:e]) for n, (s, e) in enumerate(quotable)]
     return pack_chunks(article, units, budget, params.overlap_sentences), sentences
 
 

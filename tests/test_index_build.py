@@ -89,7 +89,7 @@ def test_manifest_describes_the_generation(tmp_path):
     summary = build(corpus_of(tmp_path / "c"), tmp_path / "i", HashingEmbedder(64))
     manifest = json.loads((store.generations_dir(tmp_path / "i") / summary.generation / "manifest.json").read_text())
     assert manifest["model"] == {"name": "hash:64", "dimension": 64, "vectors": "hash:64|hash|fp32"}
-    assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1, "sentence_rules": 2,
+    assert manifest["chunking"] == {"max_tokens": 16, "overlap_sentences": 1, "sentence_rules": 3,
                                     "sentence_vectors": "pooled"}
     assert manifest["format_version"] == store.FORMAT_VERSION
     assert manifest["counts"]["articles"] == 6 and manifest["counts"]["chunks"] == summary.chunks_total
@@ -112,6 +112,42 @@ def test_changing_the_model_re_embeds_everything(tmp_path):
     second = build(corpus, index, HashingEmbedder(32))
     assert second.chunks_embedded == first.chunks_total and not second.up_to_date
     assert Generation.open(index, model="hash:32").vectors.dimension == 32
+
+
+def stored_sentences(index) -> list[str]:
+    """The text of every sentence the current generation stores, in order."""
+    with Generation.open(index) as generation:
+        found = {}
+        for chunk_id in range(generation.chunk_count()):
+            article = generation.chunk_rows([chunk_id])[chunk_id][0].article_id
+            text = generation.article_text(article)
+            found.update({i: text[s:e] for i, s, e in generation.sentences_within(chunk_id)})
+        return [found[i] for i in sorted(found)]
+
+
+def test_an_index_cut_under_older_sentence_rules_is_cut_again(tmp_path, monkeypatch):
+    """The manifest records the sentence rules: an index cut under the rules before titles
+    joined their names and page furniture was left out is cut again as a whole, never mixed
+    with sentences cut the new way."""
+    corpus = write(tmp_path / "c", {"vote.txt": article_txt(
+        "2026-03-01", "BRAMLEY (CNN) -- The tram bill was carried by Rep. Ines Parr and her allies.",
+        "Advertisement", "It passed on Monday.")})
+    index = tmp_path / "i"
+    with monkeypatch.context() as old_rules:
+        old_rules.setattr("index.build.SENTENCE_RULES", 2)
+        old_rules.setattr("corpus.sentences._continues_a_name", lambda *_: False)
+        old_rules.setattr("corpus.chunk.quotable_spans", lambda text, spans, furniture: spans)
+        old = build(corpus, index, HashingEmbedder(64), sentence_vectors="own")
+        assert stored_sentences(index) == ["BRAMLEY (CNN)", "-- The tram bill was carried by Rep.",
+                                           "Ines Parr and her allies.", "Advertisement", "It passed on Monday."]
+    new = build(corpus, index, HashingEmbedder(64))
+    assert not new.up_to_date and new.generation != old.generation and new.added == 0
+    with Generation.open(index) as generation:
+        assert generation.manifest["chunking"]["sentence_rules"] == 3
+        assert generation.manifest["chunking"]["sentence_vectors"] == "own"  # kept as it was built
+    assert stored_sentences(index) == ["The tram bill was carried by Rep. Ines Parr and her allies.",
+                                       "It passed on Monday."]
+    assert build(corpus, index, HashingEmbedder(64)).up_to_date
 
 
 def test_missing_and_damaged_indexes_say_how_to_fix_them(tmp_path):

@@ -39,6 +39,12 @@ MORE = {
     "2025/library.txt": article_txt(
         "2025-11-02", "The city library opened a new reading room for children in November.",
         "Librarian Ada Brook said the room holds four thousand books."),
+    # Page furniture: a chunk of teasers alone holds no sentence, and still has neighbours.
+    "2026/pier.txt": article_txt(
+        "2026-05-05", "By Nora Vance, CNN\nPORTVILLE (CNN) -- The harbour council voted to close the old ferry pier.",
+        "Read more: Ferry fares to rise in the spring\nMore:Council spent forty years arguing over the pier\n"
+        "Harbour budget:In a surprise move the council cut the harbour budget\nStory continues below advertisement",
+        "Demolition of the pier will begin in the autumn."),
 }
 QUESTIONS = [
     ("How much will the Larkspur Line cost?", Filters()),

@@ -198,10 +198,16 @@ class Generation(OpenedGeneration):
         part, local = self.vectors.locate(chunk_id)
         lexicon = part.segment.lexicon
         first, end = (int(x) for x in lexicon.chunk_sent[local])
-        article = int(lexicon.sent_span[first][2]) if end > first else None
+        article = int(lexicon.sent_span[first][2]) if end > first else self._article_row(part, local)
         before = self._sentence_rows(part, max(0, first - n), first, article)
         after = self._sentence_rows(part, end, min(part.segment.sentence_count, end + n), article)
         return before + after
+
+    @staticmethod
+    def _article_row(part: Part, local: int) -> int:
+        """The segment row of a chunk's article (for a chunk that holds no sentence of its own)."""
+        return part.segment.db.execute("SELECT a.row FROM chunks c JOIN articles a ON a.id = c.article_id "
+                                       "WHERE c.id = ?", (int(local),)).fetchone()[0]
 
     def _sentence_rows(self, chunk_part: Part, first: int, end: int, article: int | None):
         base = self._sentence_parts[self.segments.index(chunk_part.segment)].base

@@ -167,7 +167,8 @@ def _csr(rows: list, dtype) -> tuple[np.ndarray, np.ndarray]:
 
 def _chunk_sentences(chunks: list[Chunk], sentences: list[Chunk]) -> np.ndarray:
     """For each chunk, the range [first, end) of sentence ids inside it (sentences of one
-    article are numbered consecutively in offset order)."""
+    article are numbered consecutively in offset order). A chunk of page furniture alone holds
+    none: its range is empty, at the place in its article's sentences where it stands."""
     first_of: dict[str, int] = {}
     by_article: dict[str, list[tuple[int, int]]] = {}
     for n, s in enumerate(sentences):
@@ -181,5 +182,6 @@ def _chunk_sentences(chunks: list[Chunk], sentences: list[Chunk]) -> np.ndarray:
         if inside:
             ranges[i] = (base + inside[0], base + inside[-1] + 1)
         else:
-            ranges[i] = (base, base)
+            at = base + bisect.bisect_left([s for s, _ in spans], c.start)
+            ranges[i] = (at, at)
     return ranges

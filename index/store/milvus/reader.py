@@ -143,8 +143,7 @@ class MilvusGeneration(OpenedGeneration):
         before = self.view.sentence_range(row["key"], max(0, first - n), first)
         after = self.view.sentence_range(row["key"], end, end + n)
         where = " or ".join(f"(id >= {low} and id < {high})" for low, high in (before, after))
-        if end > first:
-            where = f"({where}) and article_id == {literal(row['article_id'])}"
+        where = f"({where}) and article_id == {literal(row['article_id'])}"
         rows = self.rows.sentences_where(where)
         return sorted((r["id"], r["start"], r["end"]) for r in rows)
 
