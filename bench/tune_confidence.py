@@ -3,15 +3,17 @@
 Both sets are answered exactly as `footnote eval` answers them (follow-ups after their history),
 over the indexes `footnote eval` built for them, so run those evals first:
 
-    footnote eval --squad ../shared/data/squad-v1.1-dev/dev-v1.1.json --holdout 8 --seed 1
+    footnote eval --squad ../shared/data/squad-v1.1-dev/dev-v1.1.json --squad-articles 28:32 --holdout 1
     python bench/news_corpus.py && footnote eval --corpus .footnote/eval/news-dev/corpus \\
         --questions docs/news-dev/questions.jsonl
-    .venv/bin/python bench/tune_confidence.py [--squad-sample 1500] [--json]
+    .venv/bin/python bench/tune_confidence.py [--reader bundled] [--json]
 
-SQuAD questions are sampled apart from the 3,000 the reported SQuAD figures use (seed 1), so
-the fit is not judged on its own data there. Each set counts equally in the fit. Prints the
-weights for index/confidence.py, the AUROC of each feature alone and of the fit on each set,
-and the threshold sweep on both.
+The SQuAD questions are those of articles 28:32, one of them held out of the corpus so that its
+questions are unanswerable: the reader validates on these four and never trains on them, and
+SQuAD's last 16 articles (where the figures are reported) are never fitted on. Each set counts
+equally in the fit. With --reader the answers are read and the fit is of READER_WEIGHTS (its
+features added); without, of WEIGHTS. Prints the weights, the AUROC of each feature alone and
+of the fit on each set, and the threshold sweep on both.
 """
 
 from __future__ import annotations
@@ -26,22 +28,23 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.answer.confidence import FEATURES, WEIGHTS, score  # noqa: E402
+from index.answer.confidence import FEATURES, READER_FEATURES, READER_WEIGHTS, WEIGHTS, score  # noqa: E402
 from index.assemble import open_answerer, query_thread_setup  # noqa: E402
-from index.eval import ask, conversation, eval_dir, eval_index_dir, load_questions, sample_questions  # noqa: E402
+from index.eval import ask, conversation, eval_dir, eval_index_dir, load_questions  # noqa: E402
 from index.eval.metrics import auroc  # noqa: E402
+from index.reader import load_reader  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
-def collect(corpus: Path, questions, model: str) -> tuple[np.ndarray, np.ndarray]:
+def collect(corpus: Path, questions, model: str, reader, names) -> tuple[np.ndarray, np.ndarray]:
     """(features, answerable) for each question, answered as `footnote eval` does."""
     query_thread_setup()
-    answerer = open_answerer(eval_index_dir(corpus), model, threshold=0.0)
+    answerer = open_answerer(eval_index_dir(corpus), model, threshold=0.0, reader=reader)
     rows, labels = [], []
     for question in questions:
         answer = ask(answerer, question, conversation(answerer, question, 3))
-        rows.append([answer.features.get(name, 0.0) for name in FEATURES])
+        rows.append([answer.features.get(name, 0.0) for name in names])
         labels.append(1.0 if question.answers else 0.0)
     return np.array(rows), np.array(labels)
 
@@ -59,8 +62,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, steps: int = 
     return w
 
 
-def report(name: str, x: np.ndarray, y: np.ndarray, weights: dict) -> dict:
-    confidence = np.array([score(dict(zip(FEATURES, row)), weights) for row in x])
+def report(name: str, x: np.ndarray, y: np.ndarray, weights: dict, names) -> dict:
+    confidence = np.array([score(dict(zip(names, row)), weights) for row in x])
     sweep = []
     for t in THRESHOLDS:
         abstain = confidence < t
@@ -70,40 +73,41 @@ def report(name: str, x: np.ndarray, y: np.ndarray, weights: dict) -> dict:
                       "answerable_declined": round(float((abstain & (y == 1)).sum() / (y == 1).sum()), 3)})
     return {"set": name, "questions": len(y), "unanswerable": int((y == 0).sum()),
             "auroc": round(auroc(list(1 - confidence), list(1 - y)), 4),
-            "feature_auroc": {f: round(auroc(list(-x[:, i]), list(1 - y)), 4) for i, f in enumerate(FEATURES)},
+            "feature_auroc": {f: round(auroc(list(-x[:, i]), list(1 - y)), 4) for i, f in enumerate(names)},
             "sweep": sweep}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
-    parser.add_argument("--squad-sample", type=int, default=1500, help="SQuAD questions to fit on (default 1500)")
+    parser.add_argument("--reader", help="answer with this reader (bundled, or a folder) and fit READER_WEIGHTS")
     parser.add_argument("--news-corpus", type=Path, default=ROOT / ".footnote" / "eval" / "news-dev" / "corpus")
     parser.add_argument("--news-questions", type=Path, default=ROOT / "docs" / "news-dev" / "questions.jsonl")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    squad_dir = eval_dir() / "squad-8-1"
+    squad_dir = eval_dir() / "squad-28-32-1-0"
     if not (squad_dir / "questions.jsonl").is_file() or not args.news_corpus.is_dir():
         print("skipped: run the two `footnote eval` commands in this script's help first")
         return 0
-    squad_all = load_questions(squad_dir / "questions.jsonl")
-    reported = {q.id for q in sample_questions(squad_all, 3000, 1)}
-    squad = sample_questions([q for q in squad_all if q.id not in reported], args.squad_sample, 7)
+    reader = load_reader(args.reader) if args.reader else None
+    names = FEATURES + READER_FEATURES if reader is not None else FEATURES
+    current = READER_WEIGHTS if reader is not None else WEIGHTS
+    squad = load_questions(squad_dir / "questions.jsonl")
     news = load_questions(args.news_questions)
-    sets = {"squad": collect(squad_dir / "corpus", squad, args.model),
-            "news": collect(args.news_corpus, news, args.model)}
+    sets = {"squad": collect(squad_dir / "corpus", squad, args.model, reader, names),
+            "news": collect(args.news_corpus, news, args.model, reader, names)}
     x = np.vstack([v[0] for v in sets.values()])
     y = np.concatenate([v[1] for v in sets.values()])
     balance = np.concatenate([np.full(len(v[1]), 1.0 / len(v[1])) for v in sets.values()])
     w = fit_logistic(x, y, balance)
-    fitted = {"bias": round(float(w[0]), 3), **{f: round(float(v), 3) for f, v in zip(FEATURES, w[1:])}}
+    fitted = {"bias": round(float(w[0]), 3), **{f: round(float(v), 3) for f, v in zip(names, w[1:])}}
     result = {"weights": fitted,
-              "fitted": [report(name, *data, fitted) for name, data in sets.items()],
-              "current": [report(name, *data, WEIGHTS) for name, data in sets.items()]}
+              "fitted": [report(name, *data, fitted, names) for name, data in sets.items()],
+              "current": [report(name, *data, current, names) for name, data in sets.items()]}
     if args.json:
         print(json.dumps(result))
         return 0
-    print("WEIGHTS =", json.dumps(fitted))
+    print("READER_WEIGHTS =" if reader is not None else "WEIGHTS =", json.dumps(fitted))
     for label in ("current", "fitted"):
         for r in result[label]:
             print(f"\n{label} weights on {r['set']}: {r['questions']} questions ({r['unanswerable']} unanswerable), "

@@ -47,12 +47,16 @@ def conversation(answerer: Answerer, question: Question, per_article: int) -> tu
 
 def ask(answerer: Answerer, question: Question, history: tuple[Turn, ...], per_article: int = MAX_PER_ARTICLE):
     """The answer to one question of a questions file, after `history` (see `conversation`)."""
-    request = AskRequest(question=question.question, history=history,
-                         as_of=question.as_of, filters=Filters(), k=TOP_K, max_per_article=per_article)
     try:
-        return answerer.answer(request)
+        return answerer.answer(request_for(question, history, per_article))
     except QuestionError as exc:
         raise QuestionsError(f"question {question.id!r} cannot be asked: {exc}") from None
+
+
+def request_for(question: Question, history: tuple[Turn, ...], per_article: int = MAX_PER_ARTICLE) -> AskRequest:
+    """The request `footnote eval` makes for a question of a questions file."""
+    return AskRequest(question=question.question, history=history,
+                      as_of=question.as_of, filters=Filters(), k=TOP_K, max_per_article=per_article)
 
 
 def _article_text(answerer: Answerer, cache: dict, article_id: str) -> str | None:

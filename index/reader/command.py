@@ -85,11 +85,13 @@ def log(message: str) -> None:
 
 def prepare(args, work: Path) -> tuple[list[dict], list[dict], dict]:
     """The training and validation examples, made now or reused when made from the same inputs."""
+    from index.build import SENTENCE_RULES
     from index.eval.squad import squad_articles
     from index.reader.examples import read_jsonl
 
     raw = args.squad.read_bytes()
-    stamp = {"version": EXAMPLES_VERSION, "squad": hashlib.sha256(raw).hexdigest(), "articles": args.articles,
+    stamp = {"version": EXAMPLES_VERSION, "sentence_rules": SENTENCE_RULES, "squad": hashlib.sha256(raw).hexdigest(),
+             "articles": args.articles,
              "valid_articles": args.valid_articles, "sample": args.sample, "seed": args.seed, "model": args.model}
     stamp_file = work / "examples.json"
     files = work / "train.jsonl", work / "valid.jsonl"
