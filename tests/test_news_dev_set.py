@@ -164,8 +164,9 @@ def test_listed_articles_exist_with_title_body_and_date():
         assert record and record["title"] and record["body"].strip() and record["date_iso"], newid
 
 
-def test_articles_list_is_the_documented_rule_applied_to_the_gold_articles():
-    records = reuters()
+def documented_collection(records: dict[int, dict], gold: set[int]) -> set[int]:
+    """The NEWIDs the rule at the top of articles.txt gives for these question articles: the
+    articles themselves, their topic neighbours and their company neighbours."""
     pool, seen = [], set()
     for newid in sorted(records):
         r = records[newid]
@@ -182,7 +183,6 @@ def test_articles_list_is_the_documented_rule_applied_to_the_gold_articles():
         for field in ("topics", "places"):
             for label in r[field]:
                 by_label[field, label].add(r["newid"])
-    gold = {gold_newid(q) for q in questions() if "article_id" in q}
     expected = set(gold)
     for newid in gold:
         g, at = records[newid], seconds(records[newid])
@@ -192,7 +192,27 @@ def test_articles_list_is_the_documented_rule_applied_to_the_gold_articles():
         expected |= {n for _, n in near[:NEIGHBOURS]}
         own = set(TICKER.findall(g["title"]))
         expected |= {n for n in when if own & tickers[n] and abs(when[n] - at) <= TICKER_DAYS * 86400}
-    assert set(news_corpus.read_ids(ARTICLES)) == expected
+    return expected
+
+
+def articles_text(records: dict[int, dict], gold: set[int]) -> str:
+    """articles.txt written anew for these question articles: the header with its rule and
+    counts (kept from the file), the question articles, then the distractors."""
+    header = ARTICLES.read_text(encoding="utf-8").split("# Articles the questions are about")[0]
+    distractors = documented_collection(records, gold) - gold
+    header = re.sub(r"# \d+ question articles \+ \d+ distractors = \d+ articles\.",
+                    f"# {len(gold)} question articles + {len(distractors)} distractors = "
+                    f"{len(gold) + len(distractors)} articles.", header)
+    return (header + "# Articles the questions are about\n" + "".join(f"{n}\n" for n in sorted(gold))
+            + "\n# Distractors\n" + "".join(f"{n}\n" for n in sorted(distractors)))
+
+
+def test_articles_list_is_the_documented_rule_applied_to_the_gold_articles():
+    records = reuters()
+    gold = {gold_newid(q) for q in questions() if "article_id" in q}
+    assert set(news_corpus.read_ids(ARTICLES)) == documented_collection(records, gold)
+    assert ARTICLES.read_text(encoding="utf-8") == articles_text(records, gold), (
+        "regenerate the list: python tests/test_news_dev_set.py --write-articles")
 
 
 # --- bench/news_corpus.py --------------------------------------------------------------
@@ -269,3 +289,16 @@ def test_builder_on_real_data_gives_gold_articles_their_reuters_ids(tmp_path):
     texts = {a.id: a.text for a in load_corpus(out).articles}
     for q in asked:
         assert any(answer in texts[q["article_id"]] for answer in q["answers"]), q["id"]
+
+
+if __name__ == "__main__":  # python tests/test_news_dev_set.py --write-articles
+    import sys
+
+    if sys.argv[1:] != ["--write-articles"]:
+        sys.exit("usage: python tests/test_news_dev_set.py --write-articles  (rewrites docs/news-dev/articles.txt)")
+    records = _reuters()
+    if records is None:
+        sys.exit(f"{REUTERS} is not here")
+    ARTICLES.write_text(articles_text(records, {gold_newid(q) for q in questions() if "article_id" in q}),
+                        encoding="utf-8")
+    print(f"wrote {ARTICLES}: {len(news_corpus.read_ids(ARTICLES))} articles")
