@@ -24,7 +24,9 @@ QUESTIONS = SET / "questions.jsonl"
 ARTICLES = SET / "articles.txt"
 
 MINIMUM = {"answerable": 110, "unanswerable": 35, "followup": 25, "as_of": 25}
-FIELDS = {"id", "kind", "question", "answers", "article_id", "history", "as_of"}
+FIELDS = {"id", "kind", "question", "answers", "article_id", "history", "as_of", "style"}
+# the optional `style` says how a question was written, so its share can be reported apart
+STYLE_KIND = {"paraphrase": "answerable", "needs-history": "followup", "near-miss": "unanswerable"}
 ARTICLE_ID = re.compile(r"reuters/([1-9][0-9]*)")
 TICKER = re.compile(r"<([A-Z][A-Z.]*)>")
 NEIGHBOURS, TICKER_DAYS = 4, 7  # the distractor rule written at the top of articles.txt
@@ -90,6 +92,8 @@ def test_every_line_is_a_question_with_the_expected_fields():
         assert ("as_of" in q) == (q["kind"] == "as_of"), q["id"]
         if "as_of" in q:
             dt.date.fromisoformat(q["as_of"])
+        if "style" in q:
+            assert STYLE_KIND.get(q["style"]) == q["kind"], (q["id"], q["style"], q["kind"])
 
 
 def test_ids_are_unique():
@@ -110,6 +114,7 @@ def test_followups_have_one_or_two_earlier_turns_with_other_answers():
         history = q["history"]
         assert isinstance(history, list) and 1 <= len(history) <= 2, q["id"]
         assert all(isinstance(h, str) and h.strip() and h != q["question"] for h in history), q["id"]
+        assert all(h in asked for h in history), f"{q['id']}: every earlier turn is itself a question of the set"
         for turn in history:  # quoting an earlier turn's answer must not count as a hit
             earlier = asked.get(turn, {}).get("answers", [])
             assert not any(a in b or b in a for a in earlier for b in q["answers"]), (q["id"], turn)
