@@ -257,6 +257,16 @@ def test_unknown_fields_are_ignored_with_a_warning_naming_them(tmp_path, capsys)
     assert "ignored the unknown field `note` on 1 line(s) (first: line 2)" in err
 
 
+def test_style_is_an_optional_label_read_without_a_warning(tmp_path, capsys):
+    path = write(tmp_path, {"q.jsonl": '{"id": "a", "question": "Who runs it?", "answers": ["Ann"], "style": "needs-history"}\n'
+                                       '{"id": "b", "question": "Why?", "answers": []}\n'}) / "q.jsonl"
+    assert [q.style for q in load_questions(path)] == ["needs-history", None]
+    assert "unknown field" not in capsys.readouterr().err
+    bad = write(tmp_path, {"bad.jsonl": '{"id": "a", "question": "Who?", "answers": [], "style": 3}\n'}) / "bad.jsonl"
+    with pytest.raises(QuestionsError, match="`style` must be a short label"):
+        load_questions(bad)
+
+
 def test_sample_is_reproducible_and_keeps_file_order(tmp_path):
     path = write(tmp_path, {"q.jsonl": "".join(
         json.dumps({"id": f"q{i}", "question": f"Question {i}?", "answers": []}) + "\n" for i in range(50))}) / "q.jsonl"
@@ -391,13 +401,16 @@ def test_eval_indexes_share_one_vector_cache_so_another_holdout_embeds_nothing(t
 def test_details_file_and_figures_by_kind(tmp_path, capsys):
     questions = [{**q, "kind": "followup" if q.get("history") else "answerable" if q["answers"] else "unanswerable"}
                  for q in QUESTIONS]
+    questions[0]["style"] = "paraphrase"
     details = tmp_path / "details.jsonl"
     code, out, _ = run(capsys, *eval_args(tmp_path, questions), "--json", "--details", details)
     assert code == 0
     result = json.loads(out)
     assert set(result["by_kind"]) == {"answerable", "followup", "unanswerable"}
     assert result["by_kind"]["answerable"]["questions"] == 2 and result["by_kind"]["followup"]["questions"] == 1
+    assert {k: v["questions"] for k, v in result["by_style"].items()} == {"(none)": 3, "paraphrase": 1}
     rows = [json.loads(line) for line in details.read_text().splitlines()]
+    assert [r["style"] for r in rows] == ["paraphrase", None, None, None]
     assert [r["id"] for r in rows] == ["q1", "q2", "q3", "q4"]
     q2 = rows[1]
     assert q2["gold"] == {"answers": ["41 million euros"], "article_id": "tram"} and q2["retrieved"]
@@ -408,7 +421,7 @@ def test_details_file_and_figures_by_kind(tmp_path, capsys):
     assert rows[3]["hit"] == rows[3]["abstained"]
     assert rows[2]["history"] == ["Why was the library closed?"] and rows[2]["as_of"] == "2026-06-01"
     code, out, _ = run(capsys, *eval_args(tmp_path, questions))
-    assert "by kind:" in out and "followup" in out
+    assert "by kind:" in out and "followup" in out and "by style:" in out and "paraphrase" in out
 
 
 def test_history_questions_are_answered_first_and_pass_their_citations_on(tmp_path):

@@ -23,8 +23,11 @@ SET = ROOT / "docs" / "news-dev"
 QUESTIONS = SET / "questions.jsonl"
 ARTICLES = SET / "articles.txt"
 
-MINIMUM = {"answerable": 110, "unanswerable": 35, "followup": 25, "as_of": 25}
-FIELDS = {"id", "kind", "question", "answers", "article_id", "history", "as_of"}
+MINIMUM = {"answerable": 160, "unanswerable": 70, "followup": 60, "as_of": 25}
+FIELDS = {"id", "kind", "question", "answers", "article_id", "history", "as_of", "style"}
+# the optional `style` says how a question was written, so its share can be reported apart
+STYLE_KIND = {"paraphrase": "answerable", "needs-history": "followup", "near-miss": "unanswerable"}
+STYLE_MINIMUM = {"paraphrase": 45, "needs-history": 25, "near-miss": 30}
 ARTICLE_ID = re.compile(r"reuters/([1-9][0-9]*)")
 TICKER = re.compile(r"<([A-Z][A-Z.]*)>")
 NEIGHBOURS, TICKER_DAYS = 4, 7  # the distractor rule written at the top of articles.txt
@@ -90,6 +93,8 @@ def test_every_line_is_a_question_with_the_expected_fields():
         assert ("as_of" in q) == (q["kind"] == "as_of"), q["id"]
         if "as_of" in q:
             dt.date.fromisoformat(q["as_of"])
+        if "style" in q:
+            assert STYLE_KIND.get(q["style"]) == q["kind"], (q["id"], q["style"], q["kind"])
 
 
 def test_ids_are_unique():
@@ -101,7 +106,10 @@ def test_every_kind_reaches_its_minimum_count():
     counts = Counter(q["kind"] for q in questions())
     for kind, minimum in MINIMUM.items():
         assert counts[kind] >= minimum, (kind, counts[kind])
-    assert len(questions()) >= 220
+    assert len(questions()) >= 330
+    styles = Counter(q.get("style") for q in questions())
+    for style, minimum in STYLE_MINIMUM.items():
+        assert styles[style] >= minimum, (style, styles[style])
 
 
 def test_followups_have_one_or_two_earlier_turns_with_other_answers():
@@ -110,6 +118,7 @@ def test_followups_have_one_or_two_earlier_turns_with_other_answers():
         history = q["history"]
         assert isinstance(history, list) and 1 <= len(history) <= 2, q["id"]
         assert all(isinstance(h, str) and h.strip() and h != q["question"] for h in history), q["id"]
+        assert all(h in asked for h in history), f"{q['id']}: every earlier turn is itself a question of the set"
         for turn in history:  # quoting an earlier turn's answer must not count as a hit
             earlier = asked.get(turn, {}).get("answers", [])
             assert not any(a in b or b in a for a in earlier for b in q["answers"]), (q["id"], turn)
@@ -164,8 +173,9 @@ def test_listed_articles_exist_with_title_body_and_date():
         assert record and record["title"] and record["body"].strip() and record["date_iso"], newid
 
 
-def test_articles_list_is_the_documented_rule_applied_to_the_gold_articles():
-    records = reuters()
+def documented_collection(records: dict[int, dict], gold: set[int]) -> set[int]:
+    """The NEWIDs the rule at the top of articles.txt gives for these question articles: the
+    articles themselves, their topic neighbours and their company neighbours."""
     pool, seen = [], set()
     for newid in sorted(records):
         r = records[newid]
@@ -182,7 +192,6 @@ def test_articles_list_is_the_documented_rule_applied_to_the_gold_articles():
         for field in ("topics", "places"):
             for label in r[field]:
                 by_label[field, label].add(r["newid"])
-    gold = {gold_newid(q) for q in questions() if "article_id" in q}
     expected = set(gold)
     for newid in gold:
         g, at = records[newid], seconds(records[newid])
@@ -192,7 +201,27 @@ def test_articles_list_is_the_documented_rule_applied_to_the_gold_articles():
         expected |= {n for _, n in near[:NEIGHBOURS]}
         own = set(TICKER.findall(g["title"]))
         expected |= {n for n in when if own & tickers[n] and abs(when[n] - at) <= TICKER_DAYS * 86400}
-    assert set(news_corpus.read_ids(ARTICLES)) == expected
+    return expected
+
+
+def articles_text(records: dict[int, dict], gold: set[int]) -> str:
+    """articles.txt written anew for these question articles: the header with its rule and
+    counts (kept from the file), the question articles, then the distractors."""
+    header = ARTICLES.read_text(encoding="utf-8").split("# Articles the questions are about")[0]
+    distractors = documented_collection(records, gold) - gold
+    header = re.sub(r"# \d+ question articles \+ \d+ distractors = \d+ articles\.",
+                    f"# {len(gold)} question articles + {len(distractors)} distractors = "
+                    f"{len(gold) + len(distractors)} articles.", header)
+    return (header + "# Articles the questions are about\n" + "".join(f"{n}\n" for n in sorted(gold))
+            + "\n# Distractors\n" + "".join(f"{n}\n" for n in sorted(distractors)))
+
+
+def test_articles_list_is_the_documented_rule_applied_to_the_gold_articles():
+    records = reuters()
+    gold = {gold_newid(q) for q in questions() if "article_id" in q}
+    assert set(news_corpus.read_ids(ARTICLES)) == documented_collection(records, gold)
+    assert ARTICLES.read_text(encoding="utf-8") == articles_text(records, gold), (
+        "regenerate the list: python tests/test_news_dev_set.py --write-articles")
 
 
 # --- bench/news_corpus.py --------------------------------------------------------------
@@ -269,3 +298,16 @@ def test_builder_on_real_data_gives_gold_articles_their_reuters_ids(tmp_path):
     texts = {a.id: a.text for a in load_corpus(out).articles}
     for q in asked:
         assert any(answer in texts[q["article_id"]] for answer in q["answers"]), q["id"]
+
+
+if __name__ == "__main__":  # python tests/test_news_dev_set.py --write-articles
+    import sys
+
+    if sys.argv[1:] != ["--write-articles"]:
+        sys.exit("usage: python tests/test_news_dev_set.py --write-articles  (rewrites docs/news-dev/articles.txt)")
+    records = _reuters()
+    if records is None:
+        sys.exit(f"{REUTERS} is not here")
+    ARTICLES.write_text(articles_text(records, {gold_newid(q) for q in questions() if "article_id" in q}),
+                        encoding="utf-8")
+    print(f"wrote {ARTICLES}: {len(news_corpus.read_ids(ARTICLES))} articles")

@@ -88,6 +88,8 @@ def cmd_eval(args) -> int:
     metrics = summarise(records)
     if any(o.kind for o in outcomes):
         metrics["by_kind"] = summarise_by_kind(records, [o.kind or "(none)" for o in outcomes])
+    if any(o.style for o in outcomes):  # the same figures per writing style (paraphrase, near-miss, ...)
+        metrics["by_style"] = summarise_by_kind(records, [o.style or "(none)" for o in outcomes])
     if args.details:
         write_details(args.details, outcomes)
     setup = {"corpus": str(corpus), "questions": str(questions_file), "index": str(index_dir), "store": args.store,

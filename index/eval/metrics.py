@@ -199,13 +199,14 @@ def format_table(metrics: dict) -> str:
     scalars = {k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}
     width = max(map(len, scalars))
     lines = [f"{name:<{width}}  {_cell(name, value)}" for name, value in scalars.items()]
-    kinds = metrics.get("by_kind") or {}
-    if kinds:
-        columns = list(next(iter(kinds.values())))
-        width = max(len("kind"), *map(len, kinds))
-        lines += ["", "by kind:", f"{'kind':<{width}}  " + "  ".join(columns)]
-        lines += [f"{kind:<{width}}  " + "  ".join(f"{_cell(c, row[c]):>{len(c)}}" for c in columns)
-                  for kind, row in kinds.items()]
+    for label in ("kind", "style"):
+        groups = metrics.get(f"by_{label}") or {}
+        if groups:
+            columns = list(next(iter(groups.values())))
+            width = max(len(label), *map(len, groups))
+            lines += ["", f"by {label}:", f"{label:<{width}}  " + "  ".join(columns)]
+            lines += [f"{name:<{width}}  " + "  ".join(f"{_cell(c, row[c]):>{len(c)}}" for c in columns)
+                      for name, row in groups.items()]
     sweep = metrics.get("threshold_sweep") or []
     if sweep:
         columns = list(sweep[0])

@@ -17,12 +17,13 @@ class Outcome:
     as_of: str | None
     record: Record
     answer: dict
+    style: str | None = None
 
     def details(self) -> dict:
         """One JSON line of `footnote eval --details FILE`."""
         record, answer = self.record, self.answer
         return {
-            "id": self.id, "kind": self.kind, "question": self.question, "history": list(self.history),
+            "id": self.id, "kind": self.kind, "style": self.style, "question": self.question, "history": list(self.history),
             "as_of": self.as_of, "gold": {"answers": list(record.answers), "article_id": record.article_id},
             "retrieved": [{"article_id": p["article_id"], "published": p["published"], "start": p["start"],
                            "end": p["end"], "score": round(p["score"], 4)} for p in answer["passages"]],

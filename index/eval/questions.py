@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-_FIELDS = {"id", "question", "answers", "article_id", "history", "as_of", "kind"}
+_FIELDS = {"id", "question", "answers", "article_id", "history", "as_of", "kind", "style"}
 
 
 class QuestionsError(ValueError):
@@ -25,6 +25,7 @@ class Question:
     history: tuple[str, ...] = ()
     as_of: dt.date | None = None
     kind: str | None = None  # e.g. answerable, unanswerable, followup, as_of: figures per kind
+    style: str | None = None  # how the question was written, e.g. paraphrase, needs-history, near-miss
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -80,9 +81,12 @@ def parse_question(line: str) -> tuple[Question, list[str]]:
     kind = row.get("kind")
     if kind is not None and (not isinstance(kind, str) or not kind.strip()):
         raise ValueError("`kind` must be a short label such as \"followup\", or left out")
+    style = row.get("style")
+    if style is not None and (not isinstance(style, str) or not style.strip()):
+        raise ValueError("`style` must be a short label such as \"paraphrase\", or left out")
     return Question(str(row["id"]), row["question"], answers, article_id,
                     _strings(row.get("history") or [], "history"), _date(row.get("as_of")),
-                    kind.strip() if kind else None), unknown
+                    kind.strip() if kind else None, style.strip() if style else None), unknown
 
 
 def _strings(value, name: str) -> tuple[str, ...]:

@@ -31,7 +31,8 @@ def answer_all(answerer: Answerer, questions: list[Question], progress: bool = T
         latency_ms = (time.perf_counter() - started) * 1000
         record = to_record(question, answer, latency_ms, lambda aid: _article_text(answerer, articles, aid))
         outcomes.append(Outcome(question.id, question.question, question.kind, question.history,
-                                question.as_of.isoformat() if question.as_of else None, record, answer))
+                                question.as_of.isoformat() if question.as_of else None, record, answer,
+                                question.style))
     return outcomes
 
 
