@@ -14,7 +14,7 @@ from index.embed import HashingEmbedder
 from index.eval import QuestionsError, load_questions, sample_questions, squad_to_corpus
 from index.eval.squad import squad_articles
 from index.eval.metrics import (Record, abstain_auroc, abstain_precision_recall, abstain_rate_answerable,
-                           answer_hit, article_recall, auroc, contains_answer, mrr, passage_recall,
+                           answer_hit, article_recall, auroc, contains_answer, miss_class, misses, mrr, passage_recall,
                            percentile, summarise, verbatim_rate)
 from tests.conftest import article_txt, write
 
@@ -91,6 +91,16 @@ def test_answers_match_exactly_or_after_whitespace_but_never_case_blind():
     assert contains_answer("the year  1973", ["year 1973"])
     assert not contains_answer("Paris", ["paris"])
     assert not contains_answer("anything", [])
+
+
+def test_misses_are_told_apart_by_how_the_answer_went_wrong():
+    """r1 and r4 are right; r2 quotes the gold article (ranked first) without the answer; r3 is
+    declined; r5 answers an uncovered question. With r2's gold article ranked third, it is missed."""
+    assert [miss_class(r) for r in RECORDS] == [None, "wrong_sentence", "declined", None, "uncovered_answered"]
+    assert misses(RECORDS) == {"miss_wrong_sentence": 1, "miss_article_missed": 0, "miss_declined": 1,
+                               "miss_uncovered_answered": 1}
+    far = rec("r6", ["42"], "d", [("a", "x"), ("b", "y"), ("d", "The answer is 42.")], [("x", True)], False, 0.9)
+    assert miss_class(far) == "article_missed"
 
 
 def test_percentiles_interpolate_like_numpy():
@@ -300,6 +310,7 @@ QUESTIONS = [
 METRICS = {"questions", "answerable", "unanswerable", "quotes", "passage_recall@1", "passage_recall@5",
            "passage_recall@10", "mrr", "article_recall@5", "answer_hit", "verbatim_rate", "abstain_precision",
            "abstain_recall", "abstain_auroc", "abstain_rate_answerable", "latency_p50_ms", "latency_p95_ms",
+           "miss_wrong_sentence", "miss_article_missed", "miss_declined", "miss_uncovered_answered",
            "threshold_sweep", "setup"}
 
 

@@ -127,6 +127,29 @@ def average_ranks(values: Sequence[float]) -> list[float]:
     return ranks
 
 
+MISSES = ("wrong_sentence", "article_missed", "declined", "uncovered_answered")
+
+
+def miss_class(record: Record) -> str | None:
+    """Why an answer is wrong, in one of MISSES, or None when it is right: quotes from the gold
+    article's neighbourhood that do not answer (the gold article among the first two cited),
+    the gold article missed, an answerable question declined, or an uncovered one answered."""
+    if not record.answerable:
+        return None if record.abstained else "uncovered_answered"
+    if record.abstained:
+        return "declined"
+    if contains_answer(" ".join(text for text, _ in record.quotes), record.answers):
+        return None
+    first_two = list(dict.fromkeys(aid for aid, _ in record.passages))[:2]
+    return "wrong_sentence" if record.article_id is None or record.article_id in first_two else "article_missed"
+
+
+def misses(records: Sequence[Record]) -> dict[str, int]:
+    """How many answers went wrong in each way of MISSES."""
+    found = [miss_class(r) for r in records]
+    return {f"miss_{name}": found.count(name) for name in MISSES}
+
+
 def abstain_auroc(records: Sequence[Record]) -> float | None:
     """How well `1 - confidence` separates unanswerable from answerable questions."""
     return auroc([1.0 - r.confidence for r in records], [not r.answerable for r in records])
@@ -173,6 +196,7 @@ def summarise(records: Sequence[Record]) -> dict:
         "abstain_recall": recall,
         "abstain_auroc": abstain_auroc(records),
         "abstain_rate_answerable": abstain_rate_answerable(records),
+        **misses(records),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }
