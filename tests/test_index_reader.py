@@ -12,7 +12,8 @@ import pytest
 from index.cli import main
 from index.embed.tokens import load_tokenizer
 from index.embed.transformer import DEFAULT_MODEL, model_path
-from index.reader import Candidate, Limits, OnnxReader, PairEncoder, ReaderError, load_reader
+from index.reader import Candidate, Limits, ListEncoder, OnnxReader, ReaderError, load_reader
+from index.reader.inputs import MAX_TOKENS
 from index.reader.model import read_card
 
 ARTICLES = [
@@ -54,33 +55,45 @@ def write_squad(path):
 
 @pytest.fixture(scope="module")
 def encoder():
-    return PairEncoder(load_tokenizer(str(model_path(DEFAULT_MODEL) + "/tokenizer.json")), Limits(sentence=6, previous=3))
+    return ListEncoder(load_tokenizer(str(model_path(DEFAULT_MODEL) + "/tokenizer.json")), Limits(sentence=6, previous=3))
 
 
 def decode(encoder, ids):
     return encoder.tokenizer.decode(list(ids), skip_special_tokens=False)
 
 
-def test_pairs_read_question_history_sentence_then_context(encoder):
-    ids, mask, types = encoder.encode("Who runs it?", ["Which company bought the mill?"],
-                                      [Candidate("Ann Berg runs the mill.", "Mill sold", "The buyer was Rowan Oy.")])
-    text = decode(encoder, ids[0][mask[0] == 1])
-    # the previous sentence keeps its last 3 tokens ("o ##y ."), from a word's start: "oy."
-    assert text == "[CLS] who runs it? [SEP] which company bought the mill? [SEP] ann berg runs the mill. [SEP] " \
-                   "mill sold | oy. [SEP]"
-    first_side = list(types[0]).index(1)
-    assert decode(encoder, ids[0][:first_side]).endswith("the mill? [SEP]")  # asking side is type 0
-    assert types[0][mask[0] == 1][-1] == 1
+def test_candidates_are_read_together_by_article_in_the_articles_order(encoder):
+    mill = [Candidate("Ann Berg runs the mill.", "Mill sold", "The buyer was Rowan Oy.", "a", 60, 83),
+            Candidate("It employs ninety people.", "Mill sold", "", "a", 84, 109),
+            Candidate("The port reopened.", "Port news", "", "b", 0, 18),
+            Candidate("The sale closed in May.", "Mill sold", "", "a", 10, 33)]
+    ids, mask, types, pool = encoder.encode("Who runs it?", ["Which company bought the mill?"], mill)
+    assert decode(encoder, ids[0]) == (
+        "[CLS] who runs it? [SEP] which company bought the mill? [SEP] mill sold | the sale closed in may. [SEP]"
+        "... ann berg runs the mill. [SEP] it employs ninety people. [SEP] port news | the port reopened. [SEP]")
+    assert mask.all() and ids.shape == mask.shape == types.shape
+    first_article = decode(encoder, ids[0][types[0] == 1]).split(" [SEP]")[0]
+    assert first_article == "mill sold | the sale closed in may."  # the asking side is type 0
+    assert pool.shape == (1, 4, ids.shape[1])
+    for k, c in enumerate(mill):  # each row of `pool` averages exactly its candidate's tokens
+        row = pool[0, k]
+        assert row.sum() == pytest.approx(1.0)
+        assert decode(encoder, ids[0][row > 0]) == c.sentence.lower()
 
 
-def test_long_parts_are_clipped_sentence_at_its_end_previous_at_its_start(encoder):
-    ids, mask, _ = encoder.encode("When?", [], [
-        Candidate("one two three four five six seven eight", "", "alpha beta gamma delta epsilon"),
-        Candidate("short one", "", "")])
-    first = decode(encoder, ids[0][mask[0] == 1])
-    assert first == "[CLS] when? [SEP] one two three four five six [SEP] gamma delta epsilon [SEP]"
-    assert decode(encoder, ids[1][mask[1] == 1]) == "[CLS] when? [SEP] short one [SEP] [SEP]"
-    assert mask[1].sum() < mask.shape[1]  # the shorter row is padded, and its mask says so
+def test_long_sentences_are_clipped_at_their_end_and_the_previous_words_kept(encoder):
+    ids, _, _, pool = encoder.encode("When?", [], [
+        Candidate("one two three four five six seven eight", "", "alpha beta gamma delta epsilon", "x", 50, 90)])
+    assert decode(encoder, ids[0]) == "[CLS] when? [SEP]... gamma delta epsilon one two three four five six [SEP]"
+    assert decode(encoder, ids[0][pool[0, 0] > 0]) == "one two three four five six"
+
+
+def test_many_candidates_stay_within_the_models_positions():
+    encoder = ListEncoder(load_tokenizer(str(model_path(DEFAULT_MODEL) + "/tokenizer.json")))
+    long = " ".join(["word"] * 80)
+    many = [Candidate(long, "Title", "", f"a{n}", 0, 400) for n in range(12)]
+    ids, _, _, pool = encoder.encode("What happened?", [], many)
+    assert ids.shape[1] <= MAX_TOKENS and (pool.sum(axis=2) > 0.99).all()  # every candidate still read
 
 
 def test_off_is_none_and_unknown_folders_are_refused_with_the_choices(tmp_path):
@@ -90,7 +103,7 @@ def test_off_is_none_and_unknown_folders_are_refused_with_the_choices(tmp_path):
     with pytest.raises(ReaderError, match=r"has no card.json"):
         load_reader(str(tmp_path))
     (tmp_path / "card.json").write_text('{"format": 99}')
-    with pytest.raises(ReaderError, match=r"not a reader card of format 1"):
+    with pytest.raises(ReaderError, match=r"not a reader card of format 2"):
         read_card(tmp_path)
 
 

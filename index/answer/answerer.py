@@ -54,8 +54,7 @@ class Answerer:
         focus = query.focus or query.text
         weights = WEIGHTS
         if self.reader is not None and sentences:
-            sentences = read(self.reader, draft.question, draft.history, passages, sentences,
-                             self.params.reader_candidates)
+            sentences = read(self.reader, draft.question, draft.history, passages, sentences, self.params)
             passages = lead_first(passages, sentences[0])
             weights = READER_WEIGHTS
         features = {}

@@ -23,10 +23,13 @@ class AnswerParams:
     # are rarer in a passage than capitalised words, so finding one says more
     # (bench/tune_answers.py).
     type_weights: dict = field(default_factory=lambda: {NUMBER: 0.6, DATE: 0.6, NAME: 0.3, PLACE: 0.3})
-    # With a reader: how many of the best sentences it reads, and the share of the lead's
-    # probability a further quote needs.
+    # With a reader: how many of the best sentences it reads, the share of the lead's
+    # probability a further quote needs, and how its judgement and the retriever's score make
+    # the probability that a sentence answers (index/answer/reading.py; bench/tune_reader.py).
     reader_candidates: int = 8
     reader_keep: float = 0.5
+    reader_weights: dict = field(default_factory=lambda: {
+        "bias": 0.0, "reader_logit": 1.0, "retriever_score": 0.0, "retriever_first": 0.0, "retriever_rank": 0.0})
 
 
 @dataclass

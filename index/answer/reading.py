@@ -3,11 +3,12 @@ the sentence that answers it, not just the one that shares its words, leads."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from index.answer.quotes import Sentence
+from index.answer.quotes import AnswerParams, Sentence
 from index.reader import Candidate
 from index.search import Passage
 
@@ -35,18 +36,35 @@ def candidates_of(passages: Sequence[Passage], sentences: Sequence[Sentence]) ->
         else:  # the candidates skip it: the passage's own words before the sentence, if any
             chunk = s.passage.chunk
             text = chunk.text[max(0, s.start - chunk.start - _BEFORE_CHARS):max(0, s.start - chunk.start)].strip()
-        out.append(Candidate(s.text, s.passage.title or "", text))
+        out.append(Candidate(s.text, s.passage.title or "", text, aid, s.start, s.end))
     return out
 
 
+# What the probability that a read sentence answers is made of (AnswerParams.reader_weights,
+# fitted by bench/tune_reader.py): the reader's log-odds, and the retriever's own view of the
+# sentence (its score, and its place among the candidates).
+COMBINED_FEATURES = ("reader_logit", "retriever_score", "retriever_first", "retriever_rank")
+
+
+def candidate_features(sentence: Sentence, probability: float, rank: int) -> list[float]:
+    """COMBINED_FEATURES of a candidate the reader gave `probability`, `rank` in the retriever's order."""
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return [math.log(p / (1 - p)), sentence.score, float(rank == 0), rank / 8.0]
+
+
 def read(reader, question: str, history: Sequence[str], passages: Sequence[Passage],
-         sentences: list[Sentence], count: int) -> list[Sentence]:
-    """The `count` best sentences by the retriever's score, read by `reader` and ordered by its
-    probability that they answer; the rest follow unread, as they were."""
-    head, rest = sentences[:count], sentences[count:]
+         sentences: list[Sentence], params: AnswerParams) -> list[Sentence]:
+    """The best `params.reader_candidates` sentences by the retriever's score, read by `reader`
+    and ordered by the probability that they answer (the reader's judgement and the retriever's
+    score together); the rest follow unread, as they were."""
+    head, rest = sentences[:params.reader_candidates], sentences[params.reader_candidates:]
     if not head:
         return sentences
     probabilities = reader.score(question, history, candidates_of(passages, head))
-    read_ = [replace(s, reader=float(p)) for s, p in zip(head, probabilities)]
+    w = params.reader_weights
+    read_ = []
+    for rank, (s, p) in enumerate(zip(head, probabilities)):
+        z = w["bias"] + sum(w[name] * x for name, x in zip(COMBINED_FEATURES, candidate_features(s, float(p), rank)))
+        read_.append(replace(s, reader=1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))))
     read_.sort(key=lambda s: (-s.reader, -s.score))
     return read_ + rest

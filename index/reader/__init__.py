@@ -4,7 +4,7 @@ Run by ONNX Runtime; imports nothing of Footnote's above `index.embed`."""
 
 from __future__ import annotations
 
-from index.reader.inputs import Candidate, Limits, PairEncoder
+from index.reader.inputs import Candidate, Limits, ListEncoder
 from index.reader.model import BUNDLED, READER_ENV, OnnxReader, ReaderError, load_reader
 
-__all__ = ["BUNDLED", "READER_ENV", "Candidate", "Limits", "OnnxReader", "PairEncoder", "ReaderError", "load_reader"]
+__all__ = ["BUNDLED", "READER_ENV", "Candidate", "Limits", "OnnxReader", "ListEncoder", "ReaderError", "load_reader"]

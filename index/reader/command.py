@@ -22,7 +22,7 @@ from index.paths import PACKAGE_ROOT, default_index_dir
 
 DEFAULT_SQUAD = PACKAGE_ROOT.parent / "shared" / "data" / "squad-v1.1-dev" / "dev-v1.1.json"
 TRAIN_ARTICLES = (0, 32)  # SQuAD dev's articles the reader may learn from; 32:48 are never seen
-EXAMPLES_VERSION = 1  # bumped when examples.py changes what it writes, so old examples are redone
+EXAMPLES_VERSION = 2  # bumped when examples.py changes what it writes, so old examples are redone
 
 
 def register_train_reader(sub, common) -> None:

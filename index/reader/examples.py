@@ -105,14 +105,15 @@ def mentions(text: str, answers: tuple[str, ...]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text, re.I) for a in answers if a.strip())
 
 
-def gold_candidate(text: str, title: str, spans: tuple[tuple[int, int], ...]) -> dict | None:
+def gold_candidate(text: str, title: str, article_id: str, spans: tuple[tuple[int, int], ...]) -> dict | None:
     """The sentence holding the first answer span, as a candidate (for a question whose answer
     sentence the retrieval missed: the reader still learns what an answer looks like)."""
     sentences = split_sentences(text)
     for n, (s, e) in enumerate(sentences):
         if label(s, e, spans):
             previous = text[sentences[n - 1][0]:sentences[n - 1][1]] if n else ""
-            return {"sentence": text[s:e], "title": title, "previous": previous, "label": 1, "rank": -1}
+            return {"sentence": text[s:e], "title": title, "previous": previous, "article": article_id, "start": s,
+                    "end": e, "label": 1, "rank": -1}
     return None
 
 
@@ -129,11 +130,11 @@ def examples(answerer, asked: list[Asked], texts: dict[str, str], titles: dict[s
             holds = aid == q.article_id and label(s.start, s.end, q.spans)
             if not holds and mentions(s.text, q.answers):
                 continue  # the answer's words outside its span: not a clean negative
-            rows.append({"sentence": c.sentence, "title": c.title, "previous": c.previous,
-                         "label": int(holds), "rank": rank})
+            rows.append({"sentence": c.sentence, "title": c.title, "previous": c.previous, "article": c.article,
+                         "start": c.start, "end": c.end, "label": int(holds), "rank": rank})
         found = any(r["label"] for r in rows)
         if not found:
-            gold = gold_candidate(texts[q.article_id], titles[q.article_id], q.spans)
+            gold = gold_candidate(texts[q.article_id], titles[q.article_id], q.article_id, q.spans)
             if gold is not None:
                 rows.append(gold)
         yield {"id": q.id, "question": q.question, "history": list(q.history), "article_id": q.article_id,

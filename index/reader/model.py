@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.reader.inputs import Candidate, Limits, PairEncoder
+from index.reader.inputs import Candidate, Limits, ListEncoder
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"
-CARD_FORMAT = 1
+CARD_FORMAT = 2  # 2: the candidates read together (inputs.ListEncoder)
 FILES = ("reader.onnx", "tokenizer.json")
 READER_ENV = "FOOTNOTE_READER"
 CHOICES = "bundled (the default), off, or the path of a reader folder written by `footnote train-reader`"
@@ -56,7 +56,7 @@ class OnnxReader:
 
         verify(self.folder, self.card)
         limits = Limits(**self.card["limits"])
-        self._encoder = PairEncoder(load_tokenizer(str(self.folder / "tokenizer.json")), limits)
+        self._encoder = ListEncoder(load_tokenizer(str(self.folder / "tokenizer.json")), limits)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = self.threads or 0
         options.inter_op_num_threads = 1
@@ -72,22 +72,17 @@ class OnnxReader:
         if not candidates:
             return np.zeros(0, dtype=np.float32)
         self.load()
-        # One candidate a run: no padding to read. Batched, the padding to the longest of ~8
-        # candidates made it 1.4x slower on one thread (measured on SQuAD validation questions).
-        out = np.empty(len(candidates), dtype=np.float32)
-        for n, (ids, types) in enumerate(self._encoder.rows(question, history, candidates)):
-            row = np.array([ids], dtype=np.int64)
-            out[n] = self.probabilities(row, np.ones_like(row), np.array([types], dtype=np.int64))[0]
-        return out
+        return self.probabilities(*self._encoder.encode(question, history, candidates))
 
     @property
-    def encoder(self) -> PairEncoder:
+    def encoder(self) -> ListEncoder:
         """What turns questions and candidates into the model's inputs (after `load`)."""
         return self.load()._encoder
 
-    def probabilities(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
-        """The model's probabilities for encoded inputs (PairEncoder.encode's arrays)."""
-        logits = self.load()._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+    def probabilities(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray, pool: np.ndarray) -> np.ndarray:
+        """The model's probability for each candidate of encoded inputs (ListEncoder.encode's)."""
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types, "pool": pool}
+        logits = self.load()._session.run(None, feed)[0]
         return (1.0 / (1.0 + np.exp(-logits.reshape(-1).astype(np.float64)))).astype(np.float32)
 
 

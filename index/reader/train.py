@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.reader.inputs import Candidate, Limits, PairEncoder
+from index.reader.inputs import Candidate, Limits, ListEncoder
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class TrainParams:
     learning_rate: float = 7e-5
     warmup: float = 0.06  # share of the steps
     questions_per_step: int = 3
-    group: int = 8  # candidates of a question per step, the positives first: as many as it reads
+    group: int = 8  # candidates of a question: as many as the answer step reads
     # The word embeddings stay as the base model learnt them: their dense gradient (30,522 x 384)
     # made a step 4x slower, and 7,000 questions would only wear them down.
     freeze_words: bool = True
@@ -35,78 +35,98 @@ class TrainParams:
     checks: int = 6  # validations over the run; the best one is kept
 
 
-def groups_of(records: list[dict], encoder: PairEncoder, group: int) -> list[tuple[list, list[int]]]:
-    """Per question: its (token ids, token types) rows and labels, positives first, then the
-    negatives in the retriever's order."""
+def candidates(rows: list[dict]) -> list[Candidate]:
+    return [Candidate(c["sentence"], c["title"], c["previous"], c["article"], c["start"], c["end"]) for c in rows]
+
+
+def groups_of(records: list[dict], encoder: ListEncoder, group: int) -> list[tuple[tuple, list[int]]]:
+    """Per question: its encoded sequence (token ids, types, candidate spans) and the labels of
+    its candidates: the first `group` the retriever ranked, an answer sentence it missed in the
+    last place."""
     out = []
     for r in records:
-        cands = sorted(r["candidates"], key=lambda c: (-c["label"], c["rank"]))[:group]
-        if not cands:
-            continue
-        rows = encoder.rows(r["question"], r["history"], [Candidate(c["sentence"], c["title"], c["previous"])
-                                                          for c in cands])
-        out.append((rows, [c["label"] for c in cands]))
+        ranked = [c for c in r["candidates"] if c["rank"] >= 0][:group]
+        added = [c for c in r["candidates"] if c["rank"] < 0]
+        if added and not any(c["label"] for c in ranked):
+            ranked = [*ranked[:group - 1], added[0]]
+        if ranked:
+            out.append((encoder.sequence(r["question"], r["history"], candidates(ranked)), [c["label"] for c in ranked]))
     return out
 
 
-def batch(torch, groups: list[tuple[list, list[int]]]):
-    """Padded tensors for several questions' rows, and each question's slice of them."""
-    rows = [row for g, _ in groups for row in g]
-    width = max(len(ids) for ids, _ in rows)
-    ids = torch.zeros((len(rows), width), dtype=torch.long)
-    types = torch.zeros_like(ids)
-    mask = torch.zeros_like(ids)
-    for n, (row, kinds) in enumerate(rows):
+def batch(torch, groups: list[tuple[tuple, list[int]]]):
+    """Padded tensors for several questions: ids, mask, types (questions x tokens), pool
+    (questions x candidates x tokens), labels and their mask (questions x candidates)."""
+    width = max(len(ids) for (ids, _, _), _ in groups)
+    most = max(len(labels) for _, labels in groups)
+    ids = torch.zeros((len(groups), width), dtype=torch.long)
+    types, mask = torch.zeros_like(ids), torch.zeros_like(ids)
+    pool = torch.zeros((len(groups), most, width))
+    labels = torch.zeros((len(groups), most))
+    present = torch.zeros((len(groups), most))
+    for n, ((row, kinds, spans), ys) in enumerate(groups):
         ids[n, :len(row)] = torch.tensor(row)
         types[n, :len(row)] = torch.tensor(kinds)
         mask[n, :len(row)] = 1
-    labels = torch.tensor([float(y) for _, ys in groups for y in ys])
-    slices, at = [], 0
-    for g, _ in groups:
-        slices.append(slice(at, at + len(g)))
-        at += len(g)
-    return ids, mask, types, labels, slices
+        for k, (start, end) in enumerate(spans):
+            pool[n, k, start:end] = 1.0 / max(1, end - start)
+        labels[n, :len(ys)] = torch.tensor([float(y) for y in ys])
+        present[n, :len(ys)] = 1
+    return ids, mask, types, pool, labels, present
 
 
-def loss_of(torch, logits, labels, slices, listwise: float):
-    """Pairwise binary cross-entropy, plus a softmax loss over each question's candidates that
+def loss_of(torch, logits, labels, present, listwise: float):
+    """Binary cross-entropy over each question's candidates, plus a softmax loss over them that
     puts its answer sentences above the rest."""
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
-    terms = []
-    for s in slices:
-        y = labels[s]
-        if y.sum() > 0:
-            z = logits[s]
-            terms.append(torch.logsumexp(z, 0) - torch.logsumexp(z[y > 0], 0))
-    if terms and listwise:
-        loss = loss + listwise * torch.stack(terms).mean()
+    pairwise = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+    loss = (pairwise * present).sum() / present.sum()
+    answered = labels.sum(1) > 0
+    if listwise and answered.any():
+        z = logits.masked_fill(present == 0, -1e4)[answered]
+        positive = z.masked_fill(labels[answered] == 0, -1e4)
+        loss = loss + listwise * (torch.logsumexp(z, 1) - torch.logsumexp(positive, 1)).mean()
     return loss
 
 
 def load_base(base: Path, layers: int):
-    """The base model's first `layers` layers under a fresh one-logit head."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    """The base model's first `layers` layers, each candidate's token vectors mean-pooled (as the
+    base model was trained to be read) under a fresh one-logit head. The base model's [CLS]
+    vector is untrained: a head on it (BertForSequenceClassification) stayed at the prior."""
+    import torch
+    from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    config = AutoConfig.from_pretrained(str(base), num_labels=1, num_hidden_layers=layers,
-                                        attn_implementation="eager")
-    return AutoModelForSequenceClassification.from_pretrained(str(base), config=config)
+    config = AutoConfig.from_pretrained(str(base), num_hidden_layers=layers, attn_implementation="eager")
+
+    class ReaderNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(base), config=config, add_pooling_layer=False)
+            self.head = torch.nn.Linear(config.hidden_size, 1)
+            self.config = config
+
+        def forward(self, input_ids, attention_mask, token_type_ids, pool):
+            tokens = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            return self.head(torch.matmul(pool, tokens)).squeeze(-1)  # (questions, candidates)
+
+    return ReaderNet()
 
 
-def score_records(predict, records: list[dict], encoder: PairEncoder) -> list[np.ndarray]:
-    """The probabilities `predict(ids, mask, types)` gives each record's retrieved candidates
-    (the injected gold sentence, rank -1, left out: the reader never sees it when answering)."""
+def score_records(predict, records: list[dict], encoder: ListEncoder, read: int = 8) -> list[np.ndarray]:
+    """The probabilities `predict(ids, mask, types, pool)` gives the first `read` candidates the
+    retriever ranked (the injected gold sentence, rank -1, left out: the reader never sees it
+    when answering)."""
     out = []
     for r in records:
-        cands = [c for c in r["candidates"] if c["rank"] >= 0]
-        if not cands:
+        ranked = [c for c in r["candidates"] if c["rank"] >= 0][:read]
+        if not ranked:
             out.append(np.zeros(0))
             continue
-        ids, mask, types = encoder.encode(r["question"], r["history"],
-                                          [Candidate(c["sentence"], c["title"], c["previous"]) for c in cands])
-        out.append(np.asarray(predict(ids, mask, types), dtype=np.float64).reshape(-1))
+        out.append(np.asarray(predict(*encoder.encode(r["question"], r["history"], candidates(ranked))),
+                              dtype=np.float64).reshape(-1))
     return out
 
 
@@ -141,7 +161,7 @@ def train(train_records: list[dict], valid_records: list[dict], base: Path, toke
     torch.manual_seed(params.seed)
     torch.set_num_threads(params.threads)
     rng = random.Random(params.seed)
-    encoder = PairEncoder(tokenizer, limits)
+    encoder = ListEncoder(tokenizer, limits)
     model = load_base(base, params.layers)
     if params.freeze_words:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -163,9 +183,8 @@ def train(train_records: list[dict], valid_records: list[dict], base: Path, toke
             order += fresh
         chosen, order = order[:params.questions_per_step], order[params.questions_per_step:]
         model.train()
-        ids, mask, types, labels, slices = batch(torch, [groups[i] for i in chosen])
-        logits = model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits.reshape(-1)
-        loss = loss_of(torch, logits, labels, slices, params.listwise)
+        ids, mask, types, pool, labels, present = batch(torch, [groups[i] for i in chosen])
+        loss = loss_of(torch, model(ids, mask, types, pool), labels, present, params.listwise)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -187,11 +206,10 @@ def train(train_records: list[dict], valid_records: list[dict], base: Path, toke
 
 
 def _torch_predict(torch, model):
-    def predict(ids, mask, types):
+    def predict(ids, mask, types, pool):
         model.eval()
         with torch.no_grad():
-            logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask),
-                           token_type_ids=torch.from_numpy(types)).logits.reshape(-1)
+            logits = model(*(torch.from_numpy(a) for a in (ids, mask, types, pool))).reshape(-1)
         return torch.sigmoid(logits).numpy()
     return predict
 
@@ -214,13 +232,16 @@ def export(base: Path, layers: int, state: Path, out: Path) -> dict:
     mask = torch.ones_like(ids)
     mask[1, 5:] = 0  # a padded row, so no shortcut for an all-ones mask is traced in
     types = torch.zeros_like(ids)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    pool = torch.full((2, 3, 8), 0.25)
+    names = ["input_ids", "attention_mask", "token_type_ids", "pool"]
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".export-") as tmp:
         raw, fused = Path(tmp) / "raw.onnx", Path(tmp) / "fused.onnx"
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(model, (ids, mask, types), str(raw), input_names=names, output_names=["logits"],
-                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}},
+            axes = {n: {0: "batch", 1: "tokens"} for n in names[:3]}
+            axes |= {"pool": {0: "batch", 1: "candidates", 2: "tokens"}, "logits": {0: "batch", 1: "candidates"}}
+            torch.onnx.export(model, (ids, mask, types, pool), str(raw), input_names=names, output_names=["logits"],
+                              dynamic_axes=axes,
                               opset_version=17, dynamo=False)
         config = model.config
         graph = optimizer.optimize_model(str(raw), model_type="bert", opt_level=1,
