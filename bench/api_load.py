@@ -7,6 +7,7 @@ a work folder that is kept between runs (the vector cache makes a second run che
 of requests (bounded), cycling through questions made from article titles.
 
     .venv/bin/python bench/api_load.py [--articles 2000] [--requests 200] [--concurrency 1,8,32] [--json]
+    .venv/bin/python bench/api_load.py --readers off,bundled    # the reader's cost, as ratios in one run
 
 Skips (exit 0) when ../shared/data/reuters-21578 is absent.
 """
@@ -61,7 +62,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def in_process(index: Path, model: str, questions: list[str], rounds: int = 2) -> dict:
+def in_process(index: Path, model: str, questions: list[str], rounds: int = 2, reader: str = "bundled") -> dict:
     """`Answerer.answer()` latency on the same index and questions, one at a time, on a thread
     set up as the API's query threads are (one OpenMP thread); and, for comparison, a few calls
     on the main thread with the default thread count, as `footnote ask` runs it."""
@@ -69,8 +70,9 @@ def in_process(index: Path, model: str, questions: list[str], rounds: int = 2) -
 
     from index.answer import AskRequest
     from index.assemble import open_answerer, query_thread_setup
+    from index.reader import load_reader
 
-    answerer = open_answerer(index, model)
+    answerer = open_answerer(index, model, reader=load_reader(reader))
 
     def timed(q: str) -> float:
         started = time.perf_counter()
@@ -92,10 +94,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(corpus: Path, index: Path, model: str, port: int, workers: int = 1) -> subprocess.Popen:
+def start_server(corpus: Path, index: Path, model: str, port: int, workers: int = 1,
+                 reader: str = "bundled") -> subprocess.Popen:
     import httpx
 
-    env = {**os.environ, "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(ROOT), "FOOTNOTE_READER": reader}
     proc = subprocess.Popen([sys.executable, "-m", "index.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                              "--corpus", str(corpus), "--index", str(index), "--model", model,
                              "--workers", str(workers)],
@@ -186,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedding model (default: the bundled one)")
     parser.add_argument("--work", type=Path, default=WORK, help=f"kept between runs (default {WORK})")
     parser.add_argument("--workers", type=int, default=1, help="server processes (footnote serve --workers)")
+    parser.add_argument("--readers", help="compare answer readers in one run, e.g. off,bundled: in-process p50 "
+                        "and HTTP throughput of each, and their ratios to the first")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if not REUTERS.is_file():
@@ -193,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sys.path.insert(0, str(ROOT))
     corpus, index, questions, build = prepare(args.articles, args.model, args.work)
+    if args.readers:
+        return compare_readers(args, corpus, index, questions, build)
     direct = in_process(index, args.model, questions)
     port = free_port()
     server = start_server(corpus, index, args.model, port, args.workers)
@@ -219,6 +226,50 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['answer_p50_ms'] or 0:>20.1f}  {r['failures']:>8}")
     print(f"HTTP overhead at concurrency 1: p50 {levels[0]['p50_ms']:.1f} ms over HTTP vs "
           f"{direct['p50_ms']:.1f} ms in process (ratio {result['overhead_ratio_p50']:.2f})")
+    return 0
+
+
+def measure_reader(args, corpus: Path, index: Path, questions: list[str], reader: str) -> dict:
+    """In-process latency and HTTP load with one answer reader."""
+    direct = in_process(index, args.model, questions, reader=reader)
+    port = free_port()
+    server = start_server(corpus, index, args.model, port, args.workers, reader=reader)
+    try:
+        levels = [asyncio.run(load(f"http://127.0.0.1:{port}", questions, int(c), args.requests))
+                  for c in args.concurrency.split(",")]
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return {"in_process": direct, "http": levels}
+
+
+def compare_readers(args, corpus: Path, index: Path, questions: list[str], build: dict) -> int:
+    """Each reader measured in turn on the same index and questions; ratios to the first."""
+    names = [name.strip() for name in args.readers.split(",") if name.strip()]
+    loads = [os.getloadavg()[0]]
+    runs = {}
+    for name in names:
+        runs[name] = measure_reader(args, corpus, index, questions, name)
+        loads.append(os.getloadavg()[0])
+    floor = runs[names[0]]
+    ratios = {name: {"in_process_p50": run["in_process"]["p50_ms"] / floor["in_process"]["p50_ms"],
+                     "http_rps": {str(level["concurrency"]): level["rps"] / base["rps"]
+                                  for level, base in zip(run["http"], floor["http"])}}
+              for name, run in runs.items() if name != names[0]}
+    result = {"articles": args.articles, "index": build, "questions": len(questions), "readers": runs,
+              "ratios_to": names[0], "ratios": ratios, "load_averages": loads, "cpus": os.cpu_count()}
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"Reuters-21578, {build['articles']} articles, {build['chunks']} chunks, model {args.model}; "
+          f"{len(questions)} questions from titles; load average {', '.join(f'{x:.1f}' for x in loads)}")
+    for name, run in runs.items():
+        http = ", ".join(f"c{level['concurrency']} {level['rps']:.1f} req/s" for level in run["http"])
+        print(f"reader {name}: in-process p50 {run['in_process']['p50_ms']:.1f} ms, p99 "
+              f"{run['in_process']['p99_ms']:.1f} ms; HTTP {http}")
+    for name, ratio in ratios.items():
+        http = ", ".join(f"c{c} {v:.2f}" for c, v in ratio["http_rps"].items())
+        print(f"reader {name} over {names[0]}: in-process p50 {ratio['in_process_p50']:.2f}x; throughput {http}")
     return 0
 
 
