@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 
 import numpy as np
@@ -13,6 +14,7 @@ from index.cli import main
 from index.embed.tokens import load_tokenizer
 from index.embed.transformer import DEFAULT_MODEL, model_path
 from index.reader import Candidate, Limits, ListEncoder, OnnxReader, ReaderError, load_reader
+from index.reader.augment import names_in, swap
 from index.reader.inputs import MAX_TOKENS
 from index.reader.model import read_card
 
@@ -155,3 +157,19 @@ def test_train_reader_refuses_the_held_out_articles_and_a_missing_squad(tmp_path
     assert "at most SQuAD's first 32 articles" in capsys.readouterr().err
     assert main(["train-reader", "--squad", str(tmp_path / "none.json"), "--work", str(tmp_path)]) == 2
     assert "pass --squad FILE" in capsys.readouterr().err
+
+
+def test_names_are_found_whole_and_word_by_word_without_question_words():
+    assert names_in("What did Texaco Canada pay for the Dome Petroleum stake in March?") == [
+        "Texaco Canada", "Texaco", "Canada", "Dome Petroleum", "Dome", "Petroleum"]
+    assert names_in("Who leads the Bank of England?") == ["Bank of England", "Bank", "England"]
+
+
+def test_a_swapped_copy_no_longer_names_what_the_question_pins_down():
+    rng = random.Random(0)
+    sentence = "Richard Brinkman, Texaco's chief financial officer, said the company would pay."
+    swapped = swap("Who is Texaco's chief financial officer?", sentence, ["Dome Petroleum", "Gulf Canada"], rng)
+    assert swapped is not None and "Texaco" not in swapped and ("Dome Petroleum" in swapped or "Gulf Canada" in swapped)
+    year = swap("What did it earn in 1986?", "It earned 12 mln dlrs in 1986, up from 1985.", [], rng)
+    assert year is not None and "1986" not in year and "1985" in year
+    assert swap("What did it earn?", sentence, ["Dome"], rng) is None  # nothing pinned down to change

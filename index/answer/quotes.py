@@ -29,7 +29,8 @@ class AnswerParams:
     reader_candidates: int = 8
     reader_keep: float = 0.5
     reader_weights: dict = field(default_factory=lambda: {
-        "bias": 0.0, "reader_logit": 1.0, "retriever_score": 0.0, "retriever_first": 0.0, "retriever_rank": 0.0})
+        "bias": -2.036, "reader_logit": 0.271, "retriever_score": 0.535, "retriever_first": 1.116,
+        "retriever_rank": -1.29})
 
 
 @dataclass

@@ -60,6 +60,9 @@ class OnnxReader:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = self.threads or 0
         options.inter_op_num_threads = 1
+        # Threads that wait for work sleep rather than spin: under load the question threads
+        # share the cores, and a spinning pool would burn what another question needs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = onnxruntime.InferenceSession(str(self.folder / "reader.onnx"), options,
                                                          providers=["CPUExecutionProvider"])

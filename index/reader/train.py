@@ -15,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from index.reader.augment import names_in, swap
 from index.reader.inputs import Candidate, Limits, ListEncoder
 
 
 @dataclass(frozen=True)
 class TrainParams:
-    layers: int = 2  # of the base model's six: the reader reads ~8 sentences per question
+    layers: int = 4  # of the base model's six: what reading ~8 sentences per question can afford
     epochs: float = 2.0
     learning_rate: float = 7e-5
     warmup: float = 0.06  # share of the steps
@@ -33,25 +34,72 @@ class TrainParams:
     seed: int = 13
     threads: int = 2
     checks: int = 6  # validations over the run; the best one is kept
+    swapped_share: float = 0.5  # questions shown with a copy of their answer about another name or year
+    unanswered_share: float = 0.2  # questions shown a second time without their answer sentence
 
 
 def candidates(rows: list[dict]) -> list[Candidate]:
     return [Candidate(c["sentence"], c["title"], c["previous"], c["article"], c["start"], c["end"]) for c in rows]
 
 
-def groups_of(records: list[dict], encoder: ListEncoder, group: int) -> list[tuple[tuple, list[int]]]:
+def groups_of(records: list[dict], encoder: ListEncoder, group: int, rng: random.Random | None = None,
+              params: TrainParams | None = None) -> list[tuple[tuple, list[int]]]:
     """Per question: its encoded sequence (token ids, types, candidate spans) and the labels of
     its candidates: the first `group` the retriever ranked, an answer sentence it missed in the
-    last place."""
+    last place. With `rng` (training), the negatives of augment.py are added: a copy of the
+    answer sentence about another name or year in place of the last negative, and some
+    questions shown again without their answer sentence."""
     out = []
+    titles, names = _articles_seen(records)
     for r in records:
         ranked = [c for c in r["candidates"] if c["rank"] >= 0][:group]
         added = [c for c in r["candidates"] if c["rank"] < 0]
         if added and not any(c["label"] for c in ranked):
             ranked = [*ranked[:group - 1], added[0]]
-        if ranked:
-            out.append((encoder.sequence(r["question"], r["history"], candidates(ranked)), [c["label"] for c in ranked]))
+        if not ranked:
+            continue
+        positives = [c for c in ranked if c["label"]]
+        if rng is not None and positives:
+            if rng.random() < params.swapped_share:
+                ranked = _with_swapped(r, ranked, positives[0], titles, names, rng, group)
+            if rng.random() < params.unanswered_share:
+                bare = [c for c in ranked if not c["label"] and not c["article"].startswith("swap/")]
+                if bare:
+                    out.append((encoder.sequence(r["question"], r["history"], candidates(bare)), [0] * len(bare)))
+        out.append((encoder.sequence(r["question"], r["history"], candidates(ranked)), [c["label"] for c in ranked]))
     return out
+
+
+def _articles_seen(records: list[dict]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each article's title and the names its candidate sentences hold."""
+    titles: dict[str, str] = {}
+    names: dict[str, set[str]] = {}
+    for r in records:
+        for c in r["candidates"]:
+            titles.setdefault(c["article"], c["title"])
+            names.setdefault(c["article"], set()).update(names_in(c["sentence"]))
+    return titles, {aid: sorted(found) for aid, found in names.items() if found}
+
+
+def _with_swapped(record: dict, ranked: list[dict], positive: dict, titles: dict, names: dict,
+                  rng: random.Random, group: int) -> list[dict]:
+    """The candidates with the answer sentence's swapped copy in place of the last negative."""
+    others = [aid for aid in names if aid != positive["article"]]
+    if not others:
+        return ranked
+    other = rng.choice(others)
+    swapped = swap(record["question"], positive["sentence"], names[other], rng)
+    if swapped is None or swapped == positive["sentence"]:
+        return ranked
+    fake = {**positive, "sentence": swapped, "title": titles[other], "previous": "", "article": f"swap/{other}",
+            "start": 0, "end": len(swapped), "label": 0}
+    if len(ranked) < group:
+        return [*ranked, fake]
+    last_negative = max(n for n, c in enumerate(ranked) if not c["label"]) if any(
+        not c["label"] for c in ranked) else None
+    if last_negative is None:
+        return ranked
+    return [*ranked[:last_negative], *ranked[last_negative + 1:], fake]
 
 
 def batch(torch, groups: list[tuple[tuple, list[int]]]):
@@ -165,7 +213,7 @@ def train(train_records: list[dict], valid_records: list[dict], base: Path, toke
     model = load_base(base, params.layers)
     if params.freeze_words:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    groups = groups_of(train_records, encoder, params.group)
+    groups = groups_of(train_records, encoder, params.group, random.Random(params.seed + 1), params)
     steps = max(1, math.ceil(len(groups) * params.epochs / params.questions_per_step))
     optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=params.learning_rate,
                                   weight_decay=0.01)
