@@ -20,8 +20,10 @@ def test_ask_returns_exactly_the_answer_object_of_the_core(indexed):
     settings = make_settings(indexed, answer_threshold=0.0)
     with TestClient(create_app(settings)) as c:
         got = c.post("/v1/ask", json={"question": QUESTION, "k": 3, "as_of": "2026-06-01"}).json()
+        reader = c.app.state.services.answerer.reader  # the bundled reader, as the API runs by default
+    assert reader is not None
     retriever = Retriever(LiveIndex(indexed / "index", "hash:64"), HashingEmbedder(64))
-    want = Answerer(retriever, 0.0).answer(AskRequest(QUESTION, k=3, as_of=dt.date(2026, 6, 1))).as_dict()
+    want = Answerer(retriever, 0.0, reader=reader).answer(AskRequest(QUESTION, k=3, as_of=dt.date(2026, 6, 1))).as_dict()
     got.pop("timings_ms"), want.pop("timings_ms")
     assert got == json.loads(json.dumps(want))
     assert not got["abstained"] and got["quotes"] and got["citations"][0]["n"] == 1

@@ -54,7 +54,8 @@ class Answerer:
         focus = query.focus or query.text
         weights = WEIGHTS
         if self.reader is not None and sentences:
-            sentences = read(self.reader, draft.question, draft.history, passages, sentences, self.params)
+            sentences = read(self.reader, draft.question, draft.history, passages, sentences, self.params,
+                             query.prefer_recent)
             passages = lead_first(passages, sentences[0])
             weights = READER_WEIGHTS
         features = {}

@@ -27,10 +27,13 @@ class AnswerParams:
     # probability a further quote needs, and how its judgement and the retriever's score make
     # the probability that a sentence answers (index/answer/reading.py; bench/tune_reader.py).
     reader_candidates: int = 8
-    reader_keep: float = 0.5
+    reader_keep: float = 0.1
+    # "latest" questions: among read sentences at least this share of the best probability,
+    # the newest article's lead (index/answer/reading.py)
+    reader_recent_band: float = 0.5
     reader_weights: dict = field(default_factory=lambda: {
-        "bias": -2.036, "reader_logit": 0.271, "retriever_score": 0.535, "retriever_first": 1.116,
-        "retriever_rank": -1.29})
+        "bias": -2.058, "reader_logit": 0.216, "retriever_score": 0.533, "retriever_first": 0.958,
+        "retriever_rank": -1.262})
 
 
 @dataclass

@@ -53,10 +53,13 @@ def candidate_features(sentence: Sentence, probability: float, rank: int) -> lis
 
 
 def read(reader, question: str, history: Sequence[str], passages: Sequence[Passage],
-         sentences: list[Sentence], params: AnswerParams) -> list[Sentence]:
+         sentences: list[Sentence], params: AnswerParams, prefer_recent: bool = False) -> list[Sentence]:
     """The best `params.reader_candidates` sentences by the retriever's score, read by `reader`
     and ordered by the probability that they answer (the reader's judgement and the retriever's
-    score together); the rest follow unread, as they were."""
+    score together); the rest follow unread, as they were. When the newest report is wanted
+    ("what is the latest estimate?"), the sentences likely enough to answer (at least
+    `params.reader_recent_band` of the best probability) lead newest first: the reader judges whether a
+    sentence answers, not whether a later article has superseded it."""
     head, rest = sentences[:params.reader_candidates], sentences[params.reader_candidates:]
     if not head:
         return sentences
@@ -67,4 +70,9 @@ def read(reader, question: str, history: Sequence[str], passages: Sequence[Passa
         z = w["bias"] + sum(w[name] * x for name, x in zip(COMBINED_FEATURES, candidate_features(s, float(p), rank)))
         read_.append(replace(s, reader=1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))))
     read_.sort(key=lambda s: (-s.reader, -s.score))
+    if prefer_recent:
+        band = params.reader_recent_band * read_[0].reader
+        likely = [s for s in read_ if s.reader >= band]
+        likely.sort(key=lambda s: s.passage.published or "", reverse=True)  # stable: best first within a day
+        read_ = likely + [s for s in read_ if s.reader < band]
     return read_ + rest
