@@ -36,6 +36,17 @@ def write_card(folder: Path, params, limits, data: dict, run: dict, fused: dict,
     return card
 
 
+def augmented(training: dict) -> str:
+    """The card's words for the "about, not answering" negatives (index/reader/augment.py)."""
+    swapped, unanswered = training.get("swapped_share"), training.get("unanswered_share")
+    if not swapped and not unanswered:
+        return ""
+    return (f"; for {swapped:.0%} of the questions, a copy of the answer sentence with a name or year that the "
+            f"question also names replaced by another article's (where there is one), labelled 0, in place "
+            f"of the last negative; {unanswered:.0%} of the questions shown again without their answer "
+            "sentence, every candidate 0")
+
+
 def model_card(card: dict, folder: Path) -> str:
     t, f = card["training"], card["figures"]
     int8 = f["int8"] or {}
@@ -54,7 +65,7 @@ with it (index/answer/reading.py, index/answer/confidence.py).
 | file | reader.onnx, int8 weights (dynamic quantisation, per channel, reduced range), {size_mb:.1f} MB |
 | input | `[CLS] question [SEP] earlier question [SEP] sentence [SEP] title | previous sentence [SEP]`, limits {json.dumps(card['limits'])} tokens |
 | training data | {t['data']['articles']}; validation {t['data']['validation']} (never trained on). SQuAD v1.1 is CC BY-SA 4.0 (Rajpurkar et al., 2016). Articles 32:48 are never trained or tuned on: Footnote's SQuAD figures are reported on them. |
-| how pairs were made | every question asked of a Footnote index of those articles (retrieval model {t['data']['retrieval_model']}); its {16} best candidate sentences labelled 1 when they hold SQuAD's answer span, 0 otherwise (sentences holding the answer's words outside the span left out); the answer sentence added when retrieval missed it; follow-ups made from consecutive questions, the shared name turned into "it" |
+| how pairs were made | every question asked of a Footnote index of those articles (retrieval model {t['data']['retrieval_model']}); its {16} best candidate sentences labelled 1 when they hold SQuAD's answer span, 0 otherwise (sentences holding the answer's words outside the span left out); the answer sentence added when retrieval missed it; follow-ups made from consecutive questions, the shared name turned into "it"{augmented(t)} |
 | training | {t['steps']} steps of {t['questions_per_step']} questions ({t['group']} candidates each), AdamW lr {t['learning_rate']}, {t['epochs']} epochs, binary cross-entropy plus a softmax loss per question (weight {t['listwise']}), word embeddings {'frozen' if t['freeze_words'] else 'trained'}, seed {t['seed']}, {t['threads']} threads |
 | time | training {t['seconds']:.0f} s, export {t['export_seconds'] or 0:.0f} s, on {t['machine']} ({t['date']}) |
 | validation (torch) | top-1 {f['torch_validation']['top1']} of {f['torch_validation']['questions_with_gold']} questions whose answer sentence is among the first 8 candidates; AUROC {f['torch_validation']['answerable_auroc']} telling those from the rest by the best probability |
