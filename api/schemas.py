@@ -10,10 +10,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from index.answer import MAX_K, MAX_QUESTION_CHARS, AskRequest, Turn
-from index.search import MAX_PER_ARTICLE, Filters
+from index.search import FIRST_DAY, LAST_DAY, MAX_PER_ARTICLE, Filters
 
 # Dates far outside any collection only overflow date arithmetic ("last year" of year 1).
-Day = Annotated[dt.date, Field(ge=dt.date(1000, 1, 1), le=dt.date(9000, 12, 31))]
+Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 Name = Annotated[str, Field(min_length=1, max_length=500)]
 Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS)]
 K = Annotated[int, Field(ge=1, le=MAX_K, description=f"passages to retrieve, 1 to {MAX_K}")]

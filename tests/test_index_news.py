@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 
 from corpus.chunk import ChunkParams
-from index.answer import Answerer, AskRequest, Turn
+from index.answer import Answerer, AskRequest, QuestionError, Turn
 from index.build import build_index
 from index.embed import HashingEmbedder
-from index.search import LiveIndex, Retriever
+from index.search import Filters, LiveIndex, Retriever
 from tests.conftest import article_txt, write
 
 NEWS = {
@@ -88,6 +88,25 @@ def test_a_date_stated_in_the_question_is_its_as_of(answerer):
     assert "210 dollars" in lead(april).text
     june = answerer.answer(AskRequest("It's June 1, 2026. What is the price of Valley wheat?"))
     assert june.citations[0].article_id == "2026/grain-may" and "236 dollars" in lead(june).text
+
+
+@pytest.mark.parametrize("question", [
+    "As of 1 January 0001, what happened yesterday?", "It's January 1, 0001. What happened last week?",
+    "Today is 1 January 0001. What is the price of Valley wheat?", "As of 9999-12-31, what happens tomorrow?"])
+def test_a_stated_date_no_collection_reaches_is_not_taken_as_the_as_of(answerer, question):
+    """Year 1 or 9999 would overflow "yesterday" or "tomorrow": such a statement is read as words,
+    and the question is answered as of today."""
+    answer = answerer.answer(AskRequest(question))
+    assert answer.as_of == answerer.today().isoformat()
+
+
+@pytest.mark.parametrize("field", ["as_of", "published_after", "published_before"])
+def test_an_as_of_or_filter_date_out_of_range_is_refused_with_the_range(answerer, field):
+    day = dt.date(1, 1, 1)
+    request = (AskRequest("What happened yesterday?", as_of=day) if field == "as_of" else
+               AskRequest("What happened yesterday?", filters=Filters(**{field: day})))
+    with pytest.raises(QuestionError, match=rf"{field}=0001-01-01 is out of range; give a date from 1000-01-01"):
+        answerer.answer(request)
 
 
 def test_a_question_about_a_state_wants_the_newest_report(answerer):

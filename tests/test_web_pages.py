@@ -133,6 +133,10 @@ def test_form_problems_are_shown_by_the_field_with_the_fix(web):
     assert r.status_code == 422 and "as of 'last tuesday' is not a date; use YYYY-MM-DD" in text_of(page(r))
     r = ask(web, QUESTION, history="{not json")
     assert r.status_code == 422 and "start a new conversation" in r.text
+    r = ask(web, QUESTION, history="[" * 10_000)  # nested past Python's recursion limit
+    assert r.status_code == 422 and "start a new conversation" in r.text
+    r = ask(web, QUESTION, as_of="0001-01-01")
+    assert r.status_code == 422 and "as of=0001-01-01 is out of range; give a date from 1000-01-01" in text_of(page(r))
 
 
 def test_as_of_and_source_filter_the_answer(web):

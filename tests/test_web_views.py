@@ -58,6 +58,6 @@ def test_history_round_trips_keeps_the_last_turns_and_refuses_garbage():
     turns = tuple(Turn(f"question {i}", (f"a/{i}",)) for i in range(9))
     assert read_history(write_history(turns)) == turns[-6:]
     assert read_history("") == ()
-    for bad in ("{", "[1]", '[{"article_ids": []}]', '"text"'):
+    for bad in ("{", "[1]", '[{"article_ids": []}]', '"text"', "[" * 10_000, "[" * 3_000_000):
         with pytest.raises(ValueError, match="start a new conversation"):
             read_history(bad)

@@ -13,7 +13,7 @@ from api.web.collection import sources_of
 from api.web.pages import WebGenerationDep, render
 from api.web.session import ReaderDep
 from api.web.views import article_href, cited_ids, citation_views, quote_views, read_history, write_history
-from index.answer import Answer, AskRequest, QuestionError, Turn, check_question
+from index.answer import Answer, AskRequest, QuestionError, Turn, check_day, check_question
 from index.search import Filters
 from index.store import Generation
 
@@ -62,6 +62,7 @@ def ask_request(fields: dict[str, str]) -> AskRequest:
         except ValueError:
             raise QuestionError(f"as of {fields['as_of'][:40]!r} is not a date; use YYYY-MM-DD or leave it "
                                 "empty for today") from None
+        check_day(as_of, "as of")
     source = fields["source"].strip()[:500]
     filters = Filters(sources=(source,)) if source else Filters()
     return AskRequest(question, read_history(fields["history"]), as_of, filters)

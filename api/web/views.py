@@ -12,6 +12,9 @@ from index.answer import MAX_QUESTION_CHARS, Answer, Turn
 
 MAX_SPANS = 20
 HISTORY_TURNS = 6  # earlier questions a conversation remembers (as the bot's threads do)
+# The longest history field write_history can write: 6 turns of a 2,000-character question and
+# 50 cited ids, every character escaped.
+MAX_HISTORY_CHARS = HISTORY_TURNS * (MAX_QUESTION_CHARS + 50 * 320) * 6
 _SPAN = re.compile(r"(\d{1,9})-(\d{1,9})\Z")
 
 
@@ -103,12 +106,15 @@ def read_history(raw: str | None) -> tuple[Turn, ...]:
     """The conversation's earlier turns from the form field; ValueError says how to recover."""
     if not raw:
         return ()
+    unreadable = ValueError("the conversation's history is unreadable; start a new conversation")
+    if len(raw) > MAX_HISTORY_CHARS:  # more than write_history ever writes
+        raise unreadable
     try:
         items = json.loads(raw)
         turns = tuple(Turn(str(item["question"])[:MAX_QUESTION_CHARS],
                            tuple(str(a) for a in item.get("article_ids", [])[:50])) for item in items)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        raise ValueError("the conversation's history is unreadable; start a new conversation") from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # RecursionError: "[[[[…"
+        raise unreadable from None
     return turns[-HISTORY_TURNS:]
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from index.answer.answerer import THRESHOLD, Answerer
 from index.answer.quotes import ABSTAIN_TEXT, AnswerParams, best_sentences, lead_sentence
 from index.answer.types import (MAX_K, MAX_QUESTION_CHARS, Answer, AskRequest, Citation, QuestionError, Quote,
-                                Turn, check_question, check_request, passage_dict)
+                                Turn, check_day, check_question, check_request, passage_dict)
 
 __all__ = ["ABSTAIN_TEXT", "MAX_K", "MAX_QUESTION_CHARS", "THRESHOLD", "Answer", "AnswerParams", "Answerer",
-           "AskRequest", "Citation", "QuestionError", "Quote", "Turn", "best_sentences", "check_question",
+           "AskRequest", "Citation", "QuestionError", "Quote", "Turn", "best_sentences", "check_day", "check_question",
            "check_request", "lead_sentence", "passage_dict"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields
 
-from index.search import MAX_PER_ARTICLE, Filters, Passage
+from index.search import FIRST_DAY, LAST_DAY, MAX_PER_ARTICLE, Filters, Passage
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
@@ -106,4 +106,15 @@ def check_request(request: AskRequest) -> str:
     """The request's question, normalised; QuestionError when the request cannot be answered."""
     if request.max_per_article < 1:
         raise QuestionError(f"max_per_article={request.max_per_article} must be at least 1")
+    f = request.filters
+    for name, day in (("as_of", request.as_of), ("published_after", f.published_after),
+                      ("published_before", f.published_before)):
+        check_day(day, name)
     return check_question(request.question, request.k)
+
+
+def check_day(day: dt.date | None, name: str) -> None:
+    """QuestionError when `day` lies outside the days Footnote reasons about."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise QuestionError(f"{name}={day.isoformat()} is out of range; give a date from "
+                            f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")

@@ -10,7 +10,8 @@ from index.search.retriever import Query, Retriever
 from index.search.sentences import rerank
 from index.search.terms import TermWeights, content_terms, stem
 from index.search.types import Passage, SentenceHit, span_text
+from index.search.when import FIRST_DAY, LAST_DAY
 from index.store import Filters, LiveIndex
 
-__all__ = ["MAX_PER_ARTICLE", "Filters", "LiveIndex", "Passage", "Query", "RetrievalParams", "Retriever",
+__all__ = ["FIRST_DAY", "LAST_DAY", "MAX_PER_ARTICLE", "Filters", "LiveIndex", "Passage", "Query", "RetrievalParams", "Retriever",
            "SentenceHit", "TermWeights", "collapse", "content_terms", "fuse", "rerank", "span_text", "stem"]

@@ -21,6 +21,12 @@ from corpus.dates import date_part
 from index.search.params import RetrievalParams
 from index.search.types import Passage
 
+# The days Footnote reasons about. Far outside them no collection has articles, and date
+# arithmetic overflows ("yesterday" of 1 January 0001): a stated date outside is not taken as
+# one, and an as-of date or filter outside is refused (index.answer.check_request, the API).
+FIRST_DAY = dt.date(1000, 1, 1)
+LAST_DAY = dt.date(9000, 12, 31)
+
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
@@ -133,12 +139,14 @@ def _day(match: re.Match) -> dt.date | None:
     g = match.groups()
     try:
         if g[0]:
-            return dt.date(int(g[2]), _MONTHS[g[0].lower()], int(g[1]))
-        if g[3]:
-            return dt.date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
-        return dt.date(int(g[6]), int(g[7]), int(g[8]))
+            day = dt.date(int(g[2]), _MONTHS[g[0].lower()], int(g[1]))
+        elif g[3]:
+            day = dt.date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
+        else:
+            day = dt.date(int(g[6]), int(g[7]), int(g[8]))
     except ValueError:  # "February 30": not a date, so not a statement of one
         return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def read_time(question: str, as_of: dt.date) -> TimeIntent:
