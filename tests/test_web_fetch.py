@@ -5,13 +5,15 @@ address. A real HTTP server on 127.0.0.1 stands in for the web."""
 from __future__ import annotations
 
 import functools
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from api.web.fetch import FetchError, fetch_page, is_public
+from api.web.fetch import FetchError, fetch_page, is_public, web_address
 from tests.conftest import wait_for_job
 from tests.web_helpers import page, sign_in, text_of, web_client
 
@@ -55,6 +57,7 @@ def site() -> Iterator[tuple[str, list]]:
         "/loop": (302, {"Location": "/loop"}, b""),
         "/big": (200, html, [b"<p>" + b"x" * 65536 + b"</p>"] * 32),
         "/pdf": (200, {"Content-Type": "application/pdf"}, b"%PDF-1.7"),
+        "/wiki/K%C3%B6ln": (200, html, PAGE),
     }
     _Handler.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -86,6 +89,67 @@ def test_the_default_policy_refuses_this_machine_before_connecting(site):
         with pytest.raises(FetchError, match="inside this machine or a private network"):
             fetch_page(url)
     assert len(seen) == before  # nothing reached the server
+    with pytest.raises(FetchError) as refused:
+        fetch_page(base.replace("127.0.0.1", "localhost") + "/page")
+    assert "127.0.0.1" not in str(refused.value)  # what this network's DNS answers is not told
+
+
+@pytest.mark.parametrize("url, fix", [
+    ("http://example.org:99999/", "is not a valid web address"), ("http://example.org:-1/", "is not a valid web address"),
+    ("http://example.org:abc/", "is not a valid web address"), ("http://[::1/", "is not a valid web address"),
+    ("http://example.org:0/", "give a port from 1 to 65535"),
+    ("http://a..example/", "not a valid domain name"), (f"http://{'a' * 64}.example/", "not a valid domain name")])
+def test_an_address_that_cannot_be_fetched_is_refused_with_what_is_wrong(url, fix):
+    with pytest.raises(FetchError, match=fix):
+        fetch_page(url)
+
+
+def test_non_ascii_hosts_and_paths_are_sent_as_the_web_writes_them(site):
+    assert web_address("http://bücher.example/") == "http://xn--bcher-kva.example/"
+    assert web_address("https://de.wikipedia.org/wiki/Köln?s=Düsseldorf") == \
+        "https://de.wikipedia.org/wiki/K%C3%B6ln?s=D%C3%BCsseldorf"
+    assert web_address("HTTP://[2606:4700::1111]:8080/a%20b") == "http://[2606:4700::1111]:8080/a%20b"
+    base, _ = site
+    final, html = fetch_page(base.replace("127.0.0.1", "localhost") + "/wiki/Köln",
+                             allowed=ONLY_THE_TEST_SERVER)
+    assert final.endswith("/wiki/K%C3%B6ln") and "Harbour tram trial starts" in html
+
+
+def test_a_server_that_sends_its_headers_a_byte_at_a_time_is_given_up_on_at_the_deadline():
+    """The deadline covers the whole exchange, not only the body: each byte arriving within the
+    read timeout must not keep the fetch alive."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"a" * 200:
+                if stop.wait(0.2):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    outcome = []
+
+    def fetch():
+        try:
+            fetch_page(f"http://127.0.0.1:{listener.getsockname()[1]}/", allowed=ONLY_THE_TEST_SERVER, timeout_s=1.0)
+        except FetchError as exc:
+            outcome.append(str(exc))
+
+    worker = threading.Thread(target=fetch, daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(30)  # the trickle would last 40 s; a liveness bound, not a speed target
+    stop.set()
+    listener.close()
+    assert not worker.is_alive(), f"still fetching after {time.monotonic() - started:.0f} s"
+    assert outcome and "took longer than 1 s to arrive; save the page and upload it" in outcome[0]
 
 
 def test_a_page_is_fetched_through_an_allowed_redirect(site):
@@ -97,7 +161,7 @@ def test_a_page_is_fetched_through_an_allowed_redirect(site):
 @pytest.mark.parametrize("path", ["/to-other-loopback", "/to-metadata", "/to-ipv6-loopback"])
 def test_a_redirect_into_a_private_address_is_refused(site, path):
     base, seen = site
-    with pytest.raises(FetchError, match="inside this machine or a private network"):
+    with pytest.raises(FetchError, match=rf"{base}{path} redirects to .*inside this machine or a private network"):
         fetch_page(base + path, allowed=ONLY_THE_TEST_SERVER)
     assert seen[-1] == path  # the first hop was fetched; the redirect's target never was
 
@@ -134,3 +198,13 @@ def test_the_web_page_adds_a_fetched_page_as_markdown_with_its_address(site, web
     assert article["text"].startswith("The harbour tram trial started on Monday")
     stored = (web_indexed / "corpus" / "web" / "harbour-tram-trial-starts.md").read_text()
     assert stored.startswith("---\ntitle: Harbour tram trial starts\n") and f"url: {base}/page" in stored
+
+
+@pytest.mark.parametrize("url", ["http://example.org:99999/", "http://[::1/", "http://a..example/"])
+def test_the_web_page_answers_a_bad_address_with_the_form_and_the_fix(web_indexed, url):
+    with web_client(web_indexed) as client:
+        token = sign_in(client)
+        r = client.post("/collection/add", data={"csrf": token, "url": url},
+                        headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert r.status_code == 422
+    assert "not a valid" in text_of(page(r)) and str(web_indexed) not in r.text

@@ -7,10 +7,11 @@ body is read in pieces and abandoned past a size cap or a deadline."""
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 import time
 from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpcore
 
@@ -36,22 +37,59 @@ def is_public(address: str) -> bool:
 
 
 class GuardedBackend(httpcore.SyncBackend):
-    """httpcore's socket backend, connecting only to addresses `allowed` accepts."""
+    """httpcore's socket backend, connecting only to addresses `allowed` accepts, and giving up
+    on every read, write and handshake once `deadline` (time.monotonic) has passed: a server
+    that sends its headers a byte at a time cannot hold a worker past it."""
 
-    def __init__(self, allowed: Callable[[str], bool] = is_public):
+    def __init__(self, allowed: Callable[[str], bool] = is_public, deadline: float = math.inf):
         self.allowed = allowed
+        self.deadline = deadline
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError(f"the host {host!r} could not be resolved ({exc}); check the address") from None
+        except (socket.gaierror, UnicodeError):
+            raise FetchError(f"the host {host!r} could not be resolved; check the address") from None
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
-        refused = [a for a in addresses if not self.allowed(a)]
-        if refused or not addresses:
-            raise FetchError(f"{host} is {', '.join(refused) or 'no address'}: inside this machine or a private "
-                             "network, which Footnote never fetches from; save the page and upload the file")
-        return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
+        if not addresses or not all(self.allowed(a) for a in addresses):
+            # The addresses are not named: they are this network's own DNS answers.
+            raise FetchError(f"{host} resolves to an address inside this machine or a private network, which "
+                             "Footnote never fetches from; save the page and upload the file")
+        stream = super().connect_tcp(addresses[0], port, _within(timeout, self.deadline), local_address,
+                                     socket_options)
+        return DeadlineStream(stream, self.deadline)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every operation waits at most until `deadline`."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float):
+        self.stream = stream
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, _within(timeout, self.deadline))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, _within(timeout, self.deadline))
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:
+        tls = self.stream.start_tls(ssl_context, server_hostname, _within(timeout, self.deadline))
+        return DeadlineStream(tls, self.deadline)
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def get_extra_info(self, info: str):
+        return self.stream.get_extra_info(info)
+
+
+def _within(timeout: float | None, deadline: float) -> float:
+    """The time an operation may take: its own timeout, cut to what is left before `deadline`."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the time allowed for the whole fetch ran out")
+    return left if timeout is None else min(timeout, left)
 
 
 def fetch_page(url: str, allowed: Callable[[str], bool] = is_public, max_bytes: int = MAX_PAGE_BYTES,
@@ -59,9 +97,10 @@ def fetch_page(url: str, allowed: Callable[[str], bool] = is_public, max_bytes: 
     """(the final address, the HTML there), following up to MAX_REDIRECTS redirects."""
     deadline = time.monotonic() + timeout_s
     timeouts = {"connect": timeout_s, "read": timeout_s, "write": timeout_s, "pool": timeout_s}
-    with httpcore.ConnectionPool(network_backend=GuardedBackend(allowed), retries=0) as pool:
+    asked = url
+    with httpcore.ConnectionPool(network_backend=GuardedBackend(allowed, deadline), retries=0) as pool:
         for _ in range(MAX_REDIRECTS + 1):
-            _check_address(url)
+            url = web_address(url)
             try:
                 with pool.stream("GET", url, headers=[(b"User-Agent", USER_AGENT), (b"Accept", b"text/html")],
                                  extensions={"timeout": timeouts}) as response:
@@ -70,18 +109,49 @@ def fetch_page(url: str, allowed: Callable[[str], bool] = is_public, max_bytes: 
                         url = urljoin(url, location)
                         continue
                     return url, _read_page(url, response, max_bytes, deadline)
+            except httpcore.TimeoutException:
+                raise FetchError(f"{url} took longer than {timeout_s:.0f} s to arrive; save the page and upload "
+                                 "it") from None
             except _NETWORK_ERRORS as exc:
-                raise FetchError(f"{url} could not be fetched ({type(exc).__name__}: {exc}); check the "
-                                 "address, or save the page and upload the file") from None
+                raise FetchError(f"{url} could not be fetched ({type(exc).__name__}); check the address, or save "
+                                 "the page and upload the file") from None
+            except FetchError as exc:
+                if url != web_address(asked):
+                    raise FetchError(f"{asked[:200]} redirects to {url[:200]}, and {exc}") from None
+                raise
     raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times; give the page's final address")
 
 
-def _check_address(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"{url[:200]!r} is not a web address; give one starting with https://")
+def web_address(url: str) -> str:
+    """`url` as it goes on the wire: the host in IDNA ("bücher.example" → "xn--bcher-kva.example"),
+    the path and query percent-encoded ("/wiki/Köln" → "/wiki/K%C3%B6ln"); FetchError names
+    what is wrong with an address that is not a fetchable one (scheme, host, port, credentials)."""
+    shown = repr(url[:200])
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # ValueError for ":99999", ":-1", ":abc"
+    except ValueError as exc:
+        raise FetchError(f"{shown} is not a valid web address ({exc}); check it, e.g. https://example.org/page") \
+            from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{shown} is not a web address; give one starting with https://")
     if parts.username or parts.password:
-        raise FetchError(f"{url[:200]!r} carries a user name or password; give the page's public address")
+        raise FetchError(f"{shown} carries a user name or password; give the page's public address")
+    if port == 0:
+        raise FetchError(f"{shown} has port 0; give a port from 1 to 65535, or none")
+    host = parts.hostname
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    else:
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise FetchError(f"{shown} has a host name that is not a valid domain name; check the address") \
+                from None
+    netloc = host if port is None else f"{host}:{port}"
+    path = quote(parts.path, safe="/%!$&'()*+,;=:@-._~")
+    query = quote(parts.query, safe="/?%!$&'()*+,;=:@-._~")
+    return urlunsplit((parts.scheme.lower(), netloc, path or "/", query, ""))
 
 
 def _header(response: httpcore.Response, name: bytes) -> str | None:
