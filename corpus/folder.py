@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -21,6 +22,9 @@ from corpus.formats import PARSERS
 from corpus.load import decode_text, parse_file_text
 
 MAX_ID_CHARS = 300
+# A file name's limit is 255 bytes on the usual file systems; the hidden temporary file of an
+# atomic write adds 20 (".", the format's suffix, ".tmp-" and 8 hex digits).
+MAX_SEGMENT_BYTES = 200
 _SEGMENT = re.compile(r"[^\W][\w.\-]*\Z")  # a word character first: no "..", no hidden files
 
 
@@ -60,6 +64,9 @@ def check_id(article_id: str) -> str:
     elif not all(_SEGMENT.match(part) for part in article_id.split("/")):
         problem = ("must be folder/name segments of letters, digits, `.`, `_` or `-`, each starting "
                    "with a letter or digit, e.g. `2026/larkspur-line-opens`")
+    elif any(len(part.encode("utf-8")) > MAX_SEGMENT_BYTES for part in article_id.split("/")):
+        problem = (f"has a segment over {MAX_SEGMENT_BYTES} bytes (UTF-8), longer than a file name may be; "
+                   "shorten it, or split it with `/` into folders")
     if problem:
         raise InvalidArticleId(f"article id {article_id!r} {problem}")
     return article_id
@@ -150,12 +157,17 @@ class CorpusFolder:
                                     "FOOTNOTE_CORPUS (or --corpus) at the right one")
         target = self.root / f"{file_id}{suffix}"
         step = self.root
-        for part in target.relative_to(self.root).parts:
+        parts = target.relative_to(self.root).parts
+        for n, part in enumerate(parts, 1):
             step = step / part
             if step.is_symlink():
                 raise InvalidArticleId(
                     f"article id {file_id!r} leads through the symbolic link {self.relative(step)}; Footnote "
                     "never writes or deletes through links: change it in the corpus folder itself")
+            if n < len(parts) and step.exists() and not step.is_dir():
+                raise InvalidArticleId(
+                    f"article id {file_id!r} leads through the file {self.relative(step)}, which cannot hold "
+                    "folders; choose another id")
         return target
 
     def _refuse_record_of_collection(self, article_id: str) -> None:
@@ -189,11 +201,24 @@ class CorpusFolder:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
             fsync_path(target.parent)
-        except BaseException:
+        except BaseException as exc:
             tmp.unlink(missing_ok=True)
             for folder in made:
                 _remove_empty_folders(folder, folder.parent)
+            if isinstance(exc, OSError):
+                raise CorpusUnavailable(_write_failure(self.relative(target), exc)) from None
             raise
+
+
+def _write_failure(rel: str, exc: OSError) -> str:
+    """What a failed write says: the article's path in the corpus folder (never the server's
+    own path) and the fix."""
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return f"{rel} was not written: the disk holding the corpus folder is full; free space and try again"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (f"{rel} was not written: the corpus folder is not writable by Footnote "
+                f"({os.strerror(exc.errno)}); give its user write access")
+    return f"{rel} was not written ({os.strerror(exc.errno) if exc.errno else type(exc).__name__}); try again"
 
 
 def _missing_parents(folder: Path, root: Path) -> list[Path]:

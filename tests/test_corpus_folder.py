@@ -10,7 +10,7 @@ import os
 import discord
 import pytest
 
-from corpus.folder import (ArticleInCollection, ArticleNotFound, CorpusFolder, InvalidArticleId,
+from corpus.folder import (ArticleInCollection, ArticleNotFound, CorpusFolder, CorpusUnavailable, InvalidArticleId,
                            UnsupportedFormat)
 from tests.conftest import WRITE, article_txt, assert_error_shape, write
 from tests.bot_harness import FakeDiscord, Harness, make_bot, run
@@ -98,6 +98,38 @@ def test_api_refuses_to_delete_or_overwrite_a_collection(client, indexed):
                        "article_in_collection")
     assert_error_shape(client.delete("/v1/articles/feed/ferry", headers=WRITE), 409, "article_in_collection")
     assert (corpus / "feed.jsonl").exists() and json.loads((corpus / "list.json").read_text())[1]["id"] == "y"
+
+
+@pytest.mark.parametrize("article_id, fix", [
+    ("w" * 250, "segment over 200 bytes"), ("é" * 150, "segment over 200 bytes"),
+    ("keep.txt/x", "leads through the file keep.txt, which cannot hold folders"),
+    ("2026/ferry.md/deeper/x", "leads through the file 2026/ferry.md")])
+def test_an_id_no_file_system_can_hold_is_refused_before_anything_is_written(folder, article_id, fix):
+    before = sorted(p.relative_to(folder.root).as_posix() for p in folder.root.rglob("*"))
+    with pytest.raises(InvalidArticleId, match=fix):
+        folder.write(article_id, ".json", ONE, LIMIT)
+    assert sorted(p.relative_to(folder.root).as_posix() for p in folder.root.rglob("*")) == before
+
+
+def test_the_api_answers_those_ids_422_and_never_with_a_path(client, indexed):
+    corpus = indexed / "corpus"
+    write(corpus, {"plainfile.txt": article_txt("2026-01-01", "Plain.")})
+    for article_id in ("w" * 250, "é" * 150, "plainfile.txt/x"):
+        error = assert_error_shape(client.put(f"/v1/articles/{article_id}", headers=WRITE,
+                                              json={"text": "A new article."}), 422, "invalid_article_id")
+        assert str(corpus) not in error["message"]
+
+
+def test_a_failed_write_names_the_article_and_the_fix_and_leaves_no_temporary_file(folder, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(CorpusUnavailable, match="new/one.json was not written: the disk holding the corpus "
+                                                "folder is full; free space and try again"):
+        folder.write("new/one", ".json", ONE, LIMIT)
+    assert not (folder.root / "new").exists()
+    assert not [p for p in folder.root.rglob(".*tmp-*")]
 
 
 def _remove(corpus, index, embedder, tmp_path, *ids):
