@@ -61,14 +61,18 @@ def cmd_serve(args) -> int:
     shown = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     print(f"Footnote API on http://{shown}:{args.port} (index {settings.store or settings.index}, model {settings.model}); "
           f"web page at http://{shown}:{args.port}/, interactive docs at http://{shown}:{args.port}/docs", flush=True)
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: only configured
+    # proxies may say who the client is (the rate limit keys on it).
+    proxies = dict(proxy_headers=bool(settings.trusted_proxies),
+                   forwarded_allow_ips=",".join(settings.trusted_proxies) or "")
     if args.workers == 1:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
-                    http=JsonErrorH11Protocol)
+                    http=JsonErrorH11Protocol, **proxies)
         return EXIT_OK
     # Each worker process builds its own app from the environment, so pass the flags on there.
     os.environ.update({"FOOTNOTE_CORPUS": str(args.corpus), "FOOTNOTE_INDEX": str(args.index),
                        "FOOTNOTE_MODEL": args.model, "FOOTNOTE_READER": args.reader,
                        **({"FOOTNOTE_STORE": args.store} if args.store else {})})
     uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", http=JsonErrorH11Protocol)
+                workers=args.workers, log_level="info", http=JsonErrorH11Protocol, **proxies)
     return EXIT_OK

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(120, ge=0)  # per API key, else per client IP; 0 turns it off
     rate_limit_burst: int = Field(30, ge=1)
     cors_origins: list[str] = []
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed; none by default, so a client cannot pick its own address for the rate limit.
+    trusted_proxies: list[str] = []
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_article_bytes: int = Field(10 * 1024 * 1024, ge=1024)  # PUT /v1/articles/{id}
     query_threads: int = Field(4, ge=1, le=64)  # model and index work runs here, off the event loop

@@ -134,3 +134,26 @@ def test_serve_watch_indexes_a_saved_file_without_a_request(tmp_path):
             else:
                 raise AssertionError("the saved article was not indexed")
             assert http.get("/v1/index").json()["articles"] == 5
+
+
+def test_a_client_cannot_escape_the_rate_limit_by_naming_another_address(tmp_path):
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 by default; Footnote believes no proxy it
+    was not told of, so rotating the header does not make a new client."""
+    make_corpus(tmp_path / "corpus")
+    make_index(tmp_path / "corpus", tmp_path / "index")
+    env = {"FOOTNOTE_RATE_LIMIT_PER_MINUTE": "1", "FOOTNOTE_RATE_LIMIT_BURST": "3"}
+    with live_server(tmp_path, env) as base:
+        statuses = [httpx.get(f"{base}/v1/search", params={"q": "ferry"}, timeout=30,
+                              headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(6)]
+    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429, 429], statuses
+
+
+def test_a_configured_proxy_is_believed(tmp_path):
+    make_corpus(tmp_path / "corpus")
+    make_index(tmp_path / "corpus", tmp_path / "index")
+    env = {"FOOTNOTE_RATE_LIMIT_PER_MINUTE": "1", "FOOTNOTE_RATE_LIMIT_BURST": "1",
+           "FOOTNOTE_TRUSTED_PROXIES": '["127.0.0.1"]'}
+    with live_server(tmp_path, env) as base:
+        statuses = [httpx.get(f"{base}/v1/search", params={"q": "ferry"}, timeout=30,
+                              headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]
+    assert statuses == [200, 200, 200], statuses  # three clients behind the proxy, one request each
