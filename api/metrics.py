@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from api.security import Reader
 from index.search import LiveIndex
 from index.store import IndexError_
 
@@ -39,6 +40,7 @@ class ApiMetrics:
         """Per-route request counts and latencies, served at /metrics."""
         Instrumentator(registry=self.registry, excluded_handlers=["/metrics"]).instrument(app).expose(
             app, endpoint="/metrics", include_in_schema=True, tags=["health"], response_class=PlainTextResponse,
+            dependencies=[Reader],  # under FOOTNOTE_READ_REQUIRES_KEY, a key too
             summary="Prometheus metrics", description="Requests and latencies by route, answers and "
             "abstentions, index generation and counts, rebuild durations (Prometheus text format).")
 

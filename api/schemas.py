@@ -204,13 +204,13 @@ class ArticleWritten(BaseModel):
 
 class IndexStatus(BaseModel):
     generation: str
-    index: str
+    index: str | None = Field(description="the index folder or Milvus address; null without an API key")
     model: dict
     chunking: dict
     articles: int
     chunks: int
     built_at: str
-    corpus: str
+    corpus: str | None = Field(description="the corpus folder; null without an API key")
     newer_than_index: list[str]
 
 

@@ -38,6 +38,14 @@ def valid_key(key: str, keys: list[str]) -> bool:
     return matched
 
 
+def holds_key(request: Request) -> bool:
+    """Whether the request presents one of this server's API keys (what it may be shown beyond
+    what anyone may read: the server's own paths)."""
+    keys = request.app.state.settings.key_values()
+    key = presented_key(request.headers)
+    return key is not None and bool(keys) and valid_key(key, keys)
+
+
 def check_key(request: Request, purpose: str) -> None:
     keys = request.app.state.settings.key_values()
     key = presented_key(request.headers)

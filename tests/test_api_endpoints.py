@@ -141,6 +141,9 @@ def test_rebuild_job_index_status_and_live_switch(client, indexed):
     status = client.get("/v1/index").json()
     assert status["generation"] == "000001" and status["newer_than_index"] == ["2026/late.txt"]
     assert status["model"] == {"name": "hash:64", "dimension": 64, "vectors": "hash:64|hash|fp32"} and status["articles"] == 4
+    assert status["index"] is None and status["corpus"] is None  # the server's paths are not for anyone
+    keyed = client.get("/v1/index", headers=WRITE).json()
+    assert keyed["index"] == str(indexed / "index") and keyed["corpus"] == str(indexed / "corpus")
     r = client.post("/v1/index/rebuild", headers=WRITE)
     assert r.status_code == 202 and r.json()["status"] in ("queued", "running", "succeeded")
     job = wait_for_job(client, r.json()["id"])

@@ -42,6 +42,8 @@ def test_without_configured_keys_writes_are_disabled_and_reads_can_require_a_key
         assert_error_shape(c.post("/v1/ask", json={"question": "ferry"}, headers={"X-API-Key": OTHER_KEY}), 403)
         assert c.post("/v1/ask", json={"question": "ferry"}, headers=WRITE).status_code == 200
         assert c.get("/healthz").status_code == 200
+        assert_error_shape(c.get("/metrics"), 401)  # its routes and counts are reading too
+        assert "footnote_index_generation" in c.get("/metrics", headers=WRITE).text
 
 
 @pytest.mark.parametrize("article_id", ["%2E%2E/outside", "a/%2E%2E/%2E%2E/outside", "/etc/passwd",

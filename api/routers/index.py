@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query as Q, status
+from fastapi import APIRouter, Query as Q, Request, status
 from fastapi.responses import JSONResponse
 from typing import Annotated
 
 from api.errors import ApiError
 from api.schemas import IndexStatus, JobOut
-from api.security import Reader, Writer
+from api.security import Reader, Writer, holds_key
 from api.services import GenerationDep, ServicesDep
 from index.status import index_status as status_of
 
@@ -16,10 +16,13 @@ router = APIRouter(prefix="/v1/index", tags=["index"])
 
 
 @router.get("", response_model=IndexStatus, dependencies=[Reader])
-async def index_status(services: ServicesDep, generation: GenerationDep) -> dict:
-    """The served generation: model, chunking, counts, build time, and corpus files newer than it."""
-    return await services.run(status_of, generation, services.settings.store or services.settings.index,
+async def index_status(request: Request, services: ServicesDep, generation: GenerationDep) -> dict:
+    """The served generation: model, chunking, counts, build time, and corpus files newer than it.
+    `index` and `corpus` (the server's own paths, or the Milvus address) are shown only to a
+    caller with an API key; to others they are null."""
+    status = await services.run(status_of, generation, services.settings.store or services.settings.index,
                                 services.settings.corpus)
+    return status if holds_key(request) else {**status, "index": None, "corpus": None}
 
 
 @router.post("/rebuild", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Writer])
