@@ -9,9 +9,10 @@ errors read naturally there too.
 
 from __future__ import annotations
 
+import json
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -61,6 +62,24 @@ def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
+# Paths that are the API's, whatever the client accepts: their errors are the JSON error body.
+_API_PATHS = ("/v1/", "/v1", "/metrics", "/healthz", "/readyz", "/docs", "/openapi.json")
+
+
+def page_or_json(request: Request, response: JSONResponse) -> Response:
+    """`response`, or, for a browser on one of the web page's paths, the web page's error page
+    with the same status and message (a form that is too big must not answer in raw JSON)."""
+    page = getattr(request.app.state, "web_error_page", None)
+    if (page is None or request.url.path.startswith(_API_PATHS)
+            or "text/html" not in request.headers.get("accept", "")):
+        return response
+    error = json.loads(response.body)["error"]
+    html = page(request, error["status"], error["message"])
+    html.headers.update({k: v for k, v in response.headers.items() if k.lower() in ("retry-after", "connection",
+                                                                                     "x-request-id")})
+    return html
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every exception the API can meet onto the one error shape."""
 
@@ -76,8 +95,10 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"no such endpoint: {request.method} {request.url.path}; see /docs for the API"
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}; see /docs for its methods"
-        return error_response(exc.status_code, message, None, request_id_of(request),
-                              getattr(exc, "headers", None))
+        elif exc.status_code == 400 and message.startswith("Too many"):  # a form with more fields than its page's
+            message = f"{message.rstrip('.')}: send the form as the page gives it"
+        return page_or_json(request, error_response(exc.status_code, message, None, request_id_of(request),
+                                                    getattr(exc, "headers", None)))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):

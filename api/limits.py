@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_response
+from api.errors import error_response, page_or_json
 from api.security import presented_key, valid_key
 
 RATE_LIMITED_PREFIX = "/v1/"
@@ -96,6 +97,8 @@ class BodyLimitMiddleware:
                  "send less (an article over the limit can be split, or the limit raised with "
                  "FOOTNOTE_MAX_BODY_BYTES / FOOTNOTE_MAX_ARTICLE_BYTES)",
             "body_too_large", rid, headers={"Connection": "close"})
+        if "app" in scope:  # inside the app: a browser on a web page gets the page's own error page
+            response = page_or_json(Request(scope), response)
         await response(scope, receive, send)
 
 
@@ -152,6 +155,8 @@ class RateLimitMiddleware:
                  f"{self.buckets.rate_per_s * 60:g} per minute with bursts of {self.buckets.burst}, "
                  "set by FOOTNOTE_RATE_LIMIT_PER_MINUTE and FOOTNOTE_RATE_LIMIT_BURST)",
             "rate_limited", scope.get("state", {}).get("request_id"), headers={"Retry-After": str(retry)})
+        if "app" in scope:
+            response = page_or_json(Request(scope), response)
         await response(scope, receive, send)
 
     def client_of(self, scope: Scope) -> str:

@@ -10,6 +10,7 @@ from api.web.session import SESSION_S, key_of_session, session_token
 from tests.conftest import KEY, OTHER_KEY, wait_for_job
 from tests.web_helpers import HOSTILE_TEXT, HOSTILE_TITLE, page, sign_in, text_of, web_client
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 ORIGIN = {"Origin": "http://testserver"}
 
 
@@ -147,14 +148,21 @@ def test_adding_by_url_refuses_this_machine(web):
 def test_rate_and_body_limits_cover_the_web_forms(web_indexed):
     with web_client(web_indexed, rate_limit_per_minute=1, rate_limit_burst=1) as client:
         assert client.post("/ask", data={"question": "ferry"}).status_code == 200
-        r = client.post("/ask", data={"question": "ferry"})
+        r = client.post("/ask", data={"question": "ferry"}, headers=BROWSER)
         assert r.status_code == 429 and r.headers["retry-after"]
+        assert "too many requests from this client" in text_of(page(r))  # a page, not the API's JSON
         assert client.get("/static/app.css").status_code == 200  # static files are not counted
     with web_client(web_indexed, max_body_bytes=1024, max_article_bytes=4096) as client:
         token = sign_in(client)
         big = b"date 2026-01-01\n\n" + b"word " * 2000
+        r = client.post("/collection/add", data={"csrf": token}, files={"file": ("big.txt", big)},
+                        headers={**ORIGIN, **BROWSER})
+        assert r.status_code == 413 and "over the 4096 byte limit" in text_of(page(r))
+        fields = {"csrf": token, **{f"extra{n}": "x" for n in range(12)}}
+        r = client.post("/collection/add", data=fields, headers={**ORIGIN, **BROWSER})
+        assert r.status_code == 400 and "Too many fields" in text_of(page(r))
         r = client.post("/collection/add", data={"csrf": token}, files={"file": ("big.txt", big)}, headers=ORIGIN)
-        assert r.status_code == 413
+        assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"  # a script asked for JSON
         small = b"date 2026-01-01\n\n" + b"word " * 400  # over the body limit, under the article limit
         r = client.post("/collection/add", data={"csrf": token}, files={"file": ("small.txt", small)},
                         headers=ORIGIN, follow_redirects=False)

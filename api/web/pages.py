@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from api.services import ServicesDep
 from api.web.errors import SignInNeeded, WebError
 from api.web.session import visitor_from
+from api.web.views import local_path
 from index.store import Generation, IndexError_
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,11 +47,23 @@ def render(request: Request, name: str, context: dict, status: int = 200) -> HTM
     return response
 
 
+def error_page(request: Request, status: int, message: str, back: str | None = None) -> HTMLResponse:
+    """The page that says why a request failed and what to do; "go back" leads to the page the
+    visitor came from on this site, else to `back` or the start page."""
+    back = back or local_path(_referring_path(request), "/")
+    return render(request, "error.html", {"status": status, "message": message, "back": back}, status)
+
+
+def _referring_path(request: Request) -> str | None:
+    referer = request.headers.get("referer", "")
+    here = f"{request.url.scheme}://{request.url.netloc}"
+    return referer[len(here):] if referer.startswith(here + "/") else None
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def _web_error(request: Request, exc: WebError):
-        return render(request, "error.html", {"status": exc.status, "message": exc.message, "back": exc.back},
-                      exc.status)
+        return error_page(request, exc.status, exc.message, exc.back)
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(request: Request, exc: SignInNeeded):
