@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import web
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import (RATE_LIMITED_PREFIX, BodyLimitMiddleware, RateLimitMiddleware, RequestIdMiddleware,
                         TokenBuckets)
@@ -53,9 +54,11 @@ def create_app(settings: Settings) -> FastAPI:
             metrics.watch_index(None)
             await anyio.to_thread.run_sync(services.close)
 
-    app = FastAPI(title="Footnote", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Footnote", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(api_router)
     web.install_web(app)
     # Added innermost first: the request id wraps everything, so even a 413 or 429 carries it.

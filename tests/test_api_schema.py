@@ -7,6 +7,7 @@ pytest fixture loader does not work with this pytest (it reads a private `_nodei
 from __future__ import annotations
 
 import itertools
+import re
 
 import schemathesis
 from fastapi.testclient import TestClient
@@ -64,3 +65,19 @@ def test_the_answer_is_validated_against_its_documented_shape(tmp_path, monkeypa
         original = Answer.as_dict
         monkeypatch.setattr(Answer, "as_dict", lambda self: {**original(self), "undocumented": 1})
         assert client.post("/v1/ask", json={"question": "ferry"}).status_code == 500
+
+
+def test_the_interactive_docs_load_nothing_from_elsewhere(client):
+    """/docs must work offline: every script and stylesheet it names is served here, and its
+    Content-Security-Policy lets no other origin in and no inline script run."""
+    r = client.get("/docs")
+    assert r.status_code == 200
+    policy = r.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "default-src 'none'" in policy and "http" not in policy
+    assets = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert len(assets) == 3 and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    assert "<script>" not in r.text  # no inline script: the start script is a file
+    assert "/openapi.json" in client.get("/docs/start.js").text
+    assert client.get("/redoc").status_code == 404  # ReDoc would fetch its script from a CDN
