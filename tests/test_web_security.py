@@ -66,13 +66,16 @@ def test_signing_in_sets_a_strict_cookie_that_is_not_the_key(web):
 def test_session_tokens_are_checked_against_the_keys_and_expire():
     now = int(time.time())
     token = session_token(KEY, now)
-    assert key_of_session(token, [OTHER_KEY, KEY], now) == (KEY, now)
-    assert key_of_session(token, [OTHER_KEY], now) == (None, 0)  # the key was removed: the session ends
-    assert key_of_session(token, [KEY], now + SESSION_S + 1) == (None, 0)
-    assert key_of_session(session_token(KEY, now + 3600), [KEY], now) == (None, 0)  # issued in the future
-    forged = f"{now + 1}.{token.split('.')[1]}"
-    assert key_of_session(forged, [KEY], now) == (None, 0)
-    assert key_of_session("garbage", [KEY], now) == (None, 0)
+    issued, nonce, _ = token.split(".")
+    assert key_of_session(token, [OTHER_KEY, KEY], now) == (KEY, f"{now}.{nonce}")
+    assert key_of_session(token, [OTHER_KEY], now) == (None, "")  # the key was removed: the session ends
+    assert key_of_session(token, [KEY], now + SESSION_S + 1) == (None, "")
+    assert key_of_session(session_token(KEY, now + 3600), [KEY], now) == (None, "")  # issued in the future
+    forged = f"{now + 1}.{nonce}.{token.split('.')[2]}"
+    assert key_of_session(forged, [KEY], now) == (None, "")
+    assert key_of_session(f"{now}.{'0' * 16}.{token.split('.')[2]}", [KEY], now) == (None, "")  # another nonce
+    assert key_of_session("garbage", [KEY], now) == (None, "")
+    assert session_token(KEY, now) != token  # two sessions in one second are two sessions
 
 
 def test_writes_need_a_session_a_csrf_token_and_this_origin(web):
@@ -167,3 +170,20 @@ def test_rate_and_body_limits_cover_the_web_forms(web_indexed):
         r = client.post("/collection/add", data={"csrf": token}, files={"file": ("small.txt", small)},
                         headers=ORIGIN, follow_redirects=False)
         assert r.status_code == 303
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(web_indexed):
+    """A cookie copied before sign-out (another tab, a stolen copy) must not keep writing for
+    the rest of its 12 hours; another session of the same key goes on."""
+    with web_client(web_indexed) as client, web_client(web_indexed) as thief, web_client(web_indexed) as laptop:
+        token = sign_in(client)
+        laptop_token = sign_in(laptop)
+        thief.cookies.set("footnote_session", client.cookies.get("footnote_session"))
+        assert thief.post("/collection/reindex", data={"csrf": token}, headers=ORIGIN,
+                          follow_redirects=False).status_code == 303  # the copy works while signed in
+        r = client.post("/key/forget", data={"csrf": token}, headers=ORIGIN, follow_redirects=False)
+        assert r.status_code == 303 and "footnote_session" not in client.cookies
+        r = thief.post("/collection/reindex", data={"csrf": token}, headers=ORIGIN, follow_redirects=False)
+        assert r.status_code == 401 and "sign in" in text_of(page(r))
+        assert laptop.post("/collection/reindex", data={"csrf": laptop_token}, headers=ORIGIN,
+                           follow_redirects=False).status_code == 303

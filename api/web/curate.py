@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import anyio
 from fastapi import APIRouter, Request
@@ -17,7 +18,7 @@ from api.web.errors import WebError
 from api.web.fetch import FetchError
 from api.web.pages import render
 from api.web.session import (COOKIE, SESSION_S, ReaderDep, WriterDep, check_same_origin, check_write_form,
-                             session_token)
+                             session_token, sign_out_session)
 from api.web.views import local_path
 from corpus.article import ArticleError
 from corpus.folder import CorpusFolder, CorpusWriteError
@@ -51,9 +52,13 @@ async def sign_in(request: Request):
 
 
 @router.post("/key/forget")
-async def sign_out(request: Request, visitor: WriterDep):
-    """End the session: the cookie is removed."""
+async def sign_out(request: Request, visitor: WriterDep, services: ServicesDep):
+    """End the session: listed as ended on the server (a copy of the cookie stops working too),
+    and the cookie removed."""
     check_write_form(request, visitor, await request.form(max_files=0, max_fields=4))
+    if not visitor.via_header:
+        await services.run(sign_out_session, Path(services.settings.index), request.cookies.get(COOKIE, ""),
+                           visitor.session, int(time.time()))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response
