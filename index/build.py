@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,10 @@ EMBED_BATCH = 256  # chunks per progress step and per cache write
 # news: pooled is the default.
 SENTENCE_VECTORS = ("own", "pooled")
 DEFAULT_SENTENCE_VECTORS = "pooled"
+
+
+class DiskFull(IndexError_):
+    """A build ran out of disk; the previous generation keeps serving."""
 
 
 class EmptyCorpus(IndexError_):
@@ -92,6 +97,14 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
         previous = _open_previous(index_dir)
         try:
             return job.run(previous, rebuild, allow_empty, loaded)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            store.cleanup(index_dir)  # the half-written segment or generation goes now, not next time
+            raise DiskFull(f"the disk holding {index_dir} is full (writing {exc.filename or 'the index'}); the index "
+                           "still serves its previous generation and the vector cache kept nothing half-written: "
+                           "free space there (or point --index at a roomier disk) and run `footnote index` "
+                           "again") from None
         finally:
             if previous is not None:
                 previous.close()
@@ -112,7 +125,8 @@ def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, recipe: dict, r
         return None, None
     if (manifest.get("format_version") != store.FORMAT_VERSION or manifest["model"]["name"] != embedder.name
             or manifest["chunking"] != recipe
-            or not all(looks_whole(store.segments_dir(index_dir) / s["id"]) for s in manifest["segments"])):
+            or not all(looks_whole(store.segments_dir(index_dir) / s["id"], embedder.dimension)
+                       for s in manifest["segments"])):
         return None, None
     known = store.read_files(path)
     owners = {aid: rel for rel, entry in known.items() for aid in entry["ids"]}
@@ -222,14 +236,16 @@ class _Job:
         rename_into_place(tmp, final)
         return merge.entry(name, spec)
 
+    def _open_segment(self, segment_id: str) -> Segment:
+        return Segment.open(store.segments_dir(self.index_dir) / segment_id, self.embedder.dimension)
+
     def _merged(self, previous: Generation | None, segments: list[dict]) -> list[dict]:
         """The segments after the merges the policy asks for (repeated until none is due)."""
         opened = {s.id: s for s in previous.segments} if previous is not None else {}
         try:
             while groups := merge.plan(segments):
                 for group in groups:
-                    parts = [opened.get(i) or opened.setdefault(i, Segment.open(store.segments_dir(self.index_dir) / i))
-                             for i in group]
+                    parts = [opened.get(i) or opened.setdefault(i, self._open_segment(i)) for i in group]
                     by_id = {s["id"]: s for s in segments}
                     merged = merge.merge(self.index_dir, parts, [set(by_id[i]["deleted"]) for i in group])
                     at = min(n for n, s in enumerate(segments) if s["id"] in group)
@@ -301,8 +317,7 @@ def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Rep
     """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now).
     An executor takes the texts in waves (each one job on its cluster), written to the cache as
     each returns."""
-    cache = _open_cache(cache_path, embedder)
-    try:
+    with _open_cache(cache_path, embedder) as cache:
         hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)
         todo = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
@@ -315,8 +330,6 @@ def _vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Rep
             known.update(zip((h for h, _ in batch), vectors))
             bar.update(len(batch))
         bar.close()
-    finally:
-        cache.close()
     matrix = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     for row, h in enumerate(hashes):
         matrix[row] = known[h]
@@ -345,8 +358,7 @@ def _pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentence
     chunk_keys = [text_hash(c.text) for c in chunks]
     sentence_keys = [text_hash(f"pooled {s}:{e}\n{chunks[c].text}") for s, e, c in
                      ((s.start - chunks[c].start, s.end - chunks[c].start, c) for s, c in zip(sentences, home))]
-    cache = _open_cache(cache_path, embedder)
-    try:
+    with _open_cache(cache_path, embedder) as cache:
         known = cache.get_many(chunk_keys + sentence_keys)
         todo = [c for c in range(len(chunks))
                 if chunk_keys[c] not in known or any(sentence_keys[r] not in known for r in members[c])]
@@ -362,8 +374,6 @@ def _pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentence
             known.update(zip(keys, rows))
             bar.update(len(batch))
         bar.close()
-    finally:
-        cache.close()
     matrix = np.array([known[k] for k in chunk_keys + sentence_keys], dtype=np.float32).reshape(-1, embedder.dimension)
     return matrix, len(todo), sum(len(members[c]) for c in todo)
 

@@ -114,6 +114,9 @@ def reader_signals(sentences) -> dict[str, float]:
 
 
 def score(features: dict[str, float], weights: dict[str, float] = WEIGHTS) -> float:
-    """The logistic confidence, from 0 to 1."""
+    """The logistic confidence, from 0 to 1; 0 when a feature is not a number (damaged vectors
+    must make Footnote decline, never answer with full confidence)."""
     z = weights["bias"] + sum(w * features[name] for name, w in weights.items() if name != "bias")
+    if not math.isfinite(z):
+        return 0.0
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))

@@ -81,7 +81,8 @@ class Generation(OpenedGeneration):
         segments = []
         try:
             for spec in manifest["segments"]:
-                segments.append(Segment.open(layout.segments_dir(index_dir) / spec["id"]))
+                segments.append(Segment.open(layout.segments_dir(index_dir) / spec["id"],
+                                             manifest["model"]["dimension"]))
         except (KeyError, TypeError) as exc:
             raise IndexCorrupt(f"the manifest of generation {name} is unreadable ({exc}); "
                                "rebuild with `footnote index --rebuild`") from None

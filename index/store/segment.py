@@ -10,6 +10,7 @@ Generations list segments; an update adds one, a merge replaces several by one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -95,9 +96,13 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
             "vectors": {kind: {"backend": store.backend, "file": file, **_params(store)}
                         for kind, (store, file) in stores.items()},
             "chunk_store_choice": {k: v for k, v in chosen.items() if k != "params"},
-            # Sizes, so that a quick look can tell a damaged or truncated segment without reading it.
+            "dimension": int(dimension),
+            # Sizes, so that a quick look can tell a damaged or truncated segment without reading it;
+            # checksums, so that opening it can tell a damaged byte.
             "files": {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*"))
-                      if p.is_file()}}
+                      if p.is_file()},
+            "sha256": {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*"))
+                       if p.is_file()}}
     (folder / SEGMENT_FILE).write_text(json.dumps(spec, indent=1) + "\n")
     for path in sorted(folder.rglob("*"), reverse=True):
         fsync_path(path)
@@ -105,13 +110,28 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
     return spec
 
 
-def looks_whole(path: Path) -> bool:
-    """Whether a segment's files are all there with the sizes it recorded (a stat each, no reads)."""
+def looks_whole(path: Path, dimension: int | None = None) -> bool:
+    """Whether a segment's files are all there with the sizes it recorded (a stat each) and, with
+    `dimension`, its vectors have that many dimensions (a segment of another model's index)."""
     try:
         spec = json.loads((path / SEGMENT_FILE).read_text())
-        return all((path / name).stat().st_size == size for name, size in spec["files"].items())
-    except (OSError, ValueError, KeyError, TypeError):
+        if not all((path / name).stat().st_size == size for name, size in spec["files"].items()):
+            return False
+        return dimension is None or _sentence_dimension(path, spec) == dimension
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
         return False
+
+
+def _sentence_dimension(path: Path, spec: dict) -> int:
+    """The dimension of a segment's vectors, from its record or its sentence file's header."""
+    if "dimension" in spec:
+        return int(spec["dimension"])
+    return int(np.load(path / spec["vectors"]["sentences"]["file"], mmap_mode="r").shape[1])
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _params(store) -> dict:
@@ -135,9 +155,20 @@ class Segment:
         self.sentence_count = spec["counts"]["sentences"]
 
     @classmethod
-    def open(cls, path: Path) -> Segment:
+    def open(cls, path: Path, dimension: int | None = None) -> Segment:
+        """Open a segment, its files checked against their checksums (a segment written before
+        checksums is checked by size) and, with `dimension`, its vectors against the model's."""
+        fix = "rebuild the index with `footnote index --rebuild`"
         try:
             spec = json.loads((path / SEGMENT_FILE).read_text())
+            for name, digest in spec.get("sha256", {}).items():
+                if file_sha256(path / name) != digest:
+                    raise IndexCorrupt(f"segment {path.name} in {path.parent.parent} is damaged: {name} does not "
+                                       f"match its checksum; {fix}")
+            if dimension is not None and _sentence_dimension(path, spec) != dimension:
+                raise IndexCorrupt(f"segment {path.name} in {path.parent.parent} holds "
+                                   f"{_sentence_dimension(path, spec)}-dimension vectors, but the index's model "
+                                   f"makes {dimension}: it belongs to another index; {fix}")
             db = sqlite3.connect(f"file:{path / ROWS_FILE}?mode=ro", uri=True, check_same_thread=False)
             db.execute("SELECT count(*) FROM chunks").fetchone()
             stores = {kind: _load_store(path, s) for kind, s in spec["vectors"].items()}
