@@ -129,6 +129,22 @@ def _sentence_dimension(path: Path, spec: dict) -> int:
     return int(np.load(path / spec["vectors"]["sentences"]["file"], mmap_mode="r").shape[1])
 
 
+# Files found to match their checksums, by (path, inode, size, mtime): segments never change, so
+# a generation switch re-opens them without reading them again (a change of the file is a new key).
+_VERIFIED: set[tuple] = set()
+
+
+def _checked(path: Path, digest: str) -> bool:
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, digest)
+    if key in _VERIFIED:
+        return True
+    if file_sha256(path) != digest:
+        return False
+    _VERIFIED.add(key)
+    return True
+
+
 def file_sha256(path: Path) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -162,7 +178,7 @@ class Segment:
         try:
             spec = json.loads((path / SEGMENT_FILE).read_text())
             for name, digest in spec.get("sha256", {}).items():
-                if file_sha256(path / name) != digest:
+                if not _checked(path / name, digest):
                     raise IndexCorrupt(f"segment {path.name} in {path.parent.parent} is damaged: {name} does not "
                                        f"match its checksum; {fix}")
             if dimension is not None and _sentence_dimension(path, spec) != dimension:
