@@ -8,7 +8,6 @@ import asyncio
 import discord
 
 from bot.articles import Upload, check_file, page_to_upload
-from bot.fetch import fetch_page
 from bot.markdown import escape
 from bot.render import message_text
 from corpus.article import ArticleError
@@ -17,7 +16,7 @@ from corpus.load import MAX_FILE_BYTES
 
 async def add_from_url(bot, url: str) -> str:
     """Fetch, extract and save the page at `url`; returns what to tell the curator."""
-    final_url, html = await fetch_page(bot.fetcher, url.strip(), bot.resolver)
+    final_url, html = await asyncio.to_thread(bot.fetch_page, url.strip())
     upload = await asyncio.to_thread(page_to_upload, final_url, html, bot.settings.upload_folder)
     return await save(bot, upload)
 

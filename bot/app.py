@@ -10,19 +10,18 @@ import time
 from collections.abc import Callable
 
 import discord
-import httpx
 from discord import app_commands
 
 from bot import commands, curator
 from bot.asking import answer_question, mention_question
 from bot.errors import NONE, error_text, reply_error
 from bot.feedback import FEEDBACK_ITEMS, handle_form, report_declined
-from bot.fetch import Resolver, system_resolver
 from bot.guards import Cooldown, Hush, Refused, check_channel, parent_id
 from bot.service import Footnote
 from bot.settings import BotSettings
 from bot.store import BotStore
 from bot.views import SourcesButton, ThreadButton, PageButton
+from corpus.fetch import fetch_page
 
 log = logging.getLogger("footnote.bot")
 DYNAMIC_ITEMS = (SourcesButton, ThreadButton, PageButton, *FEEDBACK_ITEMS)
@@ -43,14 +42,13 @@ def add_commands(tree: app_commands.CommandTree) -> None:
 
 class FootnoteBot(discord.Client):
     def __init__(self, service: Footnote, store: BotStore, settings: BotSettings,
-                 fetcher: httpx.AsyncClient | None = None, resolver: Resolver = system_resolver,
+                 fetch: Callable[[str], tuple[str, str]] = fetch_page,
                  clock: Callable[[], float] = time.monotonic, **options):
         super().__init__(intents=intents(), allowed_mentions=NONE, **options)
         self.service = service
         self.store = store
         self.settings = settings
-        self.fetcher = fetcher
-        self.resolver = resolver
+        self.fetch_page = fetch  # (url) -> (final url, html), blocking: corpus/fetch.py's guarded fetcher
         self.clock = clock
         self.cooldown = Cooldown(settings.cooldown_uses, settings.cooldown_s, clock)
         self.hush = Hush(REFUSAL_QUIET_S, clock)
@@ -63,8 +61,6 @@ class FootnoteBot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        if self.fetcher is None:
-            self.fetcher = httpx.AsyncClient(timeout=20.0, headers={"User-Agent": "Footnote (Discord bot)"})
         await self.tidy_store()
 
     async def tidy_store(self) -> None:
@@ -129,8 +125,6 @@ class FootnoteBot(discord.Client):
     async def _close_all(self) -> None:
         await discord.Client.close(self)
         await self.service.close()
-        if self.fetcher is not None:
-            await self.fetcher.aclose()
         self.store.close()
 
 

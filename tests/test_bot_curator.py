@@ -1,10 +1,9 @@
 """/search paging and the curator commands (/article add|remove, /reindex, /status), allowed and refused."""
 
 import discord
-import httpx
 import pytest
 
-from tests.test_bot_fetch import resolve
+from tests.web_site import HTML, guarded_fetcher, serve_site
 from tests.bot_harness import CURATOR_ROLE, Harness, custom_ids, embeds_of, make_bot, run, snowflake
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
@@ -102,22 +101,19 @@ def test_add_a_bad_file_is_refused_with_the_reason(own_index, tmp_path):
 
 def test_add_a_url_fetches_and_extracts_the_page(own_index, tmp_path):
     corpus, index, embedder = own_index
+    with serve_site({"/tram": (200, HTML, PAGE.encode())}) as (port, seen):
+        url = f"http://news.example:{port}/tram"
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        assert str(request.url) == "https://news.example/tram"
-        return httpx.Response(200, text=PAGE, headers={"content-type": "text/html; charset=utf-8"})
+        async def scenario(h: Harness):
+            return await h.slash("article", {"url": url}, subcommand="add", permissions=MANAGE_GUILD)
 
-    async def scenario(h: Harness):
-        return await h.slash("article", {"url": "https://news.example/tram"}, subcommand="add",
-                             permissions=MANAGE_GUILD)
-
-    bot = make_bot(corpus, index, embedder, tmp_path)
-    bot.fetcher = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    bot.resolver = resolve
-    *_, reply = run(scenario, bot)
+        bot = make_bot(corpus, index, embedder, tmp_path)
+        bot.fetch_page = guarded_fetcher({"news.example": ["127.0.0.1"]})
+        *_, reply = run(scenario, bot)
+    assert seen == [("news.example", "/tram")]
     assert "Saved `discord/tram-trial-starts`" in reply.payload["content"]
     saved = (corpus / "discord" / "tram-trial-starts.md").read_text()
-    assert "url: https://news.example/tram" in saved and "twelve trams" in saved
+    assert f"url: {url}" in saved and "twelve trams" in saved
 
 
 def test_remove_an_article_and_an_unknown_id(own_index, tmp_path):

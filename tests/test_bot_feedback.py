@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-import httpx
 
 from index.cli import main
-from tests.test_bot_fetch import page, resolve
+from tests.test_bot_fetch import page
+from tests.web_site import HTML, guarded_fetcher, serve_site
 from tests.bot_harness import CURATOR_CHANNEL_ID, CURATOR_ROLE, USER_ID, FakeDiscord, Harness, custom_ids, make_bot, run
 
 LIBRARIAN = "Who is the librarian of the city library reading room?"
@@ -49,17 +49,16 @@ def test_a_curator_adds_the_missing_article_from_the_curator_channel(own_index, 
     corpus, index, embedder = own_index
 
     async def scenario(h: Harness):
-        h.bot.fetcher = httpx.AsyncClient(transport=httpx.MockTransport(
-            lambda r: httpx.Response(200, text=page(), headers={"content-type": "text/html"})))
-        h.bot.resolver = resolve
+        h.bot.fetch_page = guarded_fetcher({"news.example": ["127.0.0.1"]})
         await h.slash("ask", {"question": UNKNOWN})
         [post] = in_channel(h, CURATOR_CHANNEL_ID)
         member = await h.click(post, "footnote:addurl:1", permissions=0)
         [form] = await h.click(post, "footnote:addurl:1", roles=(CURATOR_ROLE,))
-        saved = await h.submit(form, {"url": "https://news.example/stadium"}, roles=(CURATOR_ROLE,))
+        saved = await h.submit(form, {"url": f"http://news.example:{port}/stadium"}, roles=(CURATOR_ROLE,))
         return post, member, form, saved
 
-    post, member, form, saved = run(scenario, make_bot(corpus, index, embedder, tmp_path, **CURATORS))
+    with serve_site({"/stadium": (200, HTML, page().encode())}) as (port, _):
+        post, member, form, saved = run(scenario, make_bot(corpus, index, embedder, tmp_path, **CURATORS))
     assert post.embeds[0]["title"].startswith("Declined") and UNKNOWN in post.embeds[0]["description"]
     assert member[-1].message.ephemeral and member[-1].message.content.startswith("Only curators")
     assert form.payload["type"] == 9

@@ -1,19 +1,25 @@
-"""/article add url: the page is fetched with a size cap while it streams, only from public
-addresses (after every redirect), and parsed off the event loop."""
+"""/article add url: the bot adds a page through the same guarded fetcher as the web page
+(corpus/fetch.py): only public addresses, after every redirect, connecting to the address it
+checked (no second lookup to rebind), a size cap while the body streams, one deadline over the
+whole exchange, and the parsing off the event loop. A real HTTP server on 127.0.0.1 stands in
+for the web; made-up names resolve through a DNS table."""
 
 from __future__ import annotations
 
+import functools
+
 import discord
-import httpx
 import pytest
 
+from corpus.fetch import fetch_page
 from tests.bot_harness import Harness, make_bot, run
+from tests.web_site import HTML, ONLY_THE_TEST_SERVER, guarded_fetcher, serve_site
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 PARAGRAPH = ("<p>The harbour council met on Tuesday and agreed that the repair budget for the old bridge would "
              "be reviewed again in spring, after engineers reported new corrosion on the steel cables.</p>\n")
-DNS = {"news.example": ["93.184.216.34"], "localhost": ["127.0.0.1"], "intranet.example": ["10.0.0.7"],
-       "both.example": ["93.184.216.35", "192.168.1.20"]}
+DNS = {"news.example": ["127.0.0.1"], "intranet.example": ["10.0.0.7"],
+       "both.example": ["127.0.0.1", "192.168.1.20"], "localhost": ["::1"]}
 
 
 def page(paragraphs: int = 1) -> str:
@@ -22,19 +28,23 @@ def page(paragraphs: int = 1) -> str:
             f"<h1>Bridge budget reviewed</h1>{PARAGRAPH * paragraphs}</article></body></html>")
 
 
-async def resolve(host: str) -> list[str]:
-    """The bot's resolver, answering from a table as DNS would."""
-    if host in DNS:
-        return DNS[host]
-    if host.strip("[]").replace(".", "").replace(":", "").isalnum():  # a literal address
-        return [host.strip("[]")]
-    raise OSError(f"{host}: name not known")
+ROUTES = {
+    "/bridge": (200, HTML, page().encode()),
+    "/large": (200, HTML, page(2000).encode()),  # about 0.4 MiB: a second of trafilatura on this machine
+    "/huge": (200, HTML, [b"<p>" + b"x" * 65529 + b"</p>"] * (12 * 16)),  # 12 MiB in 64 KiB pieces
+    "/moved": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
+    "/intranet": (301, {"Location": "http://intranet.example:{port}/wiki"}, b""),
+    "/to-6to4": (302, {"Location": "http://[2002:7f00:1::1]:{port}/bridge"}, b""),
+}
 
 
-def add_url(bot, handler, url: str):
-    bot.fetcher = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    bot.resolver = resolve
+@pytest.fixture(scope="module")
+def site():
+    with serve_site(ROUTES) as (port, seen):
+        yield port, seen
 
+
+def add_url(url: str):
     async def scenario(h: Harness):
         calls = await h.slash("article", {"url": url}, subcommand="add", permissions=MANAGE_GUILD)
         return calls[-1].message.content, h.max_stall_s
@@ -42,59 +52,72 @@ def add_url(bot, handler, url: str):
     return scenario
 
 
-def test_parsing_a_large_page_does_not_block_the_event_loop(own_index, tmp_path):
-    html = page(2000)  # about 0.4 MiB: a second of trafilatura on this machine
-
-    def handler(request):
-        return httpx.Response(200, text=html, headers={"content-type": "text/html"})
-
+def adding(own_index, tmp_path, url, dns=DNS):
     bot = make_bot(*own_index, tmp_path)
-    reply, stall_s = run(add_url(bot, handler, "https://news.example/bridge"), bot)
+    bot.fetch_page = guarded_fetcher(dns)
+    return run(add_url(url), bot)
+
+
+def test_a_page_is_fetched_saved_and_parsed_without_blocking_the_event_loop(own_index, tmp_path, site):
+    port, _ = site
+    reply, stall_s = adding(own_index, tmp_path, f"http://news.example:{port}/large")
     assert "Saved `discord/bridge-budget-reviewed`" in reply
-    assert stall_s < 0.5, f"the event loop stood still for {stall_s:.2f} s while the page was parsed"
+    assert stall_s < 0.5, f"the event loop stood still for {stall_s:.2f} s while the page was fetched and parsed"
+    saved = (own_index[0] / "discord" / "bridge-budget-reviewed.md").read_text()
+    assert f"url: http://news.example:{port}/large" in saved
 
 
-@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "streamed"])
-def test_a_page_over_5_mib_is_not_read_to_the_end(own_index, tmp_path, declared):
-    pulled = []
-
-    async def body():
-        for _ in range(12 * 16):  # 12 MiB in 64 KiB pieces
-            pulled.append(65536)
-            yield b"<p>" + b"x" * 65529 + b"</p>"
-
-    def handler(request):
-        headers = {"content-type": "text/html"} | ({"content-length": str(12 * 2**20)} if declared else {})
-        return httpx.Response(200, content=body(), headers=headers)
-
-    bot = make_bot(*own_index, tmp_path)
-    reply, _ = run(add_url(bot, handler, "https://news.example/huge"), bot)
+def test_a_page_over_5_mib_is_refused_with_the_fix(own_index, tmp_path, site):
+    port, _ = site
+    reply, _ = adding(own_index, tmp_path, f"http://news.example:{port}/huge")
     assert "is over 5 MiB; save the article and upload it" in reply
-    assert sum(pulled) <= 5 * 2**20 + 65536, f"{sum(pulled) / 2**20:.1f} MiB read"
+    assert not (own_index[0] / "discord").exists()
 
 
-@pytest.mark.parametrize("url,target", [
-    ("http://127.0.0.1:8080/admin", "127.0.0.1"),
-    ("http://localhost/", "127.0.0.1"),
-    ("http://[::1]/", "::1"),
-    ("http://[::ffff:10.0.0.1]/", "::ffff:10.0.0.1"),
-    ("https://news.example/moved", "169.254.169.254"),  # redirected to the cloud metadata service
-    ("https://news.example/intranet", "10.0.0.7"),  # redirected to a name that resolves inside
-    ("https://both.example/", "192.168.1.20"),  # one public and one private address
-], ids=["loopback", "localhost", "ipv6-loopback", "ipv4-mapped", "redirect-link-local", "redirect-private",
-        "mixed"])
-def test_private_loopback_and_link_local_targets_are_refused_after_every_redirect(own_index, tmp_path, url, target):
-    requested = []
+@pytest.mark.parametrize("path_or_url, shown", [
+    ("http://127.0.0.2:{port}/bridge", "127.0.0.2"),
+    ("http://localhost:{port}/bridge", "localhost"),
+    ("http://[::1]:{port}/bridge", "::1"),
+    ("http://[::ffff:10.0.0.1]:{port}/bridge", "::ffff:10.0.0.1"),
+    ("http://[2002:7f00:1::1]:{port}/bridge", "2002:7f00:1::1"),  # 6to4: 127.0.0.1 wrapped in IPv6
+    ("http://news.example:{port}/moved", "redirects to http://169.254.169.254"),
+    ("http://news.example:{port}/intranet", "redirects to http://intranet.example"),
+    ("http://news.example:{port}/to-6to4", "redirects to http://[2002:7f00:1::1]"),
+    ("http://both.example:{port}/bridge", "both.example"),  # one allowed and one private address
+], ids=["loopback", "localhost", "ipv6-loopback", "ipv4-mapped", "6to4", "redirect-link-local",
+        "redirect-private", "redirect-6to4", "mixed"])
+def test_private_loopback_and_link_local_targets_are_refused_after_every_redirect(own_index, tmp_path, site,
+                                                                                  path_or_url, shown):
+    port, seen = site
+    before = len(seen)
+    reply, _ = adding(own_index, tmp_path, path_or_url.format(port=port))
+    assert shown in reply and "inside this machine or a private network" in reply, reply
+    assert all(host == "news.example" for host, _ in seen[before:]), seen[before:]  # only the first hop
+    assert "10.0.0.7" not in reply and "192.168.1.20" not in reply  # this network's DNS answers stay private
+    assert not (own_index[0] / "discord").exists()
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        requested.append(str(request.url))
-        if request.url.path == "/moved":
-            return httpx.Response(302, headers={"location": "http://169.254.169.254/latest/meta-data/"})
-        if request.url.path == "/intranet":
-            return httpx.Response(301, headers={"location": "https://intranet.example/wiki"})
-        return httpx.Response(200, text=page(), headers={"content-type": "text/html"})
+
+def test_a_name_is_resolved_once_and_the_checked_address_is_the_one_connected_to(own_index, tmp_path, site):
+    """DNS rebinding: a name that answers a public address first and a private one next must not
+    get the request sent to the second."""
+    port, seen = site
+    answers = iter([["127.0.0.1"], ["10.0.0.9"], ["10.0.0.9"]])
+    calls = []
+
+    def rebinding(host, port_):
+        calls.append(host)
+        return next(answers)
 
     bot = make_bot(*own_index, tmp_path)
-    reply, _ = run(add_url(bot, handler, url), bot)
-    assert f"({target})" in reply and "only fetches public web pages" in reply
-    assert all(urlhost in ("news.example",) for urlhost in (httpx.URL(r).host for r in requested)), requested
+    bot.fetch_page = functools.partial(fetch_page, allowed=ONLY_THE_TEST_SERVER, resolve=rebinding)
+    before = len(seen)
+    reply, _ = run(add_url(f"http://rebind.example:{port}/bridge"), bot)
+    assert "Saved `discord/bridge-budget-reviewed`" in reply
+    assert calls == ["rebind.example"] and seen[before:] == [("rebind.example", "/bridge")]
+
+
+def test_an_address_the_bot_cannot_fetch_is_refused_with_what_is_wrong(own_index, tmp_path):
+    for url, fix in (("ftp://news.example/x", "is not a web address"), ("http://news.example:99999/",
+                     "is not a valid web address"), ("http://nowhere.example/", "could not be resolved")):
+        reply, _ = adding(own_index, tmp_path, url)
+        assert fix in reply, reply

@@ -9,13 +9,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from api.web.fetch import FetchError, fetch_page, is_public, web_address
+from corpus.fetch import FetchError, fetch_page, is_public, web_address
 from tests.conftest import wait_for_job
 from tests.web_helpers import page, sign_in, text_of, web_client
+from tests.web_site import HTML, ONLY_THE_TEST_SERVER, serve_site
 
 PAGE = b"""<!doctype html><html><head><title>Harbour tram trial starts</title>
 <meta property="article:published_time" content="2026-05-05"><meta property="og:site_name" content="Quay Post">
@@ -23,51 +23,24 @@ PAGE = b"""<!doctype html><html><head><title>Harbour tram trial starts</title>
 <p>The harbour tram trial started on Monday with three vehicles running between the quay and the market.</p>
 <p>Officials said the trial would last six weeks before a decision on a permanent service.</p>
 </article></body></html>"""
-ONLY_THE_TEST_SERVER = "127.0.0.1".__eq__
-
-
-class _Handler(BaseHTTPRequestHandler):
-    routes: dict = {}
-    seen: list = []
-
-    def do_GET(self):  # noqa: N802 (the name http.server calls)
-        self.seen.append(self.path)
-        status, headers, body = self.routes.get(self.path, (404, {"Content-Type": "text/html"}, b"gone"))
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value.format(port=self.server.server_port))
-        self.end_headers()
-        for piece in body if isinstance(body, list) else [body]:
-            self.wfile.write(piece)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[tuple[str, list]]:
-    """A small web on 127.0.0.1: (its base URL, the paths it was asked for)."""
-    html = {"Content-Type": "text/html; charset=utf-8"}
-    _Handler.routes = {
-        "/page": (200, html, PAGE),
+    """A small web on 127.0.0.1: (its base URL, the (host, path) pairs it was asked for)."""
+    routes = {
+        "/page": (200, HTML, PAGE),
         "/to-page": (302, {"Location": "/page"}, b""),
         "/to-other-loopback": (302, {"Location": "http://127.0.0.2:{port}/page"}, b""),
         "/to-metadata": (301, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
         "/to-ipv6-loopback": (307, {"Location": "http://[::1]:{port}/page"}, b""),
         "/loop": (302, {"Location": "/loop"}, b""),
-        "/big": (200, html, [b"<p>" + b"x" * 65536 + b"</p>"] * 32),
+        "/big": (200, HTML, [b"<p>" + b"x" * 65536 + b"</p>"] * 32),
         "/pdf": (200, {"Content-Type": "application/pdf"}, b"%PDF-1.7"),
-        "/wiki/K%C3%B6ln": (200, html, PAGE),
+        "/wiki/K%C3%B6ln": (200, HTML, PAGE),
     }
-    _Handler.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", _Handler.seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_site(routes) as (port, seen):
+        yield f"http://127.0.0.1:{port}", seen
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "10.0.0.7", "172.16.3.4", "192.168.1.1",
@@ -163,7 +136,7 @@ def test_a_redirect_into_a_private_address_is_refused(site, path):
     base, seen = site
     with pytest.raises(FetchError, match=rf"{base}{path} redirects to .*inside this machine or a private network"):
         fetch_page(base + path, allowed=ONLY_THE_TEST_SERVER)
-    assert seen[-1] == path  # the first hop was fetched; the redirect's target never was
+    assert seen[-1][1] == path  # the first hop was fetched; the redirect's target never was
 
 
 def test_size_type_status_redirect_loops_and_schemes_are_refused_with_the_fix(site):

@@ -18,7 +18,7 @@ UPLOAD_PATHS = ("/collection/add",)  # bodies up to FOOTNOTE_MAX_ARTICLE_BYTES, 
 def install_web(app: FastAPI) -> None:
     """Add the pages, their error handlers and their static files to `app`."""
     from api.web import article, ask, collection, curate
-    from api.web.fetch import fetch_page
+    from corpus.fetch import fetch_page
     from api.web.pages import error_page, install_handlers, make_templates
 
     app.state.web_templates = make_templates()

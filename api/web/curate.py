@@ -15,7 +15,6 @@ from api.security import valid_key
 from api.services import ServicesDep
 from api.web import additions
 from api.web.errors import WebError
-from api.web.fetch import FetchError
 from api.web.pages import render
 from api.web.session import (COOKIE, SESSION_S, ReaderDep, WriterDep, check_same_origin, check_write_form,
                              session_token, sign_out_session)
@@ -91,7 +90,7 @@ async def add_article(request: Request, visitor: WriterDep, services: ServicesDe
             raise WebError(422, "give a web address or choose a file to add", BACK)
         written = await services.run(additions.write_new, CorpusFolder(services.settings.corpus), new,
                                      services.settings.max_article_bytes, form.get("replace") == "on")
-    except (ArticleError, FetchError) as exc:
+    except ArticleError as exc:  # a FetchError too
         raise WebError(422, str(exc), BACK) from None
     except FileExistsError as exc:
         raise WebError(409, str(exc), BACK) from None

@@ -1,5 +1,5 @@
 """Fetching a web page for the collection without letting a URL reach into this machine or its
-network. Every connection, each redirect's included, is made by a network backend that resolves
+network: the one fetcher behind the web page's and the Discord bot's "add by address". Every connection, each redirect's included, is made by a network backend that resolves
 the host itself, refuses it unless every address is public, and connects to the address it
 checked (so a name cannot resolve one way for the check and another for the connection). The
 body is read in pieces and abandoned past a size cap or a deadline."""
@@ -15,6 +15,8 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpcore
 
+from corpus.article import ArticleError
+
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 TIMEOUT_S = 15.0
@@ -22,8 +24,20 @@ USER_AGENT = b"Footnote/0.1 (adds an article a curator asked for)"
 _NETWORK_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError)
 
 
-class FetchError(ValueError):
+class FetchError(ArticleError):
     """The page could not be fetched; the message names the address and what to do instead."""
+
+
+Resolver = Callable[[str, int], list[str]]  # (host, port) -> its addresses
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses the system's resolver gives `host`, in its order."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise FetchError(f"the host {host!r} could not be resolved; check the address") from None
+    return list(dict.fromkeys(info[4][0] for info in infos))
 
 
 def is_public(address: str) -> bool:
@@ -41,16 +55,16 @@ class GuardedBackend(httpcore.SyncBackend):
     on every read, write and handshake once `deadline` (time.monotonic) has passed: a server
     that sends its headers a byte at a time cannot hold a worker past it."""
 
-    def __init__(self, allowed: Callable[[str], bool] = is_public, deadline: float = math.inf):
+    def __init__(self, allowed: Callable[[str], bool] = is_public, deadline: float = math.inf,
+                 resolve: Resolver = system_resolver):
         self.allowed = allowed
         self.deadline = deadline
+        self.resolve = resolve
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
-            raise FetchError(f"the host {host!r} could not be resolved; check the address") from None
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        # Resolved once, here: the connection goes to the address that was checked, so a name
+        # cannot answer a public address to the check and a private one to the connection.
+        addresses = self.resolve(host, port)
         if not addresses or not all(self.allowed(a) for a in addresses):
             # The addresses are not named: they are this network's own DNS answers.
             raise FetchError(f"{host} resolves to an address inside this machine or a private network, which "
@@ -93,12 +107,13 @@ def _within(timeout: float | None, deadline: float) -> float:
 
 
 def fetch_page(url: str, allowed: Callable[[str], bool] = is_public, max_bytes: int = MAX_PAGE_BYTES,
-               timeout_s: float = TIMEOUT_S) -> tuple[str, str]:
-    """(the final address, the HTML there), following up to MAX_REDIRECTS redirects."""
+               timeout_s: float = TIMEOUT_S, resolve: Resolver = system_resolver) -> tuple[str, str]:
+    """(the final address, the HTML there), following up to MAX_REDIRECTS redirects, all within
+    `timeout_s`. Blocking: call it from a worker thread."""
     deadline = time.monotonic() + timeout_s
     timeouts = {"connect": timeout_s, "read": timeout_s, "write": timeout_s, "pool": timeout_s}
     asked = url
-    with httpcore.ConnectionPool(network_backend=GuardedBackend(allowed, deadline), retries=0) as pool:
+    with httpcore.ConnectionPool(network_backend=GuardedBackend(allowed, deadline, resolve), retries=0) as pool:
         for _ in range(MAX_REDIRECTS + 1):
             url = web_address(url)
             try:
