@@ -9,7 +9,9 @@ from urllib.parse import quote
 # Emphasis, spoilers, code, escapes, and "[" that could open a masked link (not a "[2]" marker).
 _SPECIAL = re.compile(r"([\\*_~|`]|\[(?!\d+\](?!\()))")
 _LINE_START = re.compile(r"(?m)^([ \t]*)([>#-]|\d+(?=\.))")  # quotes, headings, subtext, lists
-_MENTION_LIKE = re.compile(r"<(?=[@#:]|a:|t:)")  # <@user>, <#channel>, <:emoji:>, <a:emoji:>, <t:time>
+# <@user>, <#channel>, <:emoji:>, <a:emoji:>, <t:time>, </command:id> (a clickable slash command),
+# <id:customize> (a server's own pages)
+_MENTION_LIKE = re.compile(r"<(?=[@#:/]|a:|t:|id:)")
 _URL = re.compile(r"https?://[^\s<>]*[^\s<>.,:;\"')\]]")
 _LINK_UNSAFE = str.maketrans({"(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E"})
 FRAGMENT_WORDS = 5  # a long quote is found by its first and last words (textStart,textEnd)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import discord
 
-from bot.clip import clip, clip_words, split_spans
+from bot.clip import clip, split_spans, unescaped_end
 from bot.markdown import escape, marked
 from bot.render import (ANSWER_COLOUR, FIELD_NAME, FIELD_VALUE, FIELDS, TITLE, TOTAL, date_of, label, linked_title,
-                        title_of, within_total)
+                        said_title, title_of, within_total)
 
 HEAD_ROOM = 160  # a passage's first field also holds its linked title and date
 
@@ -29,7 +29,7 @@ def sources_embeds(answer: dict) -> list[discord.Embed]:
         for j, piece in enumerate(pieces):
             name = head if j == 0 else f"{i}. (continued {j + 1}/{len(pieces)})"
             fields.append((name, piece))
-    title = clip_words(f"Sources for: {answer['question']}", TITLE)
+    title = said_title(f"Sources for: {answer['question']}")
     if not fields:
         return [discord.Embed(title=title, description="No passages were retrieved.")]
     return pack_fields(title, fields)
@@ -64,7 +64,7 @@ def pack_fields(title: str, fields: list[tuple[str, str]]) -> list[discord.Embed
     for name, value in fields:
         embed = embeds[-1]
         if len(embed.fields) >= FIELDS or len(embed) + len(name) + len(value) > TOTAL - 100:
-            embed = discord.Embed(title=clip_words(f"{title} (continued)", TITLE), colour=ANSWER_COLOUR)
+            embed = discord.Embed(title=f"{unescaped_end(title[:TITLE - 12])} (continued)", colour=ANSWER_COLOUR)
             embeds.append(embed)
         embed.add_field(name=name, value=value, inline=False)
     for n, embed in enumerate(embeds, 1):
@@ -75,7 +75,7 @@ def pack_fields(title: str, fields: list[tuple[str, str]]) -> list[discord.Embed
 def search_embed(query: str, passages: list[dict], page: int, per_page: int) -> discord.Embed:
     """One page of search results: passages with their article, offsets and score."""
     pages = max((len(passages) + per_page - 1) // per_page, 1)
-    embed = discord.Embed(title=clip_words(f"Search: {query}", TITLE), colour=ANSWER_COLOUR)
+    embed = discord.Embed(title=said_title(f"Search: {query}"), colour=ANSWER_COLOUR)
     chunk = passages[page * per_page:(page + 1) * per_page]
     if not chunk:
         embed.description = "Nothing matched. Try other words, or `/ask` a question."

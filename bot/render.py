@@ -15,6 +15,17 @@ from bot.clip import clip, clip_words, unescaped_end
 from bot.markdown import escape, fragment_url, link_text, safe_url
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000
+
+
+def said_title(text: str) -> str:
+    """A person's words (a question, a search) as an embed title: Markdown shown as text, cut at
+    a word to fit, and never cut inside an escape."""
+    raw = " ".join(text.split())
+    shown = escape(clip_words(raw, TITLE))
+    while len(shown) > TITLE:  # escapes made it longer: cut the words, then escape again
+        raw = raw[:len(raw) - (len(shown) - TITLE) - 1]
+        shown = escape(clip_words(raw, len(raw) - 1))
+    return unescaped_end(shown)
 MESSAGE = 2000
 ANSWER_COLOUR = discord.Colour.blurple()
 ABSTAIN_COLOUR = discord.Colour.light_grey()
@@ -29,7 +40,7 @@ def answer_embed(answer: dict, heading: str | None = None) -> discord.Embed:
     `heading` replaces the question as the title (e.g. "Sources for: <a claim>")."""
     if answer.get("abstained"):
         return abstention_embed(answer, heading)
-    embed = discord.Embed(title=clip_words(heading or answer["question"], TITLE), colour=ANSWER_COLOUR)
+    embed = discord.Embed(title=said_title(heading or answer["question"]), colour=ANSWER_COLOUR)
     embed.set_footer(text=footer(answer))
     citations = answer.get("citations", [])
     shown, hidden = (citations, []) if len(citations) <= FIELDS else (citations[:FIELDS - 1], citations[FIELDS - 1:])
@@ -51,7 +62,7 @@ def abstention_embed(answer: dict, heading: str | None = None) -> discord.Embed:
     related = answer.get("related", [])[:MAX_RELATED]
     if related:
         lines += ["", "**Closest articles**"] + [f"• {linked_title(c)} — {date_of(c)}" for c in related]
-    embed = discord.Embed(title=clip_words(heading or answer["question"], TITLE), colour=ABSTAIN_COLOUR,
+    embed = discord.Embed(title=said_title(heading or answer["question"]), colour=ABSTAIN_COLOUR,
                           description=clip("\n".join(lines), DESCRIPTION, TRIMMED)[0])
     embed.set_footer(text=footer(answer))
     return within_total(embed)

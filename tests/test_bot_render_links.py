@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+import pytest
+
 from bot.markdown import escape
 from bot.passages import search_embed, sources_embeds
 from bot.render import answer_embed
@@ -115,3 +117,20 @@ def test_a_citation_quoted_twice_links_to_each_quote():
     links = re.findall(r"\[quote (\d)\]\((\S+)\)", embed.fields[0].value)
     assert [(n, unquote(fragment(url))) for n, url in links] == [("1", "Fares froze in March."),
                                                                  ("2", "Riders cheered.")]
+
+
+@pytest.mark.parametrize("text", ["Run </reindex:1234567890> now", "See <id:customize> and <id:browse>",
+                                  "Ping <@&42>, <#7>, <t:1700000000:R>, <a:dance:9> and <:wave:8>"])
+def test_every_discord_tag_in_article_text_is_shown_as_text(text):
+    shown = escape(text)
+    assert not re.search(r"(?<!\\)<(?=[@#:/]|a:|t:|id:)", shown), shown
+
+
+@pytest.mark.parametrize("question", ["Who paid for **the pier** and ||why||? [see](https://evil.example)",
+                                      "*" * 400, "Why " + "_x_ " * 120 + "?"])
+def test_a_persons_words_in_a_title_are_shown_as_text_and_fit(question):
+    for embed in (answer_embed(answer(question=question)), *sources_embeds(answer(question=question)),
+                  search_embed(question, [], 0, 5)):
+        title = embed.title
+        assert len(title) <= 256 and not title.endswith("\\"), title
+        assert not re.search(r"(?<!\\)(\*\*|\|\||\[see\]\(|(?<![\\*])\*(?!\*))", title), title
