@@ -72,11 +72,14 @@ class FootnoteBot(discord.Client):
         if removed:
             log.info("forgot %d stored rows older than %d days", removed, self.settings.retention_days)
 
-    def check_asker(self, user_id: int, guild_id: int | None, channel_id: int | None, parent: int | None) -> None:
-        """Raise Refused outside the guild's allowed channels or when the user is on cooldown."""
+    def check_asker(self, user_id: int, guild_id: int | None, channel_id: int | None, parent: int | None,
+                    counts: bool = True) -> None:
+        """Raise Refused outside the guild's allowed channels or when the user is on cooldown;
+        `counts=False` checks the place only (nothing is asked, so no use is spent)."""
         if not self.store.is_thread(channel_id):  # a Footnote thread was opened where asking is allowed
             check_channel(self.settings.allowed_channels, guild_id, channel_id, parent)
-        self.cooldown.check(user_id)
+        if counts:
+            self.cooldown.check(user_id)
 
     async def on_message(self, message: discord.Message) -> None:
         """A message that mentions the bot is a question (in a Footnote thread, a follow-up)."""
@@ -85,20 +88,33 @@ class FootnoteBot(discord.Client):
         question = mention_question(message.content)
         try:
             self.check_asker(message.author.id, message.guild.id if message.guild else None,
-                             message.channel.id, parent_id(message.channel))
-            if not question:
-                await message.reply("Ask me something after the mention, e.g. \"@Footnote when does the line open?\"",
-                                    mention_author=False, allowed_mentions=NONE)
+                             message.channel.id, parent_id(message.channel), counts=bool(question))
+            if not question:  # nothing asked: no cooldown use spent, and the hint given once in a while
+                if self.hush.may_tell(message.author.id, "empty"):
+                    await self.reply_to(message, "Ask me something after the mention, e.g. \"@Footnote when "
+                                                 "does the line open?\"")
                 return
             async with message.channel.typing():
                 reply = await answer_question(self, question, message.author.id, message.channel)
-            sent = await message.reply(embed=reply.embed, view=reply.view, mention_author=False, allowed_mentions=NONE)
-            await report_declined(self, reply.answer, reply.answer_id, message.author.id, sent.jump_url)
+            sent = await self.reply_to(message, embed=reply.embed, view=reply.view)
+            if sent is not None:
+                await report_declined(self, reply.answer, reply.answer_id, message.author.id, sent.jump_url)
         except Refused as exc:  # a reply cannot be private: say it once, not at every mention
             if self.hush.may_tell(message.author.id, exc.kind):
-                await message.reply(error_text(exc), mention_author=False, allowed_mentions=NONE)
+                await self.reply_to(message, error_text(exc))
+        except discord.Forbidden:  # typing() where the bot may not post
+            log.warning("no permission to answer in channel %s", message.channel.id)
         except Exception as exc:  # noqa: BLE001 - the one error handler decides what to say
-            await message.reply(error_text(exc), mention_author=False, allowed_mentions=NONE)
+            await self.reply_to(message, error_text(exc))
+
+    async def reply_to(self, message: discord.Message, content: str | None = None, **kwargs):
+        """Reply without pinging; where the bot may not post (Discord's 403), log it and go on:
+        the channel's permissions are the server's choice, not an error to raise."""
+        try:
+            return await message.reply(content, mention_author=False, allowed_mentions=NONE, **kwargs)
+        except discord.Forbidden:
+            log.warning("no permission to reply in channel %s", message.channel.id)
+            return None
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Forms are answered here from their custom id (so they survive a restart); a button no

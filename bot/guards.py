@@ -26,10 +26,14 @@ class Cooldown:
         self.per_s = per_s
         self.clock = clock
         self._seen: dict[int, deque[float]] = {}
+        self._pruned_at = clock()
 
     def retry_after(self, user_id: int) -> float:
         """0 and the use counted when the user may go ahead, else the seconds to wait."""
         now = self.clock()
+        if now - self._pruned_at >= self.per_s:  # once a window: forget people whose uses all expired
+            self._seen = {u: s for u, s in self._seen.items() if s and now - s[-1] < self.per_s}
+            self._pruned_at = now
         seen = self._seen.setdefault(user_id, deque())
         while seen and now - seen[0] >= self.per_s:
             seen.popleft()
@@ -75,9 +79,13 @@ class Hush:
         self.quiet_s = quiet_s
         self.clock = clock
         self._told: dict[tuple[int, str], float] = {}
+        self._pruned_at = clock()
 
     def may_tell(self, user_id: int, reason: str) -> bool:
         now = self.clock()
+        if now - self._pruned_at >= self.quiet_s:  # once a quiet period: forget what may be told again
+            self._told = {k: t for k, t in self._told.items() if now - t < self.quiet_s}
+            self._pruned_at = now
         last = self._told.get((user_id, reason))
         if last is not None and now - last < self.quiet_s:
             return False

@@ -3,6 +3,7 @@ real discord.py interactions (see tests/bot_harness.py)."""
 
 import asyncio
 
+from bot.guards import Cooldown, Hush
 from bot.service import LocalFootnote
 from tests.bot_harness import APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, Harness, custom_ids, embeds_of, make_bot, run
 
@@ -294,3 +295,29 @@ def test_a_button_from_an_older_version_is_answered(harness_for):
 
     [reply] = harness_for(scenario)
     assert reply.message.ephemeral and "no longer works" in reply.message.content
+
+
+def test_an_empty_mention_spends_no_question_and_its_hint_is_given_once(harness_for):
+    clock = Clock()
+
+    async def scenario(h: Harness):
+        empty = [await h.post(f"<@{APP_ID}>") for _ in range(3)]
+        asked = await h.post(f"<@{APP_ID}> {LIBRARIAN}")
+        return empty, asked
+
+    empty, asked = harness_for(scenario, clock=clock, cooldown_uses=1, cooldown_s=30)
+    hints = [c.message for calls in empty for c in calls if c.path.endswith("/messages")]
+    assert len(hints) == 1 and "Ask me something after the mention" in hints[0].content
+    [answer] = [c.message for c in asked if c.path.endswith("/messages")]
+    assert answer.embeds and "asking quickly" not in (answer.content or "")  # the one use was still there
+
+
+def test_cooldowns_and_refusals_forget_people_once_their_window_has_passed():
+    clock = Clock()
+    cooldown, hush = Cooldown(2, 30, clock), Hush(600, clock)
+    for user in range(5000):
+        cooldown.retry_after(user)
+        hush.may_tell(user, "cooldown")
+    clock.now += 601
+    assert cooldown.retry_after(1) == 0.0 and hush.may_tell(1, "cooldown")
+    assert len(cooldown._seen) == 1 and len(hush._told) == 1  # not 5,000 people kept for ever
