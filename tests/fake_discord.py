@@ -62,7 +62,8 @@ class FakeDiscord(ChannelCalls, AsyncWebhookAdapter):
         self.interactions: dict[int, FakeInteraction] = {}
         self.uploads: dict[str, bytes] = {}  # attachment URL -> bytes
         self.on_request = None  # a test's hook, called with each Call as it arrives
-        self.forbidden: set[str] = set()  # permissions the bot lacks: "threads" (Create Public Threads)
+        # Permissions the bot lacks in the channels: "threads" (Create Public Threads), "send" (Send Messages)
+        self.forbidden: set[str] = set()
 
     # ---- bookkeeping ------------------------------------------------------------------------------
     def expect(self, *codes: int) -> None:

@@ -24,9 +24,11 @@ class ChannelCalls:
         match route.method, call.path.strip("/").split("/"):
             case "POST", ["channels", cid, "typing"]:
                 self._channel(call, int(cid))
+                self._may_send(call)
                 return None
             case "POST", ["channels", cid, "messages"]:
                 self._channel(call, int(cid))
+                self._may_send(call)
                 self._check_form(call, message_problems(body or {}))
                 call.message = self._new_message(int(cid), body or {})
                 return call.message.payload()
@@ -48,6 +50,11 @@ class ChannelCalls:
         if channel is None:
             self._refuse(call, 404, 10003, "Unknown Channel")
         return channel
+
+    def _may_send(self, call: Call) -> None:
+        """Send Messages: without it, Discord refuses the bot's posts (and its typing) in the channel."""
+        if "send" in self.forbidden:
+            self._refuse(call, 403, 50013, "Missing Permissions")
 
     def _own_message(self, call: Call, message_id: int) -> FakeMessage:
         message = self.messages.get(message_id)

@@ -13,7 +13,7 @@ from index.answer import Answerer
 from index.build import build_lock
 from index.embed import HashingEmbedder
 from index.search import LiveIndex, Retriever
-from tests.bot_harness import Harness, make_bot, run
+from tests.bot_harness import GUILD_ID, Harness, make_bot, run
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 TRAM = "---\ntitle: Tram trial\ndate: 2026-05-02\n---\nThe tram trial on the harbour line starts in May.\n"
@@ -121,3 +121,59 @@ def test_the_build_does_not_use_the_question_embedder(own_index):
     assert questions.texts == 0, "the build embedded with the one-thread question embedder"
     answer = asyncio.run(service.ask("When does the tram trial on the harbour line start?"))
     assert answer["generation"] == "000002" and "tram" in answer["text"].lower()
+
+
+def test_a_reindex_running_for_another_server_is_refused_without_its_who_or_where(own_index, tmp_path):
+    corpus, index, embedder = own_index
+
+    async def scenario(h: Harness):
+        with build_lock(index):
+            await h.slash("reindex", permissions=MANAGE_GUILD, wait=False)
+            await h.until(lambda: reindex_messages(h))
+            other = await h.slash("reindex", permissions=MANAGE_GUILD, guild_id=GUILD_ID + 1, wait=False)
+            await h.until(lambda: other.original is not None and not other.original.loading)
+        await h.settle()
+        return other
+
+    other = run(scenario, make_bot(corpus, index, embedder, tmp_path))
+    text = other.original.content
+    assert other.original.ephemeral and "already running (started in another server)" in text
+    assert "<@" not in text and "/channels/" not in text and "<t:" not in text
+
+
+def test_a_failed_reindex_says_so_publicly_without_the_servers_paths_and_tells_the_curator_why(own_index, tmp_path):
+    corpus, index, embedder = own_index
+    bot = make_bot(corpus, index, embedder, tmp_path)
+
+    async def failing(progress):
+        raise ServiceError("the build worker stopped: /srv/footnote/private/index/cache.sqlite is locked")
+
+    bot.service.reindex = failing
+
+    async def scenario(h: Harness):
+        calls = await h.slash("reindex", permissions=MANAGE_GUILD)
+        await h.settle()
+        return calls, reindex_messages(h)
+
+    calls, public = run(scenario, bot)
+    [message] = public
+    assert "Re-index failed (error `" in message.content and "/srv/" not in message.content
+    private = [c.message for c in calls if c.message is not None and c.message.ephemeral]
+    assert any("/srv/footnote/private" in m.content for m in private), [m.content for m in private]
+
+
+def test_where_the_bot_may_not_post_the_reindex_still_runs_and_reports_to_the_curator(own_index, tmp_path):
+    corpus, index, embedder = own_index
+    (corpus / "2026" / "tram.md").write_text(TRAM)
+
+    async def scenario(h: Harness):
+        h.discord.forbidden.add("send")
+        h.discord.expect(50013)
+        calls = await h.slash("reindex", permissions=MANAGE_GUILD)
+        await h.settle()
+        return calls
+
+    calls = run(scenario, make_bot(corpus, index, embedder, tmp_path))
+    shown = [c.message for c in calls if c.message is not None and c.message.ephemeral]
+    assert any("1 added" in m.content and "generation 000002" in m.content for m in shown), \
+        [m.content for m in shown]
