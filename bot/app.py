@@ -95,7 +95,8 @@ class FootnoteBot(discord.Client):
                                                  "does the line open?\"")
                 return
             async with message.channel.typing():
-                reply = await answer_question(self, question, message.author.id, message.channel)
+                reply = await answer_question(self, question, message.author.id, message.channel,
+                                              guild_id=message.guild.id if message.guild else None)
             sent = await self.reply_to(message, embed=reply.embed, view=reply.view)
             if sent is not None:
                 await report_declined(self, reply.answer, reply.answer_id, message.author.id, sent.jump_url)

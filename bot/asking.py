@@ -27,7 +27,7 @@ class Reply:
 
 
 async def answer_question(bot, question: str, user_id: int, channel, private: bool = False,
-                          heading: str | None = None) -> Reply:
+                          heading: str | None = None, guild_id: int | None = None) -> Reply:
     """Ask the service (with the thread's history inside a Footnote thread), store the answer
     for its buttons, and render it. "Ask a follow-up" is offered only where Discord can open a
     thread on the answer, and not on a private one."""
@@ -36,7 +36,7 @@ async def answer_question(bot, question: str, user_id: int, channel, private: bo
     history = bot.store.history(channel_id) if in_thread else ()
     answer = await asyncio.wait_for(bot.service.ask(question, history, bot.settings.k),
                                     timeout=bot.settings.answer_timeout_s)
-    answer_id = bot.store.save_answer(answer, user_id, channel_id)
+    answer_id = bot.store.save_answer(answer, user_id, channel_id, guild_id, private)
     if in_thread:
         bot.store.add_turn(channel_id, answer)
     await bot.tidy_store()

@@ -23,7 +23,8 @@ async def ask(interaction: discord.Interaction, question: app_commands.Range[str
     bot = interaction.client
     bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
     await interaction.response.defer(thinking=True, ephemeral=private)
-    reply = await answer_question(bot, question, interaction.user.id, interaction.channel, private)
+    reply = await answer_question(bot, question, interaction.user.id, interaction.channel, private,
+                                  guild_id=interaction.guild_id)
     sent = await interaction.followup.send(embed=reply.embed, view=reply.view, ephemeral=private, allowed_mentions=NONE)
     await report_declined(bot, reply.answer, reply.answer_id, interaction.user.id, sent.jump_url)
 
@@ -55,7 +56,8 @@ async def ask_about(interaction: discord.Interaction, message: discord.Message) 
     await interaction.response.defer(thinking=True, ephemeral=True)
     question, _ = clip(text, MAX_QUESTION_CHARS)
     heading = None if is_question(question) else f"Sources for: {question}"
-    reply = await answer_question(bot, question, interaction.user.id, interaction.channel, True, heading)
+    reply = await answer_question(bot, question, interaction.user.id, interaction.channel, True, heading,
+                                  interaction.guild_id)
     sent = await interaction.followup.send(content=f"About {message.jump_url}", embed=reply.embed, view=reply.view,
                                            ephemeral=True, allowed_mentions=NONE)
     await report_declined(bot, reply.answer, reply.answer_id, interaction.user.id, sent.jump_url)

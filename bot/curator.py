@@ -20,7 +20,7 @@ CHOICES = 25  # Discord shows at most 25 suggestions
 
 
 def curators_only(interaction: discord.Interaction) -> bool:
-    check_curator(interaction, interaction.client.settings.curator_roles)
+    check_curator(interaction)
     return True
 
 
@@ -55,7 +55,7 @@ async def remove(interaction: discord.Interaction, id: str) -> None:
 async def article_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Article ids matching what the curator typed, each with its title; nothing for members."""
     try:
-        check_curator(interaction, interaction.client.settings.curator_roles)
+        check_curator(interaction)
     except Refused:
         return []
     try:

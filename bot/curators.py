@@ -51,11 +51,28 @@ def declined_embed(answer: dict, user_id: int | None, link: str | None) -> disco
     return embed
 
 
-async def tell_curators(bot, embed: discord.Embed, view: discord.ui.View | None = None) -> None:
-    """Post to the curator channel, if there is one. A failure is logged, never shown to the
-    person whose vote or question it was about: their own reply has already gone."""
+def reportable(bot, answer_id: int) -> bool:
+    """Whether the curators may see an answer's question: asked in a home server, where others
+    could see it too. A private ask, "Ask Footnote" (always private), a DM and another server's
+    question never reach the curator channel."""
+    place = bot.store.answer_place(answer_id)
+    if place is None:
+        return False
+    guild_id, private = place
+    return not private and guild_id is not None and guild_id in bot.settings.discord_curator_guilds
+
+
+def shown_user(bot, user_id: int | None) -> int | None:
+    """Who asked or voted, named in a curator post only when the home server opted in."""
+    return user_id if bot.settings.curator_mentions else None
+
+
+async def tell_curators(bot, answer_id: int, embed: discord.Embed, view: discord.ui.View | None = None) -> None:
+    """Post about answer `answer_id` to the curator channel, if there is one and the answer may be
+    reported (`reportable`). A failure is logged, never shown to the person whose vote or
+    question it was about: their own reply has already gone."""
     channel_id = bot.settings.curator_channel
-    if channel_id is None:
+    if channel_id is None or not reportable(bot, answer_id):
         return
     try:
         await bot.get_partial_messageable(channel_id).send(embed=embed, view=view, allowed_mentions=NONE)

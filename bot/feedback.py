@@ -9,7 +9,7 @@ import re
 import discord
 
 from bot.adding import add_from_url
-from bot.curators import REASONS, declined_embed, tell_curators, vote_embed
+from bot.curators import REASONS, declined_embed, reportable, shown_user, tell_curators, vote_embed
 from bot.errors import NONE, Reported
 from bot.guards import check_curator
 
@@ -39,7 +39,8 @@ class VoteButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
         else:
             await interaction.response.send_message("Thanks, noted.", ephemeral=True, allowed_mentions=NONE)
             link = interaction.message.jump_url if interaction.message else None
-            await tell_curators(bot, vote_embed(bot.store.answer(self.answer_id), 1, interaction.user.id, link))
+            await tell_curators(bot, self.answer_id, vote_embed(bot.store.answer(self.answer_id), 1,
+                                                                shown_user(bot, interaction.user.id), link))
 
 
 class WhyForm(discord.ui.Modal, title="What was wrong with this answer?"):
@@ -66,7 +67,7 @@ class AddUrlButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template
         return cls(int(match["answer"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        check_curator(interaction, interaction.client.settings.curator_roles)
+        check_curator(interaction)
         await interaction.response.send_modal(UrlForm(self.answer_id))
 
 
@@ -101,7 +102,7 @@ async def handle_form(interaction: discord.Interaction) -> bool:
     if match := WHY.fullmatch(custom_id):
         await explain_vote(interaction, int(match["answer"]), submitted(interaction))
     elif match := ADD_URL.fullmatch(custom_id):
-        check_curator(interaction, interaction.client.settings.curator_roles)
+        check_curator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = await add_from_url(interaction.client, str(submitted(interaction).get("url", "")))
         await interaction.edit_original_response(content=text, allowed_mentions=NONE)
@@ -118,18 +119,19 @@ async def explain_vote(interaction: discord.Interaction, answer_id: int, values:
         await interaction.response.send_message("That answer is no longer stored, so the vote was not kept.",
                                                 ephemeral=True, allowed_mentions=NONE)
         return
-    told = bot.settings.curator_channel is not None
+    told = bot.settings.curator_channel is not None and reportable(bot, answer_id)
     await interaction.response.send_message("Thanks: passed on to the curators." if told else "Thanks, noted.",
                                             ephemeral=True, allowed_mentions=NONE)
     link = interaction.message.jump_url if interaction.message else None
-    await tell_curators(bot, vote_embed(bot.store.answer(answer_id), -1, interaction.user.id, link, reason, suggested),
-                        add_article_view(answer_id))
+    await tell_curators(bot, answer_id, vote_embed(bot.store.answer(answer_id), -1, shown_user(bot, interaction.user.id),
+                                                   link, reason, suggested), add_article_view(answer_id))
 
 
 async def report_declined(bot, answer: dict, answer_id: int, user_id: int, link: str | None) -> None:
     """Tell the curators about a question the articles did not cover."""
     if answer.get("abstained"):
-        await tell_curators(bot, declined_embed(answer, user_id, link), add_article_view(answer_id))
+        await tell_curators(bot, answer_id, declined_embed(answer, shown_user(bot, user_id), link),
+                            add_article_view(answer_id))
 
 
 FEEDBACK_ITEMS = (VoteButton, AddUrlButton)

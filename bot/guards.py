@@ -58,10 +58,19 @@ def check_channel(allowed: dict[int, list[int]], guild_id: int | None, *channel_
         raise Refused(f"I only answer in {places} on this server; ask there.", kind="channel")
 
 
-def check_curator(interaction: discord.Interaction, roles: list[int]) -> None:
-    """Curator commands need Manage Server or one of the configured roles."""
+def check_curator(interaction: discord.Interaction) -> None:
+    """Curator commands work only in the home server(s) (FOOTNOTE_DISCORD_CURATOR_GUILDS), and
+    there need Manage Server or one of FOOTNOTE_CURATOR_ROLES: anyone can invite a bot to a
+    server of their own, where they hold Manage Server, and the collection is the home's."""
+    settings = interaction.client.settings
+    home, roles = settings.discord_curator_guilds, settings.curator_roles
     if interaction.guild_id is None:
         raise Refused("Curator commands work only inside a server.")
+    if not home:
+        raise Refused("Curator commands are off: this bot has no home server. Its operator sets "
+                      "FOOTNOTE_DISCORD_CURATOR_GUILDS to the id of the server whose members curate the articles.")
+    if interaction.guild_id not in home:
+        raise Refused("Curator commands work only in this bot's home server; here you can ask and search.")
     if interaction.permissions.manage_guild:
         return
     member_roles = {r.id for r in getattr(interaction.user, "roles", [])}

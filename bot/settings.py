@@ -19,6 +19,9 @@ class BotSettings(BaseSettings):
     application_id: int | None = None  # else read from the token
     api_url: str | None = None  # answer through a running `footnote serve` instead of in-process
     api_key: SecretStr | None = None
+    # The home server(s): the only servers whose members may change the collection (with Manage
+    # Server or a curator role), and whose declined questions and votes reach the curator channel.
+    discord_curator_guilds: list[int] = Field(default_factory=list)
     curator_roles: list[int] = Field(default_factory=list)  # role ids allowed the curator commands
     allowed_channels: dict[int, list[int]] = Field(default_factory=dict)  # guild id -> channel ids
     cooldown_uses: int = Field(default=3, ge=1)  # questions a user may ask...
@@ -30,7 +33,8 @@ class BotSettings(BaseSettings):
     search_per_page: int = Field(default=5, ge=1, le=10)
     bot_db: Path | None = None  # default: bot.sqlite in the index folder
     upload_folder: str = "discord"  # where /article add puts files, under the corpus
-    curator_channel: int | None = None  # where votes and declined questions are posted
+    curator_channel: int | None = None  # where the home server's votes and declined questions are posted
+    curator_mentions: bool = False  # name who asked or voted in those posts (the home server opts in)
     retention_days: int = Field(default=90, ge=0)  # questions (with who asked) kept this long; 0: forever
 
     @field_validator("api_url")

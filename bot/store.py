@@ -19,7 +19,7 @@ from index.answer import Turn
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     id INTEGER PRIMARY KEY, question TEXT NOT NULL, answer TEXT NOT NULL, generation TEXT,
-    user_id INTEGER, channel_id INTEGER, created_at TEXT NOT NULL);
+    user_id INTEGER, channel_id INTEGER, created_at TEXT NOT NULL, guild_id INTEGER, private INTEGER);
 CREATE TABLE IF NOT EXISTS feedback (
     answer_id INTEGER NOT NULL REFERENCES answers(id), user_id INTEGER NOT NULL,
     vote INTEGER NOT NULL, question TEXT NOT NULL, answer_text TEXT NOT NULL, generation TEXT,
@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS turns (
 CREATE TABLE IF NOT EXISTS searches (
     id INTEGER PRIMARY KEY, query TEXT NOT NULL, passages TEXT NOT NULL, created_at TEXT NOT NULL);
 """
-ADDED_COLUMNS = {"feedback": ("reason TEXT", "suggested TEXT")}  # files written before these existed
+ADDED_COLUMNS = {"feedback": ("reason TEXT", "suggested TEXT"), "answers": ("guild_id INTEGER", "private INTEGER")}  # files written before these existed
 VOTE_KEYS = ("answer_id", "user_id", "vote", "question", "answer", "generation", "created_at", "reason", "suggested")
 
 
@@ -66,12 +66,20 @@ class BotStore:
         with self._lock:
             return self._db.execute(sql, params)
 
-    def save_answer(self, answer: dict, user_id: int | None, channel_id: int | None) -> int:
-        """Keep an answer so its buttons work later; returns its id (used in custom ids)."""
-        cur = self._run("INSERT INTO answers (question, answer, generation, user_id, channel_id, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", (answer["question"], json.dumps(answer),
-                                                      answer.get("generation"), user_id, channel_id, _now()))
+    def save_answer(self, answer: dict, user_id: int | None, channel_id: int | None, guild_id: int | None = None,
+                    private: bool = False) -> int:
+        """Keep an answer so its buttons work later; returns its id (used in custom ids). Where it
+        was asked (`guild_id`, None in a DM) and whether only the asker saw it decide who else may."""
+        cur = self._run("INSERT INTO answers (question, answer, generation, user_id, channel_id, created_at, "
+                        "guild_id, private) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (answer["question"], json.dumps(answer), answer.get("generation"), user_id, channel_id,
+                         _now(), guild_id, int(private)))
         return int(cur.lastrowid)
+
+    def answer_place(self, answer_id: int) -> tuple[int | None, bool] | None:
+        """(the server it was asked in, None for a DM; whether it was private), or None when gone."""
+        row = self._run("SELECT guild_id, private FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        return (row[0], bool(row[1])) if row else None
 
     def answer(self, answer_id: int) -> dict | None:
         row = self._run("SELECT answer FROM answers WHERE id = ?", (answer_id,)).fetchone()

@@ -265,6 +265,7 @@ def make_bot(corpus: Path, index: Path, embedder, tmp_path: Path, service=None, 
         answerer = Answerer(Retriever(LiveIndex(index, embedder.name), embedder), threshold=0.2,
                             today=lambda: dt.date(2026, 11, 24))
         service = LocalFootnote(answerer, corpus, index, progress_interval_s=0.01)
+    settings.setdefault("discord_curator_guilds", [GUILD_ID])  # the test server is the home server
     config = BotSettings(_env_file=None, **settings)
     extra = {"clock": clock} if clock else {}
     return FootnoteBot(service, BotStore(tmp_path / "bot.sqlite", config.history_turns), config, **extra)

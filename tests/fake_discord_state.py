@@ -55,7 +55,10 @@ def message_payload(channel_id: int, body: dict | None = None, *, author: dict |
 
 def channel_payload(channel_id: int, type_: int = 0, parent_id: int | None = None,
                     guild_id: int | None = GUILD_ID, name: str = "news") -> dict:
-    """A text channel (type 0) or a public thread (type 11) as Discord sends it."""
+    """A text channel (type 0) or a public thread (type 11) as Discord sends it; with no guild, a
+    DM channel (type 1), which has no guild id, name or position at all."""
+    if guild_id is None:
+        return {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0, "recipients": []}
     data = {"id": str(channel_id), "type": type_, "guild_id": str(guild_id), "name": name, "position": 0,
             "permission_overwrites": [], "nsfw": False, "rate_limit_per_user": 0, "last_message_id": None,
             "parent_id": str(parent_id) if parent_id else None}

@@ -4,7 +4,8 @@ import discord
 import pytest
 
 from tests.web_site import HTML, guarded_fetcher, serve_site
-from tests.bot_harness import CURATOR_ROLE, Harness, custom_ids, embeds_of, make_bot, run, snowflake
+from tests.bot_harness import (CHANNEL_ID, CURATOR_ROLE, GUILD_ID, Harness, custom_ids, embeds_of, make_bot, run,
+                               snowflake)
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 PAGE = """<html><head><title>Tram trial starts</title>
@@ -163,3 +164,30 @@ def test_article_ids_autocomplete_for_remove(own_index, tmp_path):
     assert ferry == [{"name": "2026/ferry — Ferry fares frozen", "value": "2026/ferry"}]
     assert [c["value"] for c in every] == ["2025/library", "2026/bridge", "2026/ferry"]
     assert member == []
+
+
+def test_curator_commands_work_only_in_the_home_server(own_index, tmp_path):
+    """Manage Server in a server someone invited the bot to is not power over the collection."""
+    corpus, index, embedder = own_index
+
+    async def scenario(h: Harness):
+        removed = await h.slash("article", {"id": "2026/ferry"}, subcommand="remove", permissions=MANAGE_GUILD,
+                                guild_id=GUILD_ID + 1, channel_id=CHANNEL_ID + 7)
+        reindexed = await h.slash("reindex", permissions=MANAGE_GUILD, guild_id=GUILD_ID + 1,
+                                  channel_id=CHANNEL_ID + 7)
+        return removed[-1].message, reindexed[-1].message
+
+    removed, reindexed = run(scenario, make_bot(corpus, index, embedder, tmp_path))
+    for reply in (removed, reindexed):
+        assert reply.ephemeral and "work only in this bot's home server" in reply.content
+    assert (corpus / "2026" / "ferry.md").exists()
+
+
+def test_without_a_home_server_curator_commands_are_off_and_say_how_to_turn_them_on(own_index, tmp_path):
+    corpus, index, embedder = own_index
+
+    async def scenario(h: Harness):
+        return (await h.slash("reindex", permissions=MANAGE_GUILD))[-1].message
+
+    reply = run(scenario, make_bot(corpus, index, embedder, tmp_path, discord_curator_guilds=[]))
+    assert reply.ephemeral and "FOOTNOTE_DISCORD_CURATOR_GUILDS" in reply.content

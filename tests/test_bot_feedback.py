@@ -9,7 +9,9 @@ import json
 from index.cli import main
 from tests.test_bot_fetch import page
 from tests.web_site import HTML, guarded_fetcher, serve_site
-from tests.bot_harness import CURATOR_CHANNEL_ID, CURATOR_ROLE, USER_ID, FakeDiscord, Harness, custom_ids, make_bot, run
+from tests.bot_harness import (CHANNEL_ID, CURATOR_CHANNEL_ID, CURATOR_ROLE, GUILD_ID, USER_ID, FakeDiscord, Harness,
+                               custom_ids, make_bot, run, snowflake)
+from tests.fake_discord import FakeMessage
 
 LIBRARIAN = "Who is the librarian of the city library reading room?"
 UNKNOWN = "What is the capital of Mongolia?"  # the articles are local news
@@ -113,3 +115,36 @@ def test_feedback_export_has_reasons_and_declined_questions(harness_for, news_in
     assert declined["question"] == UNKNOWN and declined["generation"] == "000001"
     assert "user_id" not in declined
     assert "1 vote and 1 declined question" in capsys.readouterr().out
+
+
+def test_only_questions_asked_openly_in_the_home_server_reach_the_curator_channel(own_index, tmp_path):
+    """A private ask, "Ask Footnote", a DM and another server's question stay where they were
+    asked; the home server's open question is posted without naming who asked."""
+    corpus, index, embedder = own_index
+
+    async def scenario(h: Harness):
+        await h.slash("ask", {"question": UNKNOWN, "private": True})
+        await h.slash("ask", {"question": UNKNOWN}, guild_id=GUILD_ID + 1, channel_id=CHANNEL_ID + 7)
+        await h.slash("ask", {"question": UNKNOWN}, guild_id=None, channel_id=CHANNEL_ID + 9)
+        menu_target = h.discord.add_message(FakeMessage(snowflake(), CHANNEL_ID, {"content": UNKNOWN},
+                                                        author_id=USER_ID + 3))
+        await h.context_menu("Ask Footnote", menu_target)
+        private = list(in_channel(h, CURATOR_CHANNEL_ID))
+        await h.slash("ask", {"question": UNKNOWN})
+        return private, in_channel(h, CURATOR_CHANNEL_ID)
+
+    private, posted = run(scenario, make_bot(corpus, index, embedder, tmp_path, cooldown_uses=10, **CURATORS))
+    assert private == []
+    [post] = posted
+    assert UNKNOWN in post.embeds[0]["description"] and "<@" not in post.embeds[0]["description"]
+
+
+def test_the_home_server_may_opt_in_to_naming_who_asked(own_index, tmp_path):
+    corpus, index, embedder = own_index
+
+    async def scenario(h: Harness):
+        await h.slash("ask", {"question": UNKNOWN})
+        return in_channel(h, CURATOR_CHANNEL_ID)
+
+    [post] = run(scenario, make_bot(corpus, index, embedder, tmp_path, curator_mentions=True, **CURATORS))
+    assert f"<@{USER_ID}> asked" in post.embeds[0]["description"]

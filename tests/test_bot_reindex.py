@@ -135,7 +135,7 @@ def test_a_reindex_running_for_another_server_is_refused_without_its_who_or_wher
         await h.settle()
         return other
 
-    other = run(scenario, make_bot(corpus, index, embedder, tmp_path))
+    other = run(scenario, make_bot(corpus, index, embedder, tmp_path, discord_curator_guilds=[GUILD_ID, GUILD_ID + 1]))
     text = other.original.content
     assert other.original.ephemeral and "already running (started in another server)" in text
     assert "<@" not in text and "/channels/" not in text and "<t:" not in text
