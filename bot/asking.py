@@ -38,7 +38,7 @@ async def answer_question(bot, question: str, user_id: int, channel, private: bo
                                     timeout=bot.settings.answer_timeout_s)
     answer_id = bot.store.save_answer(answer, user_id, channel_id, guild_id, private)
     if in_thread:
-        bot.store.add_turn(channel_id, answer)
+        bot.store.add_turn(channel_id, answer, user_id)
     await bot.tidy_store()
     view = answer_view(answer_id, follow_up=not private and can_hold_threads(channel))
     return Reply(answer, answer_id, answer_embed(answer, heading), view)

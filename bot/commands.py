@@ -3,6 +3,8 @@ loop, send."""
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 from discord import app_commands
 
@@ -37,7 +39,7 @@ async def search(interaction: discord.Interaction, query: app_commands.Range[str
     bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
     await interaction.response.defer(thinking=True, ephemeral=private)
     passages = await bot.service.search(query, bot.settings.search_k)
-    search_id = bot.store.save_search(query, passages)
+    search_id = bot.store.save_search(query, passages, interaction.user.id)
     per_page = bot.settings.search_per_page
     await interaction.followup.send(embed=search_embed(query, passages, 0, per_page),
                                     view=search_view(search_id, 0, len(passages), per_page),
@@ -74,4 +76,15 @@ def message_text_of(message: discord.Message) -> str:
     return ""
 
 
-COMMANDS = (ask, search, ask_about)
+@app_commands.command(name="forget-me", description="Delete the questions, votes and searches you left with Footnote")
+async def forget_me(interaction: discord.Interaction) -> None:
+    """Everyone may: what the bot stored about you goes now, not after the retention period.
+    The messages in Discord are Discord's: delete those there."""
+    counts = await asyncio.to_thread(interaction.client.store.forget_user, interaction.user.id)
+    done = ", ".join(f"{n} {name}" for name, n in counts.items())
+    await interaction.response.send_message(
+        f"Deleted what Footnote kept about you: {done}. Messages already posted stay in Discord; delete "
+        "them there if you want them gone too.", ephemeral=True, allowed_mentions=NONE)
+
+
+COMMANDS = (ask, search, ask_about, forget_me)

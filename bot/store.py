@@ -27,11 +27,28 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE TABLE IF NOT EXISTS threads (id INTEGER PRIMARY KEY, answer_id INTEGER, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS turns (
     thread_id INTEGER NOT NULL REFERENCES threads(id), question TEXT NOT NULL,
-    article_ids TEXT NOT NULL, created_at TEXT NOT NULL);
+    article_ids TEXT NOT NULL, created_at TEXT NOT NULL, user_id INTEGER);
 CREATE TABLE IF NOT EXISTS searches (
-    id INTEGER PRIMARY KEY, query TEXT NOT NULL, passages TEXT NOT NULL, created_at TEXT NOT NULL);
+    id INTEGER PRIMARY KEY, query TEXT NOT NULL, passages TEXT NOT NULL, created_at TEXT NOT NULL,
+    user_id INTEGER);
 """
-ADDED_COLUMNS = {"feedback": ("reason TEXT", "suggested TEXT"), "answers": ("guild_id INTEGER", "private INTEGER")}  # files written before these existed
+# What is looked up: a thread's turns, an answer's thread, a person's rows (/forget-me), and the
+# age of every row (the daily prune). Created after ADDED_COLUMNS, which some of them index.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS turns_by_thread ON turns(thread_id);
+CREATE INDEX IF NOT EXISTS turns_by_user ON turns(user_id);
+CREATE INDEX IF NOT EXISTS threads_by_answer ON threads(answer_id, created_at);
+CREATE INDEX IF NOT EXISTS answers_by_user ON answers(user_id);
+CREATE INDEX IF NOT EXISTS feedback_by_user ON feedback(user_id);
+CREATE INDEX IF NOT EXISTS searches_by_user ON searches(user_id);
+CREATE INDEX IF NOT EXISTS answers_by_age ON answers(created_at);
+CREATE INDEX IF NOT EXISTS feedback_by_age ON feedback(created_at);
+CREATE INDEX IF NOT EXISTS threads_by_age ON threads(created_at);
+CREATE INDEX IF NOT EXISTS turns_by_age ON turns(created_at);
+CREATE INDEX IF NOT EXISTS searches_by_age ON searches(created_at);
+"""
+ADDED_COLUMNS = {"feedback": ("reason TEXT", "suggested TEXT"), "answers": ("guild_id INTEGER", "private INTEGER"),
+                 "turns": ("user_id INTEGER",), "searches": ("user_id INTEGER",)}  # files written before these  # files written before these existed
 VOTE_KEYS = ("answer_id", "user_id", "vote", "question", "answer", "generation", "created_at", "reason", "suggested")
 
 
@@ -51,6 +68,7 @@ class BotStore:
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
         self._add_columns()
+        self._db.executescript(INDEXES)
 
     def _add_columns(self) -> None:
         for table, columns in ADDED_COLUMNS.items():
@@ -120,9 +138,9 @@ class BotStore:
     def open_thread(self, thread_id: int, answer_id: int) -> None:
         """Remember a thread on an answer, seeded with that answer's turn (once)."""
         opened = self._run("INSERT OR IGNORE INTO threads VALUES (?, ?, ?)", (thread_id, answer_id, _now()))
-        answer = self.answer(answer_id)
-        if opened.rowcount == 1 and answer is not None:
-            self.add_turn(thread_id, answer)
+        row = self._run("SELECT answer, user_id FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        if opened.rowcount == 1 and row is not None:
+            self.add_turn(thread_id, json.loads(row[0]), row[1])
 
     def thread_of(self, answer_id: int) -> int | None:
         row = self._run("SELECT id FROM threads WHERE answer_id = ? ORDER BY created_at LIMIT 1", (answer_id,)).fetchone()
@@ -137,9 +155,10 @@ class BotStore:
         return thread_id is not None and self._run(
             "SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone() is not None
 
-    def add_turn(self, thread_id: int, answer: dict) -> None:
+    def add_turn(self, thread_id: int, answer: dict, user_id: int | None = None) -> None:
         ids = [c["article_id"] for c in answer.get("citations", [])]
-        self._run("INSERT INTO turns VALUES (?, ?, ?, ?)", (thread_id, answer["question"], json.dumps(ids), _now()))
+        self._run("INSERT INTO turns VALUES (?, ?, ?, ?, ?)",
+                  (thread_id, answer["question"], json.dumps(ids), _now(), user_id))
 
     def history(self, thread_id: int) -> tuple[Turn, ...]:
         """The thread's latest turns, oldest first, at most `history_turns` of them."""
@@ -147,14 +166,32 @@ class BotStore:
                          "LIMIT ?", (thread_id, self.history_turns)).fetchall()
         return tuple(Turn(q, tuple(json.loads(ids))) for q, ids in reversed(rows))
 
-    def save_search(self, query: str, passages: list[dict]) -> int:
-        cur = self._run("INSERT INTO searches (query, passages, created_at) VALUES (?, ?, ?)",
-                        (query, json.dumps(passages), _now()))
+    def save_search(self, query: str, passages: list[dict], user_id: int | None = None) -> int:
+        cur = self._run("INSERT INTO searches (query, passages, created_at, user_id) VALUES (?, ?, ?, ?)",
+                        (query, json.dumps(passages), _now(), user_id))
         return int(cur.lastrowid)
 
-    def search(self, search_id: int) -> tuple[str, list[dict]] | None:
-        row = self._run("SELECT query, passages FROM searches WHERE id = ?", (search_id,)).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
+    def search(self, search_id: int) -> tuple[str, list[dict], int | None] | None:
+        """(the query, its passages, who searched), or None when it is no longer stored."""
+        row = self._run("SELECT query, passages, user_id FROM searches WHERE id = ?", (search_id,)).fetchone()
+        return (row[0], json.loads(row[1]), row[2]) if row else None
+
+    def forget_user(self, user_id: int) -> dict[str, int]:
+        """Delete what a person left here (/forget-me): their questions and the answers to them
+        (with everyone's votes on those), their votes, their follow-ups and their searches."""
+        with self._lock, self._db:
+            run = self._db.execute
+            answers = [r[0] for r in run("SELECT id FROM answers WHERE user_id = ?", (user_id,))]
+            marks = ",".join("?" * len(answers))
+            votes = run("DELETE FROM feedback WHERE user_id = ?", (user_id,)).rowcount
+            if answers:
+                run(f"DELETE FROM feedback WHERE answer_id IN ({marks})", answers)
+                run(f"UPDATE threads SET answer_id = NULL WHERE answer_id IN ({marks})", answers)
+            counts = {"questions": run("DELETE FROM answers WHERE user_id = ?", (user_id,)).rowcount,
+                      "votes": votes,
+                      "follow-ups": run("DELETE FROM turns WHERE user_id = ?", (user_id,)).rowcount,
+                      "searches": run("DELETE FROM searches WHERE user_id = ?", (user_id,)).rowcount}
+        return counts
 
     def prune(self, days: int) -> int:
         """Forget everything older than `days` days (0: keep everything); returns the rows removed."""

@@ -75,10 +75,14 @@ class PageButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
             await interaction.response.send_message("That search is no longer stored; search again.",
                                                     ephemeral=True, allowed_mentions=NONE)
             return
-        query, passages = found
+        query, passages, owner = found
         per_page = bot.settings.search_per_page
-        await interaction.response.edit_message(embed=search_embed(query, passages, self.page, per_page),
-                                                view=search_view(self.search_id, self.page, len(passages), per_page))
+        embed = search_embed(query, passages, self.page, per_page)
+        view = search_view(self.search_id, self.page, len(passages), per_page)
+        if owner is not None and interaction.user.id != owner:  # someone else's results: a page of one's own
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NONE)
+        else:
+            await interaction.response.edit_message(embed=embed, view=view)
 
 
 def answer_view(answer_id: int, follow_up: bool = True) -> discord.ui.View:

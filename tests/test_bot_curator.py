@@ -4,7 +4,7 @@ import discord
 import pytest
 
 from tests.web_site import HTML, guarded_fetcher, serve_site
-from tests.bot_harness import (CHANNEL_ID, CURATOR_ROLE, GUILD_ID, Harness, custom_ids, embeds_of, make_bot, run,
+from tests.bot_harness import (CHANNEL_ID, CURATOR_ROLE, GUILD_ID, USER_ID, Harness, custom_ids, embeds_of, make_bot, run,
                                snowflake)
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
@@ -29,6 +29,21 @@ def test_search_pages_with_buttons(harness_for):
     assert "page 2 of 3" in data["embeds"][0]["footer"]["text"]
     assert [c["custom_id"] for c in data["components"][0]["components"]] == ["footnote:page:1:0:prev",
                                                                              "footnote:page:1:2:next"]
+
+
+def test_paging_someone_elses_search_shows_the_page_to_you_alone(harness_for):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("search", {"query": "ferry bridge library council"})
+        results = h.sent_message(send)
+        before = results.body
+        nxt = [c for c in custom_ids(send.payload) if c.endswith(":next")][0]
+        [other] = await h.click(results, nxt, user_id=USER_ID + 1)
+        return before, results.body, other
+
+    before, after, other = harness_for(scenario, search_per_page=1, search_k=3)
+    assert other.payload["type"] == 4 and other.payload["data"]["flags"] == 64  # a reply only they see
+    assert "page 2 of 3" in other.payload["data"]["embeds"][0]["footer"]["text"]
+    assert after == before  # the searcher's message did not move
 
 
 @pytest.mark.parametrize("command,options,sub", [("status", {}, None), ("reindex", {}, None),

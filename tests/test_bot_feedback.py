@@ -148,3 +148,24 @@ def test_the_home_server_may_opt_in_to_naming_who_asked(own_index, tmp_path):
 
     [post] = run(scenario, make_bot(corpus, index, embedder, tmp_path, curator_mentions=True, **CURATORS))
     assert f"<@{USER_ID}> asked" in post.embeds[0]["description"]
+
+
+def test_forget_me_deletes_what_the_bot_kept_about_a_person_and_only_that(own_index, tmp_path):
+    corpus, index, embedder = own_index
+    other = USER_ID + 1
+
+    async def scenario(h: Harness):
+        *_, mine = await h.slash("ask", {"question": LIBRARIAN})
+        await h.slash("search", {"query": "ferry"})
+        await h.click(h.sent_message(mine), "footnote:vote:up:1", user_id=other)  # someone votes on my answer
+        *_, theirs = await h.slash("ask", {"question": LIBRARIAN}, user_id=other)
+        await h.click(h.sent_message(theirs), "footnote:vote:up:2")  # I vote on theirs
+        [reply] = await h.slash("forget-me")
+        store = h.bot.store
+        return reply.message, store.answer(1), store.answer(2), store.feedback(), store.search(1)
+
+    reply, mine, theirs, votes, search = run(scenario, make_bot(corpus, index, embedder, tmp_path))
+    assert reply.ephemeral and "1 questions, 1 votes, 0 follow-ups, 1 searches" in reply.content
+    assert mine is None and theirs is not None  # mine gone, theirs kept
+    assert votes == []  # my vote, and the vote on my (deleted) question
+    assert search is None
