@@ -19,7 +19,7 @@ from bot.feedback import FEEDBACK_ITEMS, handle_form, report_declined
 from bot.guards import Cooldown, Hush, Refused, check_channel, parent_id
 from bot.service import Footnote
 from bot.settings import BotSettings
-from bot.store import BotStore
+from bot.store import BotStore, OffLoop
 from bot.views import SourcesButton, ThreadButton, PageButton
 from corpus.fetch import fetch_page
 
@@ -47,6 +47,7 @@ class FootnoteBot(discord.Client):
         super().__init__(intents=intents(), allowed_mentions=NONE, **options)
         self.service = service
         self.store = store
+        self.db = OffLoop(store)  # the store from the event loop: `await self.db.method(...)`
         self.settings = settings
         self.fetch_page = fetch  # (url) -> (final url, html), blocking: corpus/fetch.py's guarded fetcher
         self.clock = clock
@@ -61,22 +62,26 @@ class FootnoteBot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        await self.tidy_store()
+        self.tidy_store()
 
-    async def tidy_store(self) -> None:
-        """Apply the retention period (at start, then once a day)."""
+    def tidy_store(self) -> None:
+        """Apply the retention period (at start, then once a day), in the background: no answer
+        waits for it."""
         if self.clock() - self._pruned_at < PRUNE_EVERY_S:
             return
         self._pruned_at = self.clock()
-        removed = await asyncio.to_thread(self.store.prune, self.settings.retention_days)
+        self._pruning = asyncio.ensure_future(self._prune())
+
+    async def _prune(self) -> None:
+        removed = await self.db.prune(self.settings.retention_days)
         if removed:
             log.info("forgot %d stored rows older than %d days", removed, self.settings.retention_days)
 
-    def check_asker(self, user_id: int, guild_id: int | None, channel_id: int | None, parent: int | None,
-                    counts: bool = True) -> None:
+    async def check_asker(self, user_id: int, guild_id: int | None, channel_id: int | None, parent: int | None,
+                          counts: bool = True) -> None:
         """Raise Refused outside the guild's allowed channels or when the user is on cooldown;
         `counts=False` checks the place only (nothing is asked, so no use is spent)."""
-        if not self.store.is_thread(channel_id):  # a Footnote thread was opened where asking is allowed
+        if not await self.db.is_thread(channel_id):  # a Footnote thread was opened where asking is allowed
             check_channel(self.settings.allowed_channels, guild_id, channel_id, parent)
         if counts:
             self.cooldown.check(user_id)
@@ -87,7 +92,7 @@ class FootnoteBot(discord.Client):
             return
         question = mention_question(message.content)
         try:
-            self.check_asker(message.author.id, message.guild.id if message.guild else None,
+            await self.check_asker(message.author.id, message.guild.id if message.guild else None,
                              message.channel.id, parent_id(message.channel), counts=bool(question))
             if not question:  # nothing asked: no cooldown use spent, and the hint given once in a while
                 if self.hush.may_tell(message.author.id, "empty"):
@@ -130,7 +135,7 @@ class FootnoteBot(discord.Client):
             await reply_error(interaction, exc)
 
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
-        self.store.forget_thread(payload.thread_id)
+        await self.db.forget_thread(payload.thread_id)
 
     async def close(self) -> None:
         """The gateway first (no new events), then what the handlers use; once, however often
@@ -142,6 +147,7 @@ class FootnoteBot(discord.Client):
     async def _close_all(self) -> None:
         await discord.Client.close(self)
         await self.service.close()
+        self.db.shutdown()
         self.store.close()
 
 

@@ -32,14 +32,14 @@ async def answer_question(bot, question: str, user_id: int, channel, private: bo
     for its buttons, and render it. "Ask a follow-up" is offered only where Discord can open a
     thread on the answer, and not on a private one."""
     channel_id = getattr(channel, "id", None)
-    in_thread = bot.store.is_thread(channel_id)
-    history = bot.store.history(channel_id) if in_thread else ()
+    in_thread = await bot.db.is_thread(channel_id)
+    history = await bot.db.history(channel_id) if in_thread else ()
     answer = await asyncio.wait_for(bot.service.ask(question, history, bot.settings.k),
                                     timeout=bot.settings.answer_timeout_s)
-    answer_id = bot.store.save_answer(answer, user_id, channel_id, guild_id, private)
+    answer_id = await bot.db.save_answer(answer, user_id, channel_id, guild_id, private)
     if in_thread:
-        bot.store.add_turn(channel_id, answer, user_id)
-    await bot.tidy_store()
+        await bot.db.add_turn(channel_id, answer, user_id)
+    bot.tidy_store()
     view = answer_view(answer_id, follow_up=not private and can_hold_threads(channel))
     return Reply(answer, answer_id, answer_embed(answer, heading), view)
 

@@ -3,8 +3,6 @@ loop, send."""
 
 from __future__ import annotations
 
-import asyncio
-
 import discord
 from discord import app_commands
 
@@ -23,7 +21,7 @@ from index.answer import MAX_QUESTION_CHARS
 async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, 2000],
               private: bool = False) -> None:
     bot = interaction.client
-    bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
+    await bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
     await interaction.response.defer(thinking=True, ephemeral=private)
     reply = await answer_question(bot, question, interaction.user.id, interaction.channel, private,
                                   guild_id=interaction.guild_id)
@@ -36,10 +34,10 @@ async def ask(interaction: discord.Interaction, question: app_commands.Range[str
 async def search(interaction: discord.Interaction, query: app_commands.Range[str, 1, 500],
                  private: bool = False) -> None:
     bot = interaction.client
-    bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
+    await bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
     await interaction.response.defer(thinking=True, ephemeral=private)
     passages = await bot.service.search(query, bot.settings.search_k)
-    search_id = bot.store.save_search(query, passages, interaction.user.id)
+    search_id = await bot.db.save_search(query, passages, interaction.user.id)
     per_page = bot.settings.search_per_page
     await interaction.followup.send(embed=search_embed(query, passages, 0, per_page),
                                     view=search_view(search_id, 0, len(passages), per_page),
@@ -54,7 +52,7 @@ async def ask_about(interaction: discord.Interaction, message: discord.Message) 
     text = message_text_of(message)
     if not text:
         raise Refused("That message has no text I can ask about (only attachments or stickers?).")
-    bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
+    await bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
     await interaction.response.defer(thinking=True, ephemeral=True)
     question, _ = clip(text, MAX_QUESTION_CHARS)
     heading = None if is_question(question) else f"Sources for: {question}"
@@ -80,7 +78,7 @@ def message_text_of(message: discord.Message) -> str:
 async def forget_me(interaction: discord.Interaction) -> None:
     """Everyone may: what the bot stored about you goes now, not after the retention period.
     The messages in Discord are Discord's: delete those there."""
-    counts = await asyncio.to_thread(interaction.client.store.forget_user, interaction.user.id)
+    counts = await interaction.client.db.forget_user(interaction.user.id)
     done = ", ".join(f"{n} {name}" for name, n in counts.items())
     await interaction.response.send_message(
         f"Deleted what Footnote kept about you: {done}. Messages already posted stay in Discord; delete "

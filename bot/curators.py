@@ -51,11 +51,11 @@ def declined_embed(answer: dict, user_id: int | None, link: str | None) -> disco
     return embed
 
 
-def reportable(bot, answer_id: int) -> bool:
+async def reportable(bot, answer_id: int) -> bool:
     """Whether the curators may see an answer's question: asked in a home server, where others
     could see it too. A private ask, "Ask Footnote" (always private), a DM and another server's
     question never reach the curator channel."""
-    place = bot.store.answer_place(answer_id)
+    place = await bot.db.answer_place(answer_id)
     if place is None:
         return False
     guild_id, private = place
@@ -72,7 +72,7 @@ async def tell_curators(bot, answer_id: int, embed: discord.Embed, view: discord
     reported (`reportable`). A failure is logged, never shown to the person whose vote or
     question it was about: their own reply has already gone."""
     channel_id = bot.settings.curator_channel
-    if channel_id is None or not reportable(bot, answer_id):
+    if channel_id is None or not await reportable(bot, answer_id):
         return
     try:
         await bot.get_partial_messageable(channel_id).send(embed=embed, view=view, allowed_mentions=NONE)

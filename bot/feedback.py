@@ -31,7 +31,7 @@ class VoteButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = interaction.client
-        if not bot.store.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote]):
+        if not await bot.db.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote]):
             await interaction.response.send_message("That answer is no longer stored, so the vote was not kept.",
                                                     ephemeral=True, allowed_mentions=NONE)
         elif self.vote == "down":  # the vote counts now; the form only adds why
@@ -39,7 +39,7 @@ class VoteButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
         else:
             await interaction.response.send_message("Thanks, noted.", ephemeral=True, allowed_mentions=NONE)
             link = interaction.message.jump_url if interaction.message else None
-            await tell_curators(bot, self.answer_id, vote_embed(bot.store.answer(self.answer_id), 1,
+            await tell_curators(bot, self.answer_id, vote_embed(await bot.db.answer(self.answer_id), 1,
                                                                 shown_user(bot, interaction.user.id), link))
 
 
@@ -115,15 +115,15 @@ async def explain_vote(interaction: discord.Interaction, answer_id: int, values:
     bot = interaction.client
     reason = (values.get("reason") or ["other"])[0]
     suggested = str(values.get("article") or "").strip() or None
-    if not bot.store.explain_feedback(answer_id, interaction.user.id, reason, suggested):
+    if not await bot.db.explain_feedback(answer_id, interaction.user.id, reason, suggested):
         await interaction.response.send_message("That answer is no longer stored, so the vote was not kept.",
                                                 ephemeral=True, allowed_mentions=NONE)
         return
-    told = bot.settings.curator_channel is not None and reportable(bot, answer_id)
+    told = bot.settings.curator_channel is not None and await reportable(bot, answer_id)
     await interaction.response.send_message("Thanks: passed on to the curators." if told else "Thanks, noted.",
                                             ephemeral=True, allowed_mentions=NONE)
     link = interaction.message.jump_url if interaction.message else None
-    await tell_curators(bot, answer_id, vote_embed(bot.store.answer(answer_id), -1, shown_user(bot, interaction.user.id),
+    await tell_curators(bot, answer_id, vote_embed(await bot.db.answer(answer_id), -1, shown_user(bot, interaction.user.id),
                                                    link, reason, suggested), add_article_view(answer_id))
 
 

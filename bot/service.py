@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -19,6 +20,8 @@ from corpus.folder import CorpusFolder
 from corpus.load import MAX_FILE_BYTES, article_id_for, corpus_files
 from index.answer import Answerer, AskRequest, Turn, check_question, passage_dict
 from index.search import Query
+
+ANSWER_THREADS = 4  # answers and searches at once; more wait their turn (within the answer timeout)
 
 ID_CACHE_S = 30.0  # how long a listing of the corpus folder serves autocomplete
 
@@ -57,8 +60,12 @@ class LocalFootnote:
     builds in a worker process (`bot.building`)."""
 
     def __init__(self, answerer: Answerer, corpus_dir: Path, index_dir: Path,
-                 progress_interval_s: float = 5.0, store: str | None = None):
+                 progress_interval_s: float = 5.0, store: str | None = None, answer_threads: int = ANSWER_THREADS):
         self.answerer = answerer
+        # Answers and searches run here, not in the loop's shared pool: an answer that times out
+        # is abandoned (nobody waits for it) and can at worst fill this pool, never the threads
+        # that autocomplete, /status and the store's callers use.
+        self._answers = ThreadPoolExecutor(max_workers=answer_threads, thread_name_prefix="footnote-answer")
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.store = store
@@ -68,11 +75,11 @@ class LocalFootnote:
 
     async def ask(self, question: str, history: tuple[Turn, ...] = (), k: int = 5) -> dict:
         request = AskRequest(question=question, history=history, k=k)
-        answer = await asyncio.to_thread(self.answerer.answer, request)
+        answer = await asyncio.get_running_loop().run_in_executor(self._answers, self.answerer.answer, request)
         return answer.as_dict()
 
     async def search(self, query: str, k: int = 20) -> list[dict]:
-        return await asyncio.to_thread(self._search, query, k)
+        return await asyncio.get_running_loop().run_in_executor(self._answers, self._search, query, k)
 
     def _search(self, text: str, k: int) -> list[dict]:
         text = check_question(text, k)
@@ -126,6 +133,7 @@ class LocalFootnote:
 
     async def close(self) -> None:
         await self.builder.stop()
+        self._answers.shutdown(wait=False, cancel_futures=True)
 
 
 def best_matches(ids: list[str], text: str, limit: int) -> list[str]:

@@ -8,10 +8,13 @@ retention period (`prune`).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from index.answer import Turn
@@ -200,3 +203,24 @@ class BotStore:
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="seconds")
         return sum(self._run(f"DELETE FROM {table} WHERE created_at < ?", (cutoff,)).rowcount
                    for table in ("feedback", "turns", "threads", "searches", "answers"))
+
+
+class OffLoop:
+    """The store as the event loop uses it: `await bot.db.answer(7)` runs `BotStore.answer(7)` on
+    the store's own thread, so a slow disk sync never holds the loop, and store calls wait for
+    each other rather than for answers in another pool."""
+
+    def __init__(self, store: BotStore):
+        self.store = store
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="footnote-store")
+
+    def __getattr__(self, name: str):
+        method = getattr(self.store, name)
+
+        async def off_loop(*args, **kwargs):
+            return await asyncio.get_running_loop().run_in_executor(self._thread, partial(method, *args, **kwargs))
+
+        return off_loop
+
+    def shutdown(self) -> None:
+        self._thread.shutdown(wait=True)

@@ -15,10 +15,10 @@ THREAD_NAME = 90  # Discord takes 1 to 100 characters
 async def thread_for(bot, message: discord.Message, answer_id: int) -> int:
     """The thread on the answer `message`: the one Footnote opened, else a new one, else the one
     someone else opened on it (Discord gives a message's thread the message's id)."""
-    known = bot.store.thread_of(answer_id)
+    known = await bot.db.thread_of(answer_id)
     if known is not None:
         return known
-    answer = bot.store.answer(answer_id)
+    answer = await bot.db.answer(answer_id)
     question = answer["question"] if answer else "Follow-up"
     try:
         thread = await message.create_thread(name=clip_words(question, THREAD_NAME), auto_archive_duration=1440)
@@ -33,5 +33,5 @@ async def thread_for(bot, message: discord.Message, answer_id: int) -> int:
         thread_id = thread.id
         await thread.send("Ask follow-ups here with `/ask` or by mentioning me; I'll remember this thread's "
                           "earlier questions.", allowed_mentions=NONE)
-    bot.store.open_thread(thread_id, answer_id)
+    await bot.db.open_thread(thread_id, answer_id)
     return thread_id

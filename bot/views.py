@@ -25,7 +25,7 @@ class SourcesButton(Reported, discord.ui.DynamicItem[discord.ui.Button], templat
         return cls(int(match["answer"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        answer = interaction.client.store.answer(self.answer_id)
+        answer = await interaction.client.db.answer(self.answer_id)
         if answer is None:
             await interaction.response.send_message("That answer is no longer stored; ask again.",
                                                     ephemeral=True, allowed_mentions=NONE)
@@ -70,7 +70,7 @@ class PageButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = interaction.client
-        found = bot.store.search(self.search_id)
+        found = await bot.db.search(self.search_id)
         if found is None:
             await interaction.response.send_message("That search is no longer stored; search again.",
                                                     ephemeral=True, allowed_mentions=NONE)

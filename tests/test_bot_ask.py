@@ -2,10 +2,15 @@
 real discord.py interactions (see tests/bot_harness.py)."""
 
 import asyncio
+import threading
+
+import discord
 
 from bot.guards import Cooldown, Hush
 from bot.service import LocalFootnote
 from tests.bot_harness import APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, Harness, custom_ids, embeds_of, make_bot, run
+
+MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 
 LIBRARIAN = "Who is the librarian of the city library reading room?"
 
@@ -321,3 +326,32 @@ def test_cooldowns_and_refusals_forget_people_once_their_window_has_passed():
     clock.now += 601
     assert cooldown.retry_after(1) == 0.0 and hush.may_tell(1, "cooldown")
     assert len(cooldown._seen) == 1 and len(hush._told) == 1  # not 5,000 people kept for ever
+
+
+def test_answers_that_hang_do_not_take_the_threads_autocomplete_needs(own_index, tmp_path):
+    """Ten answers stuck past their timeout are abandoned in the answers' own pool; the article
+    autocomplete (Discord gives it 3 s) still answers at once."""
+    corpus, index, embedder = own_index
+    release = threading.Event()
+    bot = make_bot(corpus, index, embedder, tmp_path, answer_timeout_s=0.2, cooldown_uses=50)
+    answerer = bot.service.answerer
+    real = answerer.answer
+
+    def hanging(request):
+        release.wait(10)
+        return real(request)
+
+    answerer.answer = hanging
+
+    async def scenario(h: Harness):
+        try:
+            told = [await h.slash("ask", {"question": f"Question number {n}?"}) for n in range(10)]
+            # The fake Discord refuses an autocomplete answered after 3 s, as Discord does.
+            choices = await h.autocomplete("article", "id", "fer", subcommand="remove", permissions=MANAGE_GUILD)
+        finally:
+            release.set()
+        return told, choices
+
+    told, choices = run(scenario, bot)
+    assert all("took too long" in (calls[-1].message.content or "") for calls in told)
+    assert any(c["value"] == "2026/ferry" for c in choices), choices
