@@ -31,7 +31,7 @@ async def add_from_file(bot, file: discord.Attachment) -> str:
 
 
 async def save(bot, upload: Upload) -> str:
-    ids = await bot.service.put_article(upload)
+    ids = await bot.within(bot.service.put_article(upload))
     names = ", ".join(f"`{i}`" for i in ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
     title = escape(str(upload.articles[0].title)[:100])
     return message_text(f"Saved {names} ({title}). Run `/reindex` to make it searchable.")

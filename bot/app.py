@@ -77,6 +77,11 @@ class FootnoteBot(discord.Client):
         if removed:
             log.info("forgot %d stored rows older than %d days", removed, self.settings.retention_days)
 
+    async def within(self, work):
+        """`work` (a coroutine), given up on after FOOTNOTE_ANSWER_TIMEOUT_S: every command that
+        deferred says "took too long" rather than thinking for ever."""
+        return await asyncio.wait_for(work, timeout=self.settings.answer_timeout_s)
+
     async def check_asker(self, user_id: int, guild_id: int | None, channel_id: int | None, parent: int | None,
                           counts: bool = True) -> None:
         """Raise Refused outside the guild's allowed channels or when the user is on cooldown;

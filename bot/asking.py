@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 
@@ -34,8 +33,7 @@ async def answer_question(bot, question: str, user_id: int, channel, private: bo
     channel_id = getattr(channel, "id", None)
     in_thread = await bot.db.is_thread(channel_id)
     history = await bot.db.history(channel_id) if in_thread else ()
-    answer = await asyncio.wait_for(bot.service.ask(question, history, bot.settings.k),
-                                    timeout=bot.settings.answer_timeout_s)
+    answer = await bot.within(bot.service.ask(question, history, bot.settings.k))
     answer_id = await bot.db.save_answer(answer, user_id, channel_id, guild_id, private)
     if in_thread:
         await bot.db.add_turn(channel_id, answer, user_id)

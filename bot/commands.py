@@ -36,7 +36,7 @@ async def search(interaction: discord.Interaction, query: app_commands.Range[str
     bot = interaction.client
     await bot.check_asker(interaction.user.id, interaction.guild_id, interaction.channel_id, parent_id(interaction.channel))
     await interaction.response.defer(thinking=True, ephemeral=private)
-    passages = await bot.service.search(query, bot.settings.search_k)
+    passages = await bot.within(bot.service.search(query, bot.settings.search_k))
     search_id = await bot.db.save_search(query, passages, interaction.user.id)
     per_page = bot.settings.search_per_page
     await interaction.followup.send(embed=search_embed(query, passages, 0, per_page),

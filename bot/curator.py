@@ -45,7 +45,7 @@ async def add(interaction: discord.Interaction, url: str | None = None, file: di
 @app_commands.check(curators_only)
 async def remove(interaction: discord.Interaction, id: str) -> None:
     await interaction.response.defer(thinking=True, ephemeral=True)
-    removed = await interaction.client.service.remove_article(id)
+    removed = await interaction.client.within(interaction.client.service.remove_article(id))
     await interaction.edit_original_response(
         content=message_text(f"Removed `{escape(removed)}`. Run `/reindex` to drop it from answers."),
         allowed_mentions=NONE)
@@ -81,7 +81,7 @@ async def reindex(interaction: discord.Interaction) -> None:
 @app_commands.check(curators_only)
 async def status(interaction: discord.Interaction) -> None:
     await interaction.response.defer(thinking=True, ephemeral=True)
-    embed = status_embed(await interaction.client.service.status())
+    embed = status_embed(await interaction.client.within(interaction.client.service.status()))
     await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
 
 

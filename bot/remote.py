@@ -7,12 +7,11 @@ speaks the API's JSON.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 
 from bot.articles import Upload
-from bot.service import ID_CACHE_S, Progress, ServiceError, best_matches
+from bot.service import Listing, Progress, ServiceError, best_matches
 from index.answer import Turn
 
 # A job's status (api/schemas.py JobOut): queued, running, succeeded or failed.
@@ -26,7 +25,7 @@ class RemoteFootnote:
     def __init__(self, client: httpx.AsyncClient, poll_interval_s: float = 2.0):
         self.client = client
         self.poll_interval_s = poll_interval_s
-        self._titles: tuple[float, dict[str, str | None]] = (float("-inf"), {})
+        self._titles = Listing(self._list_titles)
 
     @classmethod
     def connect(cls, url: str, api_key: str | None, timeout_s: float = 60.0) -> RemoteFootnote:
@@ -73,16 +72,17 @@ class RemoteFootnote:
         return job["summary"]
 
     async def find_articles(self, text: str, limit: int = 25) -> list[tuple[str, str | None]]:
-        listed_at, titles = self._titles
-        if time.monotonic() - listed_at > ID_CACHE_S:
-            titles = {}
-            for page in range(LIST_PAGES):
-                data = await self._call("GET", "/v1/articles", params={"offset": page * LIST_PAGE, "limit": LIST_PAGE})
-                titles.update((a["id"], a["title"]) for a in data["articles"])
-                if len(titles) >= data["total"] or not data["articles"]:
-                    break
-            self._titles = (time.monotonic(), titles)
+        titles = await self._titles.get() or {}
         return [(i, titles[i]) for i in best_matches(list(titles), text, limit)]
+
+    async def _list_titles(self) -> dict[str, str | None]:
+        titles: dict[str, str | None] = {}
+        for page in range(LIST_PAGES):
+            data = await self._call("GET", "/v1/articles", params={"offset": page * LIST_PAGE, "limit": LIST_PAGE})
+            titles.update((a["id"], a["title"]) for a in data["articles"])
+            if len(titles) >= data["total"] or not data["articles"]:
+                break
+        return titles
 
     async def status(self) -> dict:
         return await self._call("GET", "/v1/index")

@@ -24,6 +24,37 @@ from index.search import Query
 ANSWER_THREADS = 4  # answers and searches at once; more wait their turn (within the answer timeout)
 
 ID_CACHE_S = 30.0  # how long a listing of the corpus folder serves autocomplete
+LISTING_WAIT_S = 2.0  # Discord drops an autocomplete answered after 3 s
+
+
+class Listing:
+    """A listing for autocomplete, refreshed in the background: a caller gets the last one at
+    once; a stale one starts a refresh; a caller with none yet waits for it at most `wait_s`
+    (then gets None, and the refresh goes on for the next keystroke)."""
+
+    def __init__(self, load, max_age_s: float = ID_CACHE_S, wait_s: float = LISTING_WAIT_S):
+        self.load = load  # an async callable returning the listing
+        self.max_age_s, self.wait_s = max_age_s, wait_s
+        self._value, self._at, self._task = None, float("-inf"), None
+
+    async def get(self):
+        stale = time.monotonic() - self._at > self.max_age_s
+        if stale and (self._task is None or self._task.done()):
+            self._task = asyncio.ensure_future(self._refresh())
+        if self._value is None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), self.wait_s)
+            except (TimeoutError, Exception):  # noqa: BLE001 - a failed or slow listing is no suggestions
+                return None
+        return self._value
+
+    def forget(self) -> None:
+        """The collection changed: the next caller starts a fresh listing."""
+        self._at = float("-inf")
+
+    async def _refresh(self) -> None:
+        value = await self.load()
+        self._value, self._at = value, time.monotonic()
 
 __all__ = ["Footnote", "LocalFootnote", "Progress", "ServiceError", "best_matches"]
 
@@ -71,7 +102,7 @@ class LocalFootnote:
         self.store = store
         self.builder = Builder(self.corpus_dir, self.index_dir, answerer.retriever.embedder.name,
                                progress_interval_s, store)
-        self._ids: tuple[float, list[str]] = (float("-inf"), [])
+        self._ids = Listing(lambda: asyncio.to_thread(self._removable_ids))
 
     async def ask(self, question: str, history: tuple[Turn, ...] = (), k: int = 5) -> dict:
         request = AskRequest(question=question, history=history, k=k)
@@ -90,20 +121,17 @@ class LocalFootnote:
         folder = CorpusFolder(self.corpus_dir)
         _, articles, _ = await asyncio.to_thread(folder.write, upload.file_id, upload.suffix, upload.data,
                                                  MAX_FILE_BYTES, collection=True)
-        self._ids = (float("-inf"), [])
+        self._ids.forget()
         return [a.id for a in articles]
 
     async def remove_article(self, article_id: str) -> str:
         folder = CorpusFolder(self.corpus_dir)
         removed = await asyncio.to_thread(folder.delete, article_id)
-        self._ids = (float("-inf"), [])
+        self._ids.forget()
         return ", ".join(folder.relative(p) for p in removed)
 
     async def find_articles(self, text: str, limit: int = 25) -> list[tuple[str, str | None]]:
-        listed_at, ids = self._ids
-        if time.monotonic() - listed_at > ID_CACHE_S:
-            ids = await asyncio.to_thread(self._removable_ids)
-            self._ids = (time.monotonic(), ids)
+        ids = await self._ids.get() or []
         return await asyncio.to_thread(self._titled, best_matches(ids, text, limit))
 
     def _removable_ids(self) -> list[str]:

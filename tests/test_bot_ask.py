@@ -355,3 +355,51 @@ def test_answers_that_hang_do_not_take_the_threads_autocomplete_needs(own_index,
     told, choices = run(scenario, bot)
     assert all("took too long" in (calls[-1].message.content or "") for calls in told)
     assert any(c["value"] == "2026/ferry" for c in choices), choices
+
+
+def test_a_slow_listing_gives_no_suggestions_in_time_then_the_finished_one(own_index, tmp_path):
+    """A cold autocomplete over a slow corpus folder answers within Discord's 3 s (empty), and
+    the listing it started serves the next keystroke."""
+    corpus, index, embedder = own_index
+    bot = make_bot(corpus, index, embedder, tmp_path)
+    service = bot.service
+    real = service._removable_ids
+    slow = threading.Event()
+
+    def slow_listing():
+        slow.wait(2.5)  # longer than the listing may take to answer a keystroke
+        return real()
+
+    service._removable_ids = slow_listing
+
+    async def scenario(h: Harness):
+        first = await h.autocomplete("article", "id", "fer", subcommand="remove", permissions=MANAGE_GUILD)
+        slow.set()
+        await asyncio.sleep(0.2)
+        second = await h.autocomplete("article", "id", "fer", subcommand="remove", permissions=MANAGE_GUILD)
+        return first, second
+
+    first, second = run(scenario, bot)
+    assert first == [] and any(c["value"] == "2026/ferry" for c in second)
+
+
+def test_search_status_and_remove_give_up_after_the_timeout_and_say_so(own_index, tmp_path):
+    corpus, index, embedder = own_index
+    bot = make_bot(corpus, index, embedder, tmp_path, answer_timeout_s=0.2)
+    never = asyncio.Event()
+
+    async def hang(*args, **kwargs):
+        await never.wait()
+
+    bot.service.search = hang
+    bot.service.status = hang
+    bot.service.remove_article = hang
+
+    async def scenario(h: Harness):
+        return [(await h.slash("search", {"query": "ferry"}))[-1].message,
+                (await h.slash("status", permissions=MANAGE_GUILD))[-1].message,
+                (await h.slash("article", {"id": "2026/ferry"}, subcommand="remove",
+                               permissions=MANAGE_GUILD))[-1].message]
+
+    for reply in run(scenario, bot):
+        assert "That took too long" in reply.content, reply.content
