@@ -34,10 +34,17 @@ def intents() -> discord.Intents:
     return discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
 
 
-def add_commands(tree: app_commands.CommandTree) -> None:
-    """Every command the bot has; also what `footnote bot --sync` registers."""
-    for command in (*commands.COMMANDS, *curator.COMMANDS):
+def add_commands(tree: app_commands.CommandTree, home: list[int] | None = None) -> None:
+    """Every command the bot has. With `home` (what `footnote bot --sync` registers), the curator
+    commands belong to the home servers only, so no other server's members even see them; the
+    running bot keeps them global, which lets it answer them wherever Discord sends them from."""
+    for command in commands.COMMANDS:
         tree.add_command(command)
+    for command in curator.COMMANDS:
+        if home is None:
+            tree.add_command(command)
+        elif home:
+            tree.add_command(command, guilds=[discord.Object(g) for g in home])
 
 
 class FootnoteBot(discord.Client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import discord
@@ -22,7 +23,10 @@ def register(sub, common) -> None:
                                    "FOOTNOTE_* environment variables (see the README's Discord section).")
     p.add_argument("--sync", action="store_true", help="register the slash commands with Discord, then exit")
     p.add_argument("--guild", type=int, metavar="ID",
-                   help="with --sync: register them in this server only (instant, for testing)")
+                   help="with --sync: register every command in this server only (instant, for testing); "
+                        "with --clear: the server to clear")
+    p.add_argument("--clear", action="store_true",
+                   help="with --guild: remove Footnote's commands from that server (undoes --sync --guild), then exit")
     p.add_argument("--invite-url", action="store_true",
                    help="print the link that invites the bot with the permissions it needs, then exit (offline)")
     p.add_argument("--api", metavar="URL", help="ask this Footnote API instead of the local index (env FOOTNOTE_API_URL)")
@@ -50,8 +54,12 @@ def cmd_bot(args) -> int:
     if args.export_feedback:
         return export_feedback(BotStore(db), args.export_feedback)
     token = settings.token()
-    if args.sync:  # needs neither the model nor an index: only the command definitions
-        return asyncio.run(sync_commands(token, args.guild))
+    if args.sync or args.clear:  # needs neither the model nor an index: only the command definitions
+        if args.clear and args.guild is None:
+            print("footnote: error: --clear needs --guild ID: the server whose Footnote commands to remove "
+                  "(global commands are replaced by --sync)", file=sys.stderr)
+            return 2
+        return asyncio.run(sync_commands(token, args.guild, settings.discord_curator_guilds, args.clear))
     from bot.runtime import configure_logging, instance_lock, serve
 
     with instance_lock(settings.app_id()):
@@ -91,21 +99,36 @@ def build_bot(args, settings, store):
     return FootnoteBot(service, store, settings)
 
 
-async def sync_commands(token: str, guild_id: int | None) -> int:
+async def sync_commands(token: str, guild_id: int | None, home: list[int], clear: bool = False) -> int:
+    """Register the commands: everyone's globally and the curator commands in the home servers
+    only; with `guild_id`, every command in that one server (for testing); with `clear`, none
+    there any more."""
     from discord import app_commands
 
     from bot.app import add_commands, intents
 
     client = discord.Client(intents=intents())
     tree = app_commands.CommandTree(client)
-    add_commands(tree)
     async with client:
         await client.login(token)
-        guild = discord.Object(guild_id) if guild_id else None
-        if guild:
-            tree.copy_global_to(guild=guild)
-        synced = await tree.sync(guild=guild)
-        where = f"server {guild_id}" if guild else "every server (global commands can take up to an hour to appear)"
-        names = ", ".join(("/" if c.type is discord.AppCommandType.chat_input else "") + c.name for c in synced)
-        print(f"registered {names} in {where}")
+        if clear:
+            await tree.sync(guild=discord.Object(guild_id))  # nothing added for it: its list becomes empty
+            print(f"removed Footnote's commands from server {guild_id}")
+            return 0
+        if guild_id:
+            add_commands(tree)
+            tree.copy_global_to(guild=discord.Object(guild_id))
+            _registered(await tree.sync(guild=discord.Object(guild_id)), f"server {guild_id} (every command)")
+            return 0
+        add_commands(tree, home)
+        _registered(await tree.sync(), "every server (global commands can take up to an hour to appear)")
+        for server in home:
+            _registered(await tree.sync(guild=discord.Object(server)), f"the home server {server}")
+        if not home:
+            print("curator commands not registered: set FOOTNOTE_DISCORD_CURATOR_GUILDS to the home server's id")
     return 0
+
+
+def _registered(synced, where: str) -> None:
+    names = ", ".join(("/" if c.type is discord.AppCommandType.chat_input else "") + c.name for c in synced)
+    print(f"registered {names or 'nothing'} in {where}")

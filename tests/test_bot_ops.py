@@ -120,6 +120,7 @@ class FakeApi:
 
     def __init__(self):
         self.registered: list[dict] = []
+        self.by_path: dict[str, list[dict]] = {}  # what each PUT left registered: global, or one server's
 
     async def request(self, http, route, **kwargs):
         if route.path == "/users/@me":
@@ -129,6 +130,7 @@ class FakeApi:
                     "bot_require_code_grant": False, "owner": user_payload(1), "verify_key": "k", "flags": 0}
         if route.method == "PUT" and route.path.endswith("/commands"):
             self.registered = kwargs["json"]
+            self.by_path[route.url] = kwargs["json"]
             return [{"description": "", **c, "id": str(i + 1), "application_id": str(APP_ID), "version": "1"}
                     for i, c in enumerate(kwargs["json"])]
         raise AssertionError(f"--sync does not need {route.method} {route.path}")
@@ -166,3 +168,40 @@ def test_an_interaction_another_process_answered_is_reported_once(harness_for, c
     assert len(callbacks) == 1, "no error reply is attempted on an interaction that is not ours"
     assert any("another process answered" in r.getMessage() and "same token" in r.getMessage()
                for r in caplog.records)
+
+
+def sync(monkeypatch, tmp_path, *args, home: str = "[42]"):
+    monkeypatch.setenv("FOOTNOTE_DISCORD_TOKEN", TOKEN)
+    monkeypatch.setenv("FOOTNOTE_DISCORD_CURATOR_GUILDS", home)
+    api = FakeApi()
+    monkeypatch.setattr(discord.http.HTTPClient, "request", lambda self, route, **kw: api.request(self, route, **kw))
+    code = main(["bot", *args, "--index", str(tmp_path / "no-index-yet"), "--model", "no-such-model"])
+    return code, api
+
+
+def names(commands: list[dict]) -> set[str]:
+    return {c["name"] for c in commands}
+
+
+def test_sync_registers_curator_commands_in_the_home_server_only(monkeypatch, tmp_path, capsys):
+    code, api = sync(monkeypatch, tmp_path, "--sync")
+    assert code == 0, capsys.readouterr().err
+    [(global_url, everyone), (home_url, curators)] = sorted(api.by_path.items(), key=lambda kv: "guilds" in kv[0])
+    assert "guilds" not in global_url and "/guilds/42/" in home_url
+    assert names(everyone) == {"ask", "search", "forget-me", "Ask Footnote"}  # another server sees only these
+    assert names(curators) == {"article", "reindex", "status"}
+
+
+def test_sync_without_a_home_server_registers_no_curator_command_and_says_why(monkeypatch, tmp_path, capsys):
+    code, api = sync(monkeypatch, tmp_path, "--sync", home="[]")
+    assert code == 0 and list(api.by_path) and all("guilds" not in url for url in api.by_path)
+    assert "FOOTNOTE_DISCORD_CURATOR_GUILDS" in capsys.readouterr().out
+
+
+def test_clear_removes_what_sync_guild_put_in_a_server(monkeypatch, tmp_path, capsys):
+    code, api = sync(monkeypatch, tmp_path, "--clear", "--guild", "77")
+    assert code == 0 and "removed Footnote's commands from server 77" in capsys.readouterr().out
+    [(url, registered)] = api.by_path.items()
+    assert "/guilds/77/" in url and registered == []
+    code, _ = sync(monkeypatch, tmp_path, "--clear")
+    assert code == 2 and "--clear needs --guild" in capsys.readouterr().err
