@@ -11,16 +11,28 @@ _BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)|\[\d+\](?=\s|$)")
 _SPACE = re.compile(r"\s+")
 
 
+# A masked link, "[text](url)": never cut inside one, or its Markdown shows raw and the link breaks.
+_LINK = re.compile(r"\[[^\[\]\n]*\]\(<?[^()\s]*>?\)")
+
+
 def cut_point(text: str, room: int) -> tuple[int, bool]:
-    """Where to cut `text` to at most `room` characters: (index, at a sentence boundary)."""
+    """Where to cut `text` to at most `room` characters: (index, at a sentence boundary), never
+    inside a masked link."""
+    links = [m.span() for m in _LINK.finditer(text, 0, room + 200)]
+
+    def outside(i: int) -> bool:
+        return not any(start < i < end for start, end in links)
+
     best = 0
     for match in _BOUNDARY.finditer(text, 0, room + 1):
-        if match.end() <= room:
+        if match.end() <= room and outside(match.end()):
             best = match.end()
     if best:
         return best, True
-    spaces = [m.start() for m in _SPACE.finditer(text, 0, room + 1) if m.start() <= room]
-    return (spaces[-1] if spaces else room), False
+    spaces = [m.start() for m in _SPACE.finditer(text, 0, room + 1) if m.start() <= room and outside(m.start())]
+    if spaces:
+        return spaces[-1], False
+    return next((start for start, end in links if start < room < end and start > 0), room), False
 
 
 def clip(text: str, limit: int, note: str = "") -> tuple[str, bool]:

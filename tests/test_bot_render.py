@@ -117,3 +117,15 @@ def test_a_reindex_summary_names_skipped_files():
     text = summary_text({"added": 1, "changed": 0, "removed": 0, "chunks_embedded": 3, "generation": "000004",
                          "articles_total": 4, "skipped": [{"path": "bad.txt", "reason": "is empty; write it"}]})
     assert "1 added" in text and "000004" in text and "`bad.txt`: is empty" in text
+
+
+@pytest.mark.parametrize("limit", [30, 60, 90, 100, 110, 150, 200, 250])
+def test_clipping_never_cuts_a_masked_link_in_two(limit):
+    """A link that fits is kept whole (its Markdown would show raw and the link break); one
+    longer than a piece can only be split when a piece must be shorter than it."""
+    link = "[the long article about the harbour bridge repairs. It is good](https://news.example/a?b=1)"
+    text = f"See {link} for more. " * 3
+    pieces = [clip(text, limit)[0], *(split(text, limit) if limit > len(link) else [])]
+    for piece in pieces:
+        assert piece.count("[") == piece.count("](") == piece.count(")"), piece  # whole links or none
+        assert len(piece) <= limit
