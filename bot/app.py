@@ -13,6 +13,8 @@ import discord
 from discord import app_commands
 
 from bot import commands, curator
+from bot import config as server_config
+from bot.config import rules_for
 from bot.asking import answer_question, mention_question
 from bot.errors import NONE, error_text, reply_error
 from bot.feedback import FEEDBACK_ITEMS, handle_form, report_declined
@@ -38,7 +40,7 @@ def add_commands(tree: app_commands.CommandTree, home: list[int] | None = None) 
     """Every command the bot has. With `home` (what `footnote bot --sync` registers), the curator
     commands belong to the home servers only, so no other server's members even see them; the
     running bot keeps them global, which lets it answer them wherever Discord sends them from."""
-    for command in commands.COMMANDS:
+    for command in (*commands.COMMANDS, *server_config.COMMANDS):
         tree.add_command(command)
     for command in curator.COMMANDS:
         if home is None:
@@ -55,6 +57,7 @@ class FootnoteBot(discord.Client):
         self.service = service
         self.store = store
         self.db = OffLoop(store)  # the store from the event loop: `await self.db.method(...)`
+        self.guild_configs: dict[int, dict] = {}  # each server's /config, loaded at start
         self.settings = settings
         self.fetch_page = fetch  # (url) -> (final url, html), blocking: corpus/fetch.py's guarded fetcher
         self.clock = clock
@@ -69,6 +72,7 @@ class FootnoteBot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.guild_configs = await self.db.guild_configs()
         self.tidy_store()
 
     def tidy_store(self) -> None:
@@ -93,10 +97,11 @@ class FootnoteBot(discord.Client):
                           counts: bool = True) -> None:
         """Raise Refused outside the guild's allowed channels or when the user is on cooldown;
         `counts=False` checks the place only (nothing is asked, so no use is spent)."""
+        rules = rules_for(self, guild_id)
         if not await self.db.is_thread(channel_id):  # a Footnote thread was opened where asking is allowed
-            check_channel(self.settings.allowed_channels, guild_id, channel_id, parent)
+            check_channel(rules.channels, channel_id, parent)
         if counts:
-            self.cooldown.check(user_id)
+            self.cooldown.check((guild_id, user_id), rules.cooldown_uses, rules.cooldown_s)
 
     async def on_message(self, message: discord.Message) -> None:
         """A message that mentions the bot is a question (in a Footnote thread, a follow-up)."""

@@ -5,10 +5,12 @@ not cover, each with a button to add the missing article by URL. The embeds are 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import discord
 
 from bot.clip import clip, clip_words
+from bot.config import ServerRules, rules_for
 from bot.errors import NONE, error_text
 from bot.markdown import escape
 from bot.render import ABSTAIN_COLOUR, ANSWER_COLOUR, FIELD_VALUE, date_of, footer, linked_title
@@ -51,33 +53,36 @@ def declined_embed(answer: dict, user_id: int | None, link: str | None) -> disco
     return embed
 
 
-async def reportable(bot, answer_id: int) -> bool:
-    """Whether the curators may see an answer's question: asked in a home server, where others
-    could see it too. A private ask, "Ask Footnote" (always private), a DM and another server's
-    question never reach the curator channel."""
+async def curators_of(bot, answer_id: int) -> ServerRules | None:
+    """The rules of the server whose curators may see this answer's question, or None: it must
+    have been asked where others could see it (never a private ask, "Ask Footnote", which is
+    always private, or a DM), in a server with a curator channel (its own, set with /config,
+    or, in a home server, FOOTNOTE_CURATOR_CHANNEL). Each server's questions go to its own."""
     place = await bot.db.answer_place(answer_id)
-    if place is None:
+    if place is None or place[1] or place[0] is None:
+        return None
+    rules = rules_for(bot, place[0])
+    return rules if rules.curator_channel else None
+
+
+async def tell_curators(bot, answer_id: int, build: Callable[[int | None], discord.Embed], user_id: int,
+                        view: discord.ui.View | None = None) -> bool:
+    """Post `build(who)` about answer `answer_id` to its server's curator channel, if it may be
+    (`curators_of`); `who` is `user_id` where that server names people, else None. The "Add an
+    article" button goes only to a home server's curators (the only ones who may add). A failure
+    is logged, never shown to the person whose vote or question it was about: their own reply
+    has already gone. Returns whether it was posted."""
+    rules = await curators_of(bot, answer_id)
+    if rules is None:
         return False
-    guild_id, private = place
-    return not private and guild_id is not None and guild_id in bot.settings.discord_curator_guilds
-
-
-def shown_user(bot, user_id: int | None) -> int | None:
-    """Who asked or voted, named in a curator post only when the home server opted in."""
-    return user_id if bot.settings.curator_mentions else None
-
-
-async def tell_curators(bot, answer_id: int, embed: discord.Embed, view: discord.ui.View | None = None) -> None:
-    """Post about answer `answer_id` to the curator channel, if there is one and the answer may be
-    reported (`reportable`). A failure is logged, never shown to the person whose vote or
-    question it was about: their own reply has already gone."""
-    channel_id = bot.settings.curator_channel
-    if channel_id is None or not await reportable(bot, answer_id):
-        return
+    channel_id = rules.curator_channel
     try:
-        await bot.get_partial_messageable(channel_id).send(embed=embed, view=view, allowed_mentions=NONE)
+        await bot.get_partial_messageable(channel_id).send(embed=build(user_id if rules.mentions else None),
+                                                           view=view if rules.home else None, allowed_mentions=NONE)
+        return True
     except discord.HTTPException as exc:
-        log.warning("could not post to the curator channel %s (%s); check FOOTNOTE_CURATOR_CHANNEL and that "
-                    "the bot may send messages there", channel_id, exc)
+        log.warning("could not post to the curator channel %s (%s); check FOOTNOTE_CURATOR_CHANNEL (or the "
+                    "server's /config curator-channel) and that the bot may send messages there", channel_id, exc)
     except Exception as exc:  # noqa: BLE001 - a bug here must not replace the answer already sent
         error_text(exc)  # logged with an error id
+    return False

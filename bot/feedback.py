@@ -9,7 +9,7 @@ import re
 import discord
 
 from bot.adding import add_from_url
-from bot.curators import REASONS, declined_embed, reportable, shown_user, tell_curators, vote_embed
+from bot.curators import REASONS, curators_of, declined_embed, tell_curators, vote_embed
 from bot.errors import NONE, Reported
 from bot.guards import check_curator
 
@@ -39,8 +39,8 @@ class VoteButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
         else:
             await interaction.response.send_message("Thanks, noted.", ephemeral=True, allowed_mentions=NONE)
             link = interaction.message.jump_url if interaction.message else None
-            await tell_curators(bot, self.answer_id, vote_embed(await bot.db.answer(self.answer_id), 1,
-                                                                shown_user(bot, interaction.user.id), link))
+            answer = await bot.db.answer(self.answer_id)
+            await tell_curators(bot, self.answer_id, lambda who: vote_embed(answer, 1, who, link), interaction.user.id)
 
 
 class WhyForm(discord.ui.Modal, title="What was wrong with this answer?"):
@@ -119,18 +119,19 @@ async def explain_vote(interaction: discord.Interaction, answer_id: int, values:
         await interaction.response.send_message("That answer is no longer stored, so the vote was not kept.",
                                                 ephemeral=True, allowed_mentions=NONE)
         return
-    told = bot.settings.curator_channel is not None and await reportable(bot, answer_id)
+    told = await curators_of(bot, answer_id) is not None
     await interaction.response.send_message("Thanks: passed on to the curators." if told else "Thanks, noted.",
                                             ephemeral=True, allowed_mentions=NONE)
     link = interaction.message.jump_url if interaction.message else None
-    await tell_curators(bot, answer_id, vote_embed(await bot.db.answer(answer_id), -1, shown_user(bot, interaction.user.id),
-                                                   link, reason, suggested), add_article_view(answer_id))
+    answer = await bot.db.answer(answer_id)
+    await tell_curators(bot, answer_id, lambda who: vote_embed(answer, -1, who, link, reason, suggested),
+                        interaction.user.id, add_article_view(answer_id))
 
 
 async def report_declined(bot, answer: dict, answer_id: int, user_id: int, link: str | None) -> None:
     """Tell the curators about a question the articles did not cover."""
     if answer.get("abstained"):
-        await tell_curators(bot, answer_id, declined_embed(answer, shown_user(bot, user_id), link),
+        await tell_curators(bot, answer_id, lambda who: declined_embed(answer, who, link), user_id,
                             add_article_view(answer_id))
 
 

@@ -25,36 +25,43 @@ class Cooldown:
         self.uses = uses
         self.per_s = per_s
         self.clock = clock
-        self._seen: dict[int, deque[float]] = {}
+        self._seen: dict[int | tuple, deque[float]] = {}
         self._pruned_at = clock()
+        self._longest = per_s  # the longest window any server set: nothing younger is forgotten
 
-    def retry_after(self, user_id: int) -> float:
-        """0 and the use counted when the user may go ahead, else the seconds to wait."""
+    def retry_after(self, user_id: int | tuple, uses: int | None = None, per_s: float | None = None) -> float:
+        """0 and the use counted when the user may go ahead, else the seconds to wait; `uses` and
+        `per_s` override the defaults (a server's own cooldown; key it by (server, user))."""
+        uses = self.uses if uses is None else uses
+        per_s = self.per_s if per_s is None else per_s
+        self._longest = max(self._longest, per_s)
         now = self.clock()
-        if now - self._pruned_at >= self.per_s:  # once a window: forget people whose uses all expired
-            self._seen = {u: s for u, s in self._seen.items() if s and now - s[-1] < self.per_s}
+        if now - self._pruned_at >= self._longest:  # once a window: forget people whose uses all expired
+            self._seen = {u: s for u, s in self._seen.items() if s and now - s[-1] < self._longest}
             self._pruned_at = now
         seen = self._seen.setdefault(user_id, deque())
-        while seen and now - seen[0] >= self.per_s:
+        while seen and now - seen[0] >= per_s:
             seen.popleft()
-        if len(seen) >= self.uses:
-            return self.per_s - (now - seen[0])
+        if len(seen) >= uses:
+            return per_s - (now - seen[0])
         seen.append(now)
         return 0.0
 
-    def check(self, user_id: int) -> None:
-        wait = self.retry_after(user_id)
+    def check(self, user_id: int | tuple, uses: int | None = None, per_s: float | None = None) -> None:
+        wait = self.retry_after(user_id, uses, per_s)
         if wait > 0:
+            uses, per_s = (self.uses if uses is None else uses), (self.per_s if per_s is None else per_s)
             raise Refused(f"You're asking quickly: try again in {wait:.0f} s "
-                          f"({self.uses} questions per {self.per_s:.0f} s).", kind="cooldown")
+                          f"({uses} questions per {per_s:.0f} s).", kind="cooldown")
 
 
-def check_channel(allowed: dict[int, list[int]], guild_id: int | None, *channel_ids: int | None) -> None:
-    """Refuse when the guild has an allowlist and none of the channels (a thread and its parent) is on it."""
-    if guild_id is None or guild_id not in allowed:
+def check_channel(allowed: tuple[int, ...] | None, *channel_ids: int | None) -> None:
+    """Refuse when the server has an allowlist (None: none) and none of the channels (a thread
+    and its parent) is on it."""
+    if allowed is None:
         return
-    if not any(c in allowed[guild_id] for c in channel_ids if c is not None):
-        places = ", ".join(f"<#{c}>" for c in allowed[guild_id]) or "no channel"
+    if not any(c in allowed for c in channel_ids if c is not None):
+        places = ", ".join(f"<#{c}>" for c in allowed) or "no channel"
         raise Refused(f"I only answer in {places} on this server; ask there.", kind="channel")
 
 

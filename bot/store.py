@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS turns (
 CREATE TABLE IF NOT EXISTS searches (
     id INTEGER PRIMARY KEY, query TEXT NOT NULL, passages TEXT NOT NULL, created_at TEXT NOT NULL,
     user_id INTEGER);
+CREATE TABLE IF NOT EXISTS guild_config (
+    guild_id INTEGER PRIMARY KEY, config TEXT NOT NULL, updated_at TEXT NOT NULL);
 """
 # What is looked up: a thread's turns, an answer's thread, a person's rows (/forget-me), and the
 # age of every row (the daily prune). Created after ADDED_COLUMNS, which some of them index.
@@ -178,6 +180,14 @@ class BotStore:
         """(the query, its passages, who searched), or None when it is no longer stored."""
         row = self._run("SELECT query, passages, user_id FROM searches WHERE id = ?", (search_id,)).fetchone()
         return (row[0], json.loads(row[1]), row[2]) if row else None
+
+    def guild_configs(self) -> dict[int, dict]:
+        """Every server's own settings (/config), by server id."""
+        return {g: json.loads(c) for g, c in self._run("SELECT guild_id, config FROM guild_config")}
+
+    def set_guild_config(self, guild_id: int, config: dict) -> None:
+        """Replace one server's own settings (kept until changed: they are not personal data)."""
+        self._run("INSERT OR REPLACE INTO guild_config VALUES (?, ?, ?)", (guild_id, json.dumps(config), _now()))
 
     def forget_user(self, user_id: int) -> dict[str, int]:
         """Delete what a person left here (/forget-me): their questions and the answers to them

@@ -188,7 +188,9 @@ def test_sync_registers_curator_commands_in_the_home_server_only(monkeypatch, tm
     assert code == 0, capsys.readouterr().err
     [(global_url, everyone), (home_url, curators)] = sorted(api.by_path.items(), key=lambda kv: "guilds" in kv[0])
     assert "guilds" not in global_url and "/guilds/42/" in home_url
-    assert names(everyone) == {"ask", "search", "forget-me", "Ask Footnote"}  # another server sees only these
+    assert names(everyone) == {"ask", "search", "forget-me", "config", "Ask Footnote"}  # another server sees these
+    [config] = [c for c in everyone if c["name"] == "config"]
+    assert str(config["default_member_permissions"]) == MANAGE_GUILD  # each server's admins, for their server
     assert names(curators) == {"article", "reindex", "status"}
 
 
