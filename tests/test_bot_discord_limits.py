@@ -4,6 +4,8 @@ Discord applies to every payload, and the tests that they refuse exactly what Di
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 EMBED_LIMITS = {"title": 256, "description": 4096, "footer.text": 2048, "author.name": 256}
@@ -125,6 +127,53 @@ def choice_problems(choices: list[dict]) -> list[str]:
 
 
 # ---- the checks refuse at one past each limit and accept the limit itself -------------------------
+
+_COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+def command_problems(commands: list[dict], scope: str = "global") -> list[str]:
+    """What Discord refuses when commands are registered (PUT .../commands): 100 slash commands
+    per scope (5 message menus), names of 1 to 32 word characters or dashes, lower case for slash
+    commands, descriptions of 1 to 100 characters, at most 25 options (or subcommands) each."""
+    problems = []
+    slash = [c for c in commands if c.get("type", 1) == 1]
+    menus = [c for c in commands if c.get("type") == 3]
+    if len(slash) > 100:
+        problems.append(f"{scope}: {len(slash)} slash commands; Discord takes 100")
+    if len(menus) > 5:
+        problems.append(f"{scope}: {len(menus)} message menus; Discord takes 5")
+    for c in commands:
+        problems += _command_item(c, f"{scope}/{c.get('name')}", c.get("type", 1) == 1)
+    return problems
+
+
+def _command_item(item: dict, path: str, slash: bool) -> list[str]:
+    name = item.get("name") or ""
+    problems = []
+    if slash and (not _COMMAND_NAME.match(name) or name != name.lower()):
+        problems.append(f"{path}: name {name!r} must be 1 to 32 lower-case word characters or dashes")
+    if not slash and not 1 <= len(name) <= 32:
+        problems.append(f"{path}: name of {len(name)} characters; Discord takes 1 to 32")
+    if slash:
+        problems += _too_long(f"{path}.description", item.get("description"), 100, 1)
+    options = item.get("options") or []
+    if len(options) > 25:
+        problems.append(f"{path}: {len(options)} options; Discord takes 25")
+    for option in options:
+        problems += _command_item(option, f"{path} {option.get('name')}", True)
+    return problems
+
+
+def test_command_registration_limits():
+    ok = {"name": "ask", "type": 1, "description": "Ask", "options": [{"name": "question", "description": "Q",
+                                                                        "type": 3}]}
+    assert command_problems([ok]) == []
+    assert command_problems([{**ok, "name": "Ask"}])  # upper case
+    assert command_problems([{**ok, "description": "x" * 101}])
+    assert command_problems([{**ok, "options": [{"name": f"o{i}", "description": "d", "type": 3}
+                                                for i in range(26)]}])
+    assert command_problems([{**ok, "name": f"c{i}"} for i in range(101)])
+
 
 def embed(**overrides) -> dict:
     return {"title": "t", "description": "d", "fields": [{"name": "n", "value": "v"}], **overrides}

@@ -16,6 +16,7 @@ import pytest
 
 from index.cli import main
 from tests.test_bot_cli import APP_ID, TOKEN
+from tests.test_bot_discord_limits import command_problems
 from tests.bot_harness import Harness, user_payload
 
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
@@ -129,6 +130,8 @@ class FakeApi:
             return {"id": str(APP_ID), "name": "Footnote", "description": "", "icon": None, "bot_public": False,
                     "bot_require_code_grant": False, "owner": user_payload(1), "verify_key": "k", "flags": 0}
         if route.method == "PUT" and route.path.endswith("/commands"):
+            problems = command_problems(kwargs["json"], route.url)
+            assert not problems, "Discord would refuse the registration:\n- " + "\n- ".join(problems)
             self.registered = kwargs["json"]
             self.by_path[route.url] = kwargs["json"]
             return [{"description": "", **c, "id": str(i + 1), "application_id": str(APP_ID), "version": "1"}
