@@ -24,6 +24,7 @@ from bot.settings import BotSettings
 from bot.store import BotStore, OffLoop
 from bot.views import SourcesButton, ThreadButton, PageButton
 from corpus.fetch import fetch_page
+from corpus.formats import load_html_extractor
 
 log = logging.getLogger("footnote.bot")
 DYNAMIC_ITEMS = (SourcesButton, ThreadButton, PageButton, *FEEDBACK_ITEMS)
@@ -72,6 +73,7 @@ class FootnoteBot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await asyncio.to_thread(load_html_extractor)  # before the first /article add, not during it
         self.guild_configs = await self.db.guild_configs()
         self.tidy_store()
 

@@ -104,6 +104,12 @@ def parse_markdown(article_id: str, path: str, raw: str) -> list[Article]:
     return [make_article(article_id, path, body, meta)]
 
 
+def load_html_extractor() -> None:
+    """Import trafilatura now. Its first import takes a while and holds the interpreter lock in
+    its C extensions: a server imports it at start, not in the middle of serving people."""
+    import trafilatura  # noqa: F401
+
+
 def parse_html(article_id: str, path: str, raw: str) -> list[Article]:
     """An HTML page: main text and metadata extracted with trafilatura."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
