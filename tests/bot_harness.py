@@ -27,6 +27,7 @@ from index.answer import Answerer
 from index.search import LiveIndex, Retriever
 from tests.conftest import article_txt
 from tests.fake_discord_state import CURATOR_CHANNEL_ID, guild_payload
+from tests.fake_discord_session import FakeSession
 from tests.fake_discord import (APP_ID, BOT_ID, CHANNEL_ID, CURATOR_ROLE, GUILD_ID, USER_ID, Call,
                                   FakeDiscord, FakeMessage, DiscordClock, channel_payload, message_payload,
                                          own_time, snowflake, timestamp, user_payload)
@@ -69,7 +70,12 @@ class Harness:
         await self.bot.__aenter__()  # the loop-bound set-up `login` would do, without a network
         self.state.user = discord.ClientUser(state=self.state, data=user_payload(BOT_ID, "Footnote", bot=True))
         self.state.application_id = APP_ID
-        self.bot.http.request = self.discord.http_request
+        # discord.py's own HTTPClient sends every REST request; the session beneath it is Discord.
+        self.session = FakeSession(self.discord)
+        self.bot.http._HTTPClient__session = self.session  # what `static_login` would set up
+        self.bot.http._global_over = asyncio.Event()
+        self.bot.http._global_over.set()
+        self.bot.http.token = "fake-token"
         self.bot.http.get_from_cdn = self.discord.get_from_cdn
         await self.bot.setup_hook()
         guild = guild_payload()

@@ -1,6 +1,7 @@
-"""The fake Discord's side of the bot's own REST calls (`HTTPClient.request`): channel messages,
-their edits, threads and typing, with Discord's refusals (one thread per message, none inside a
-thread, only the bot's own messages edited)."""
+"""The fake Discord's side of the bot's own REST calls (discord.py's HTTPClient, over
+tests/fake_discord_session.py): channel messages, their edits, threads and typing, with
+Discord's refusals (one thread per message, none inside a thread, only the bot's own messages
+edited, nothing without Send Messages)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class ChannelCalls:
     """A mixin for FakeDiscord (which provides _record, _refuse, _check_form, _new_message)."""
 
     async def http_request(self, route, *, files=None, form=None, **kwargs):
-        """Stands in for `HTTPClient.request`."""
+        """Discord's answer to one REST request discord.py's HTTPClient sent (through
+        tests/fake_discord_session.py, which turns refusals into status codes and adds 429s)."""
         body = kwargs.get("json")
         if body is None and form:
             body = json.loads(form[0]["value"])

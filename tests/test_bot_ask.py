@@ -403,3 +403,19 @@ def test_search_status_and_remove_give_up_after_the_timeout_and_say_so(own_index
 
     for reply in run(scenario, bot):
         assert "That took too long" in reply.content, reply.content
+
+
+def test_a_429_storm_is_waited_out_by_discord_py_and_every_answer_arrives(harness_for):
+    """Discord answers the bot's channel posts with 429s (per route, then global); discord.py's
+    own rate-limit handling waits each `retry_after` out (the fake counts a request sent too
+    early as a violation) and every mention still gets its answer."""
+    async def scenario(h: Harness):
+        h.session.rate_limit("/messages", times=3, retry_after=0.05)
+        h.session.rate_limit("/typing", times=2, retry_after=0.05, is_global=True)
+        posts = [await h.post(f"<@{APP_ID}> {LIBRARIAN}", author_id=USER_ID + n) for n in range(3)]
+        return posts, h.session.retries_honoured
+
+    posts, honoured = harness_for(scenario)
+    replies = [c for calls in posts for c in calls if c.path.endswith("/messages") and c.message is not None]
+    assert len(replies) == 3 and all("Ada Brook" in r.payload["embeds"][0]["description"] for r in replies)
+    assert honoured >= 5  # every 429 was waited out, none retried early
