@@ -2,9 +2,9 @@
 
 Interactions are built from gateway-style payloads and fed to `ConnectionState.parse_interaction_create`,
 exactly as the gateway would; everything the bot sends goes through discord.py's own code down
-to the transport, where the fake Discord (tests/fake_discord.py) answers: the webhook adapter
-(`async_context`, the seam discord.py's tests use) for interaction responses, and the client's
-HTTP `request` for channel calls (threads, replies, typing). Tests assert on the recorded
+to the HTTP session (tests/fake_discord_session.py), where the fake Discord (tests/fake_discord.py)
+answers: interaction responses sent by discord.py's webhook adapter, and channel calls (threads,
+replies, typing) sent by its HTTPClient, each with discord.py's own rate-limit handling. Tests assert on the recorded
 payloads and on the messages as Discord would show them; a test fails when Discord would have
 refused something, or left an interaction unanswered or thinking.
 """
@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import discord
-from discord.webhook.async_ import async_context
 
 from bot.app import FootnoteBot
 from bot.service import LocalFootnote
@@ -66,7 +65,6 @@ class Harness:
         return self.discord
 
     async def start(self) -> Harness:
-        async_context.set(self.discord)
         await self.bot.__aenter__()  # the loop-bound set-up `login` would do, without a network
         self.state.user = discord.ClientUser(state=self.state, data=user_payload(BOT_ID, "Footnote", bot=True))
         self.state.application_id = APP_ID

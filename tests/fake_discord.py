@@ -1,7 +1,8 @@
 """A fake Discord for the bot's tests: the server side of the harness.
 
-It stands where discord.py meets the network (the webhook adapter for interaction responses,
-`HTTPClient.request` for the bot's own REST calls) and answers like Discord: it keeps the
+It stands where discord.py meets the network (the HTTP session beneath both its webhook adapter,
+which sends interaction responses, and its HTTPClient, which sends the bot's own REST calls:
+tests/fake_discord_session.py) and answers like Discord: it keeps the
 messages, their visibility and threads, and it refuses what Discord refuses, with Discord's
 status and error code, so the bot sees the same exception it would see in production. Every
 refusal, and every interaction left unanswered or "thinking" forever, is also written down as a
@@ -17,12 +18,10 @@ inside a thread. Times are read from the test's clock, which tests may move forw
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 
 import discord
 from discord.http import Route
-from discord.webhook.async_ import AsyncWebhookAdapter
 
 from tests.test_bot_discord_limits import choice_problems, message_problems, modal_problems
 from tests.fake_discord_state import (APP_ID, BOT_ID, CHANNEL_ID, CURATOR_ROLE, EPHEMERAL, FIRST_RESPONSE_S, GUILD_ID,
@@ -47,7 +46,7 @@ class _Response:  # the two attributes discord.HTTPException reads from a respon
     reason: str
 
 
-class FakeDiscord(ChannelCalls, AsyncWebhookAdapter):
+class FakeDiscord(ChannelCalls):
     """Discord's side of every request the bot makes, with Discord's refusals."""
 
     def __init__(self, clock: DiscordClock | None = None):
@@ -131,10 +130,9 @@ class FakeDiscord(ChannelCalls, AsyncWebhookAdapter):
                      loading: bool = False) -> FakeMessage:
         return self.add_message(FakeMessage(snowflake(), channel_id, dict(body), ephemeral, owner, loading))
 
-    # ---- the webhook adapter: interaction responses, followups, edits -----------------------------
-    async def request(self, route, session, *, payload=None, multipart=None, files=None, **_):
-        if payload is None and multipart:
-            payload = json.loads(multipart[0]["value"])
+    # ---- interaction responses, followups, edits (discord.py's webhook adapter sends them) ----------
+    async def webhook_request(self, route, payload: dict | None):
+        """Discord's answer to one interaction request (through tests/fake_discord_session.py)."""
         call = self._record(route, payload, "webhook")
         await asyncio.sleep(0)  # a request is a round trip: other tasks run meanwhile
         parts = call.path.strip("/").split("/")

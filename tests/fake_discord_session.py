@@ -66,8 +66,12 @@ class FakeSession:
                     "global": storm["global"], "code": 0}
             return _Response(429, body, {"Via": "1.1 google", "X-RateLimit-Scope": "user"})
         route = SimpleNamespace(method=method, url=url)
+        body = _body(kwargs.get("data"))
         try:
-            data = await self.fake.http_request(route, json=_body(kwargs.get("data")))
+            if path.startswith(("/webhooks/", "/interactions/")):  # interaction responses and followups
+                data = await self.fake.webhook_request(route, body)
+            else:
+                data = await self.fake.http_request(route, json=body)
         except discord.HTTPException as exc:  # the fake's refusal, sent back as Discord sends it
             return _Response(exc.status, {"code": exc.code, "message": exc.text})
         return _Response(200 if data is not None else 204, data)

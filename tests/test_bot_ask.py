@@ -419,3 +419,19 @@ def test_a_429_storm_is_waited_out_by_discord_py_and_every_answer_arrives(harnes
     replies = [c for calls in posts for c in calls if c.path.endswith("/messages") and c.message is not None]
     assert len(replies) == 3 and all("Ada Brook" in r.payload["embeds"][0]["description"] for r in replies)
     assert honoured >= 5  # every 429 was waited out, none retried early
+
+
+def test_429s_on_interaction_responses_are_waited_out_and_every_ask_is_answered(harness_for):
+    """Interaction callbacks and followups go through discord.py's webhook adapter, which has
+    its own 429 handling: the answers arrive after the waits, and nothing is sent early."""
+    async def scenario(h: Harness):
+        h.session.rate_limit("/callback", times=1, retry_after=0.05)
+        h.session.rate_limit(f"/webhooks/{APP_ID}/", times=3, retry_after=0.05)
+        asks = [await h.slash("ask", {"question": LIBRARIAN}, user_id=USER_ID + n) for n in range(3)]
+        return asks, h.session.retries_honoured
+
+    asks, honoured = harness_for(scenario)
+    for calls in asks:
+        shown = calls[-1].message
+        assert shown is not None and not shown.loading and "Ada Brook" in shown.embeds[0]["description"]
+    assert honoured >= 4
