@@ -18,7 +18,7 @@ from bot.config import rules_for
 from bot.asking import answer_question, mention_question
 from bot.errors import NONE, error_text, reply_error
 from bot.feedback import FEEDBACK_ITEMS, handle_form, report_declined
-from bot.guards import Cooldown, Hush, Refused, check_channel, parent_id
+from bot.guards import Cooldown, Hush, Refused, as_text_where_needed, check_channel, parent_id
 from bot.service import Footnote
 from bot.settings import BotSettings
 from bot.store import BotStore, OffLoop
@@ -106,8 +106,11 @@ class FootnoteBot(discord.Client):
             self.cooldown.check((guild_id, user_id), rules.cooldown_uses, rules.cooldown_s)
 
     async def on_message(self, message: discord.Message) -> None:
-        """A message that mentions the bot is a question (in a Footnote thread, a follow-up)."""
-        if message.author.bot or self.user is None or self.user not in message.mentions:
+        """A message that mentions the bot is a question (in a Footnote thread, a follow-up); in a
+        DM with the bot, every message is."""
+        if message.author.bot or self.user is None:
+            return
+        if message.guild is not None and self.user not in message.mentions:
             return
         question = mention_question(message.content)
         try:
@@ -136,7 +139,8 @@ class FootnoteBot(discord.Client):
         """Reply without pinging; where the bot may not post (Discord's 403), log it and go on:
         the channel's permissions are the server's choice, not an error to raise."""
         try:
-            return await message.reply(content, mention_author=False, allowed_mentions=NONE, **kwargs)
+            kwargs = as_text_where_needed(message.channel, {"content": content, **kwargs})
+            return await message.reply(mention_author=False, allowed_mentions=NONE, **kwargs)
         except discord.Forbidden:
             log.warning("no permission to reply in channel %s", message.channel.id)
             return None

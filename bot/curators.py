@@ -12,6 +12,7 @@ import discord
 from bot.clip import clip, clip_words
 from bot.config import ServerRules, rules_for
 from bot.errors import NONE, error_text
+from bot.guards import as_text_where_needed
 from bot.markdown import escape
 from bot.render import ABSTAIN_COLOUR, ANSWER_COLOUR, FIELD_VALUE, date_of, footer, linked_title
 
@@ -77,8 +78,9 @@ async def tell_curators(bot, answer_id: int, build: Callable[[int | None], disco
         return False
     channel_id = rules.curator_channel
     try:
-        await bot.get_partial_messageable(channel_id).send(embed=build(user_id if rules.mentions else None),
-                                                           view=view if rules.home else None, allowed_mentions=NONE)
+        channel = bot.get_channel(channel_id) or bot.get_partial_messageable(channel_id)
+        message = as_text_where_needed(channel, {"embed": build(user_id if rules.mentions else None)})
+        await channel.send(**message, view=view if rules.home else None, allowed_mentions=NONE)
         return True
     except discord.HTTPException as exc:
         log.warning("could not post to the curator channel %s (%s); check FOOTNOTE_CURATOR_CHANNEL (or the "

@@ -9,6 +9,8 @@ from collections.abc import Callable
 import discord
 from discord import app_commands
 
+from bot.render import embed_text
+
 
 class Refused(app_commands.CheckFailure):
     """A request the bot declines; the message tells the person why and what they can do."""
@@ -117,3 +119,23 @@ def can_hold_threads(channel) -> bool:
     """Text and announcement channels can open a thread on a message; threads, voice text chats and
     DMs cannot."""
     return getattr(channel, "type", None) in (discord.ChannelType.text, discord.ChannelType.news)
+
+
+def may_embed(channel) -> bool:
+    """Whether Discord shows the bot's embeds in `channel` (Embed Links; threads follow their
+    channel). Always in a DM; where the bot's permissions are unknown, assumed, as Discord's
+    default for every member is to allow it."""
+    guild = getattr(channel, "guild", None)
+    me = guild.me if guild is not None else None
+    if me is None or not hasattr(channel, "permissions_for"):
+        return True
+    return channel.permissions_for(me).embed_links
+
+
+def as_text_where_needed(channel, kwargs: dict) -> dict:
+    """Message arguments for `channel`: an `embed` becomes the message's text where Discord would
+    drop it (or refuse a message of nothing but an embed)."""
+    if kwargs.get("embed") is None or may_embed(channel):
+        return kwargs
+    kwargs = dict(kwargs)
+    return {**kwargs, "content": embed_text(kwargs.pop("embed"))}

@@ -168,6 +168,19 @@ def summary_text(summary: dict) -> str:
     return message_text(text)
 
 
+def embed_text(embed: discord.Embed) -> str:
+    """An embed as a plain message, for a channel where the bot may not embed (Embed Links):
+    the title in bold, the text, each field as a line, the footer in small print; cut to fit
+    2,000 characters at a sentence, never inside a link, the text before the fields."""
+    footer_line = f"\n-# {embed.footer.text}" if embed.footer and embed.footer.text else ""
+    head = f"**{embed.title}**\n" if embed.title else ""
+    fields = "".join(f"\n**{f.name}** · {f.value}" if f.name else f"\n{f.value}" for f in embed.fields)
+    fields = clip(fields, max(MESSAGE // 3, MESSAGE - len(head) - len(footer_line) - len(embed.description or "") - 2))[0]
+    room = MESSAGE - len(head) - len(fields) - len(footer_line) - 1
+    text = clip(embed.description or "", room, " …")[0]
+    return f"{head}{text}\n{fields}{footer_line}".strip()[:MESSAGE]
+
+
 def message_text(text: str) -> str:
     """Any text the bot sends as a message, within Discord's 2,000 characters."""
     return clip(text, MESSAGE, " …")[0]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
 
 from bot.clip import clip_words
 from bot.errors import NONE
 from bot.guards import Refused
 
+log = logging.getLogger("footnote.bot")
 THREAD_EXISTS = 160004  # Discord: "A thread has already been created for this message"
 THREAD_NAME = 90  # Discord takes 1 to 100 characters
 
@@ -31,7 +34,10 @@ async def thread_for(bot, message: discord.Message, answer_id: int) -> int:
         thread_id = message.id
     else:
         thread_id = thread.id
-        await thread.send("Ask follow-ups here with `/ask` or by mentioning me; I'll remember this thread's "
-                          "earlier questions.", allowed_mentions=NONE)
+        try:
+            await thread.send("Ask follow-ups here with `/ask` or by mentioning me; I'll remember this thread's "
+                              "earlier questions.", allowed_mentions=NONE)
+        except discord.Forbidden:  # no Send Messages in Threads: the thread works without its greeting
+            log.warning("no permission to post in the new thread %s", thread_id)
     await bot.db.open_thread(thread_id, answer_id)
     return thread_id

@@ -25,7 +25,7 @@ from bot.store import BotStore
 from index.answer import Answerer
 from index.search import LiveIndex, Retriever
 from tests.conftest import article_txt
-from tests.fake_discord_state import CURATOR_CHANNEL_ID, guild_payload
+from tests.fake_discord_state import CURATOR_CHANNEL_ID, THREAD_TYPES, bot_denied, guild_payload
 from tests.fake_discord_session import FakeSession
 from tests.fake_discord import (APP_ID, BOT_ID, CHANNEL_ID, CURATOR_ROLE, GUILD_ID, USER_ID, Call,
                                   FakeDiscord, FakeMessage, DiscordClock, channel_payload, message_payload,
@@ -84,6 +84,23 @@ class Harness:
         await self.settle()
         return self
 
+    def deny(self, *permissions: str) -> None:
+        """A server admin takes `permissions` (discord.Permissions names) from the bot in every
+        channel: the fake Discord refuses or drops what needs them, and the bot's cache learns of
+        it as it would, from the gateway's CHANNEL_UPDATE."""
+        self.discord.forbidden.update(permissions)
+        for channel in list(self.discord.channels.values()):
+            if "guild_id" in channel and channel["type"] not in THREAD_TYPES:
+                self.discord.add_channel(bot_denied(channel, self.discord.forbidden))
+                self.state.parse_channel_update(self.discord.channels[int(channel["id"])])
+
+    def app_permissions(self, guild_id: int | None) -> int:
+        """What an interaction says the bot may do where it was used: less what a test denied."""
+        allowed = discord.Permissions.all()
+        if guild_id is not None:
+            allowed.update(**dict.fromkeys(self.discord.forbidden, False))
+        return allowed.value
+
     async def _watch(self) -> None:
         """How long the event loop is ever blocked (a blocked loop delays everyone), in the loop's
         own time: waits for a CPU on a busy machine do not count."""
@@ -112,7 +129,7 @@ class Harness:
         payload = {"id": str(snowflake()), "application_id": str(APP_ID), "type": type_, "data": data,
                    "token": f"token-{snowflake()}", "version": 1, "channel_id": str(channel_id),
                    "channel": channel, "locale": "en-US", "attachment_size_limit": 25 * 2**20,
-                   "app_permissions": str(discord.Permissions.all().value), "entitlements": []}
+                   "app_permissions": str(self.app_permissions(guild_id)), "entitlements": []}
         if guild_id:
             payload["guild_id"] = str(guild_id)
             payload["guild_locale"] = "en-US"
@@ -215,13 +232,17 @@ class Harness:
             await asyncio.sleep(0.01)
 
     async def post(self, content: str, *, channel_id: int = CHANNEL_ID, mention_bot: bool = True,
-                   author_id: int = USER_ID) -> list[Call]:
-        """A guild message arriving through the gateway (MESSAGE_CREATE)."""
+                   author_id: int = USER_ID, guild_id: int | None = GUILD_ID) -> list[Call]:
+        """A message arriving through the gateway (MESSAGE_CREATE): in the server, or with
+        `guild_id=None` in a DM with the bot (a DM channel Discord knows, with no guild)."""
         mentions = [user_payload(BOT_ID, "Footnote", bot=True)] if mention_bot else []
+        if guild_id is None and channel_id not in self.discord.channels:
+            self.discord.add_channel(channel_payload(channel_id, guild_id=None))
         message = self.discord.add_message(FakeMessage(snowflake(), channel_id, {"content": content}, author_id=author_id))
         data = message_payload(channel_id, {"content": content}, author=user_payload(author_id), mentions=mentions,
-                               message_id=message.id)
-        data["member"] = {"roles": [], "joined_at": timestamp(), "deaf": False, "mute": False, "flags": 0}
+                               message_id=message.id, guild_id=guild_id)
+        if guild_id is not None:
+            data["member"] = {"roles": [], "joined_at": timestamp(), "deaf": False, "mute": False, "flags": 0}
         before = len(self.discord.calls)
         self.state.parse_message_create(data)
         await self.settle()

@@ -61,7 +61,7 @@ class FakeDiscord(ChannelCalls):
         self.interactions: dict[int, FakeInteraction] = {}
         self.uploads: dict[str, bytes] = {}  # attachment URL -> bytes
         self.on_request = None  # a test's hook, called with each Call as it arrives
-        # Permissions the bot lacks in the channels: "threads" (Create Public Threads), "send" (Send Messages)
+        # Permissions the bot lacks in the server's channels (discord.Permissions names); see Harness.deny
         self.forbidden: set[str] = set()
 
     # ---- bookkeeping ------------------------------------------------------------------------------

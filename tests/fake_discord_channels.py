@@ -1,7 +1,8 @@
 """The fake Discord's side of the bot's own REST calls (discord.py's HTTPClient, over
 tests/fake_discord_session.py): channel messages, their edits, threads and typing, with
 Discord's refusals (one thread per message, none inside a thread, only the bot's own messages
-edited, nothing without Send Messages)."""
+edited), and the bot's channel permissions in a server (Send Messages, Send Messages in Threads,
+Embed Links, Create Public Threads; tests deny them with `Harness.deny`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import asyncio
 import json
 
 from tests.test_bot_discord_limits import message_problems
-from tests.fake_discord_state import BOT_ID, THREADABLE_TYPES, Call, FakeMessage, channel_payload
+from tests.fake_discord_state import BOT_ID, THREAD_TYPES, THREADABLE_TYPES, Call, FakeMessage, channel_payload
 
 
 class ChannelCalls:
@@ -25,19 +26,20 @@ class ChannelCalls:
         await asyncio.sleep(0)
         match route.method, call.path.strip("/").split("/"):
             case "POST", ["channels", cid, "typing"]:
-                self._channel(call, int(cid))
-                self._may_send(call)
+                self._may_send(call, self._channel(call, int(cid)))
                 return None
             case "POST", ["channels", cid, "messages"]:
-                self._channel(call, int(cid))
-                self._may_send(call)
+                channel = self._channel(call, int(cid))
+                self._may_send(call, channel)
                 self._check_form(call, message_problems(body or {}))
-                call.message = self._new_message(int(cid), body or {})
+                body = self._embeds_allowed(call, channel, body or {}, creating=True)
+                call.message = self._new_message(int(cid), body)
                 return call.message.payload()
             case "PATCH", ["channels", cid, "messages", mid]:
                 message = self._own_message(call, int(mid))
                 self._check_form(call, message_problems(body or {}, creating=False))
-                message.update(body or {})
+                body = self._embeds_allowed(call, self._channel(call, int(cid)), body or {}, creating=False)
+                message.update(body)
                 call.message = message
                 return message.payload()
             case "DELETE", ["channels", cid, "messages", mid]:
@@ -53,10 +55,28 @@ class ChannelCalls:
             self._refuse(call, 404, 10003, "Unknown Channel")
         return channel
 
-    def _may_send(self, call: Call) -> None:
-        """Send Messages: without it, Discord refuses the bot's posts (and its typing) in the channel."""
-        if "send" in self.forbidden:
+    def _denied(self, channel: dict, permission: str) -> bool:
+        """Whether the bot lacks `permission` in `channel` (a DM has no permissions to lack)."""
+        return "guild_id" in channel and permission in self.forbidden
+
+    def _may_send(self, call: Call, channel: dict) -> None:
+        """Send Messages (Send Messages in Threads in a thread): without it, Discord refuses the
+        bot's posts and its typing there."""
+        needed = "send_messages_in_threads" if channel["type"] in THREAD_TYPES else "send_messages"
+        if self._denied(channel, needed):
             self._refuse(call, 403, 50013, "Missing Permissions")
+
+    def _embeds_allowed(self, call: Call, channel: dict, body: dict, creating: bool) -> dict:
+        """Embed Links: without it, Discord drops the bot's embeds from the message without a
+        word; a message left with nothing to show is refused (403 on a post, "empty" on an edit)."""
+        if not body.get("embeds") or not self._denied(channel, "embed_links"):
+            return body
+        body = {**body, "embeds": []}
+        if not body.get("content") and not body.get("components"):
+            if creating:
+                self._refuse(call, 403, 50013, "Missing Permissions")
+            self._refuse(call, 400, 50006, "Cannot send an empty message")
+        return body
 
     def _own_message(self, call: Call, message_id: int) -> FakeMessage:
         message = self.messages.get(message_id)
@@ -68,7 +88,7 @@ class ChannelCalls:
 
     def _thread(self, call: Call, channel_id: int, message_id: int, body: dict) -> dict:
         channel = self._channel(call, channel_id)
-        if "threads" in self.forbidden:
+        if self._denied(channel, "create_public_threads"):
             self._refuse(call, 403, 50013, "Missing Permissions")
         if channel["type"] not in THREADABLE_TYPES:
             self._refuse(call, 400, 50024, "Cannot execute action on this channel type "

@@ -8,6 +8,8 @@ import itertools
 import time
 from dataclasses import dataclass, field
 
+import discord
+
 APP_ID = 900000000000000001
 BOT_ID = APP_ID
 GUILD_ID = 910000000000000001
@@ -69,9 +71,24 @@ def channel_payload(channel_id: int, type_: int = 0, parent_id: int | None = Non
     return data
 
 
-def role_payload(role_id: int, name: str) -> dict:
+# What @everyone may do in a new server (Discord's defaults), the bot included unless a test denies it.
+EVERYONE = ("view_channel", "send_messages", "send_messages_in_threads", "create_public_threads", "embed_links",
+            "attach_files", "read_message_history", "add_reactions", "use_application_commands")
+
+
+def role_payload(role_id: int, name: str, permissions: tuple[str, ...] = ()) -> dict:
     return {"id": str(role_id), "name": name, "color": 0, "hoist": False, "position": 0,
-            "permissions": "0", "managed": False, "mentionable": False, "flags": 0}
+            "permissions": str(discord.Permissions(**dict.fromkeys(permissions, True)).value), "managed": False,
+            "mentionable": False, "flags": 0}
+
+
+def bot_denied(channel: dict, denied: set[str]) -> dict:
+    """`channel` with an overwrite that denies the bot `denied` (discord.Permissions names), as a
+    server admin sets one in the channel's settings."""
+    others = [o for o in channel.get("permission_overwrites", []) if o["id"] != str(BOT_ID)]
+    deny = discord.Permissions(**dict.fromkeys(denied, True)).value
+    return {**channel, "permission_overwrites": others + [{"id": str(BOT_ID), "type": 1, "allow": "0",
+                                                           "deny": str(deny)}]}
 
 
 def guild_payload() -> dict:
@@ -83,9 +100,11 @@ def guild_payload() -> dict:
             "vanity_url_code": None, "description": None, "banner": None, "premium_tier": 0,
             "preferred_locale": "en-US", "public_updates_channel_id": None, "nsfw_level": 0,
             "premium_progress_bar_enabled": False, "emojis": [], "stickers": [], "member_count": 2,
-            "roles": [role_payload(GUILD_ID, "@everyone"), role_payload(CURATOR_ROLE, "curator")],
+            "roles": [role_payload(GUILD_ID, "@everyone", EVERYONE), role_payload(CURATOR_ROLE, "curator")],
             "channels": [channel_payload(CHANNEL_ID), channel_payload(CURATOR_CHANNEL_ID, name="curators")],
-            "threads": [], "members": [], "voice_states": [],
+            "threads": [], "voice_states": [],
+            "members": [{"user": user_payload(BOT_ID, "Footnote", bot=True), "roles": [], "joined_at": timestamp(),
+                         "deaf": False, "mute": False, "flags": 0}],  # Discord always sends the bot's own
             "presences": [], "large": False, "unavailable": False, "joined_at": timestamp()}
 
 

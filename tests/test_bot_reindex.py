@@ -167,7 +167,7 @@ def test_where_the_bot_may_not_post_the_reindex_still_runs_and_reports_to_the_cu
     (corpus / "2026" / "tram.md").write_text(TRAM)
 
     async def scenario(h: Harness):
-        h.discord.forbidden.add("send")
+        h.deny("send_messages")
         h.discord.expect(50013)
         calls = await h.slash("reindex", permissions=MANAGE_GUILD)
         await h.settle()

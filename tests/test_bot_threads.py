@@ -65,7 +65,7 @@ def test_a_thread_someone_else_opened_on_the_answer_is_used(harness_for):
 def test_without_the_permission_to_open_threads_the_click_says_so(harness_for):
     async def scenario(h: Harness):
         *_, send = await h.slash("ask", {"question": BRIDGE})
-        h.discord.forbidden.add("threads")
+        h.deny("create_public_threads")
         h.discord.expect(50013)
         return await h.click(h.sent_message(send), "footnote:thread:1")
 
