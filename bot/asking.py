@@ -31,7 +31,7 @@ async def answer_question(bot, question: str, user_id: int, channel, private: bo
     for its buttons, and render it. "Ask a follow-up" is offered only where Discord can open a
     thread on the answer, and not on a private one."""
     channel_id = getattr(channel, "id", None)
-    in_thread = await bot.db.is_thread(channel_id)
+    in_thread = bot.store.is_thread(channel_id)
     history = await bot.db.history(channel_id) if in_thread else ()
     answer = await bot.within(bot.service.ask(question, history, bot.settings.k))
     answer_id = await bot.db.save_answer(answer, user_id, channel_id, guild_id, private)

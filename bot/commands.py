@@ -12,6 +12,7 @@ from bot.errors import NONE
 from bot.feedback import report_declined
 from bot.guards import Refused, parent_id
 from bot.passages import search_embed
+from bot.respond import in_time, say
 from bot.views import search_view
 from index.answer import MAX_QUESTION_CHARS
 
@@ -78,11 +79,10 @@ def message_text_of(message: discord.Message) -> str:
 async def forget_me(interaction: discord.Interaction) -> None:
     """Everyone may: what the bot stored about you goes now, not after the retention period.
     The messages in Discord are Discord's: delete those there."""
-    counts = await interaction.client.db.forget_user(interaction.user.id)
+    counts = await in_time(interaction, interaction.client.db.forget_user(interaction.user.id))
     done = ", ".join(f"{n} {name}" for name, n in counts.items())
-    await interaction.response.send_message(
-        f"Deleted what Footnote kept about you: {done}. Messages already posted stay in Discord; delete "
-        "them there if you want them gone too.", ephemeral=True, allowed_mentions=NONE)
+    await say(interaction, f"Deleted what Footnote kept about you: {done}. Messages already posted stay in Discord; "
+                           "delete them there if you want them gone too.")
 
 
 COMMANDS = (ask, search, ask_about, forget_me)

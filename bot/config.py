@@ -13,6 +13,7 @@ from discord import app_commands
 
 from bot.errors import NONE
 from bot.guards import Refused
+from bot.respond import in_time, say
 
 ADMINS = discord.Permissions(manage_guild=True)
 
@@ -64,10 +65,9 @@ async def _change(interaction: discord.Interaction, **changes) -> None:
             own.pop(key, None)
         else:
             own[key] = value
-    await bot.db.set_guild_config(interaction.guild_id, own)
+    await in_time(interaction, bot.db.set_guild_config(interaction.guild_id, own))
     bot.guild_configs[interaction.guild_id] = own
-    await interaction.response.send_message(describe(rules_for(bot, interaction.guild_id), "Saved. Now: "),
-                                            ephemeral=True, allowed_mentions=NONE)
+    await say(interaction, describe(rules_for(bot, interaction.guild_id), "Saved. Now: "))
 
 
 def describe(rules: ServerRules, lead: str = "") -> str:

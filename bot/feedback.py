@@ -12,6 +12,7 @@ from bot.adding import add_from_url
 from bot.curators import REASONS, curators_of, declined_embed, tell_curators, vote_embed
 from bot.errors import NONE, Reported
 from bot.guards import check_curator
+from bot.respond import in_time, say
 
 VOTES = {"up": 1, "down": -1}
 WHY = re.compile(r"footnote:why:(?P<answer>\d+)")
@@ -31,13 +32,13 @@ class VoteButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = interaction.client
-        if not await bot.db.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote]):
-            await interaction.response.send_message("That answer is no longer stored, so the vote was not kept.",
-                                                    ephemeral=True, allowed_mentions=NONE)
-        elif self.vote == "down":  # the vote counts now; the form only adds why
+        if self.vote == "down":  # the form first (it cannot follow a deferral); the vote counts even if it is closed
             await interaction.response.send_modal(WhyForm(self.answer_id))
+            await bot.db.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote])
+        elif not await in_time(interaction, bot.db.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote])):
+            await say(interaction, "That answer is no longer stored, so the vote was not kept.")
         else:
-            await interaction.response.send_message("Thanks, noted.", ephemeral=True, allowed_mentions=NONE)
+            await say(interaction, "Thanks, noted.")
             link = interaction.message.jump_url if interaction.message else None
             answer = await bot.db.answer(self.answer_id)
             await tell_curators(bot, self.answer_id, lambda who: vote_embed(answer, 1, who, link), interaction.user.id)
@@ -115,13 +116,17 @@ async def explain_vote(interaction: discord.Interaction, answer_id: int, values:
     bot = interaction.client
     reason = (values.get("reason") or ["other"])[0]
     suggested = str(values.get("article") or "").strip() or None
-    if not await bot.db.explain_feedback(answer_id, interaction.user.id, reason, suggested):
-        await interaction.response.send_message("That answer is no longer stored, so the vote was not kept.",
-                                                ephemeral=True, allowed_mentions=NONE)
+
+    async def keep() -> tuple[bool, bool]:  # (kept, whether curators will be told)
+        if not await bot.db.explain_feedback(answer_id, interaction.user.id, reason, suggested):
+            return False, False
+        return True, await curators_of(bot, answer_id) is not None
+
+    kept, told = await in_time(interaction, keep())
+    if not kept:
+        await say(interaction, "That answer is no longer stored, so the vote was not kept.")
         return
-    told = await curators_of(bot, answer_id) is not None
-    await interaction.response.send_message("Thanks: passed on to the curators." if told else "Thanks, noted.",
-                                            ephemeral=True, allowed_mentions=NONE)
+    await say(interaction, "Thanks: passed on to the curators." if told else "Thanks, noted.")
     link = interaction.message.jump_url if interaction.message else None
     answer = await bot.db.answer(answer_id)
     await tell_curators(bot, answer_id, lambda who: vote_embed(answer, -1, who, link, reason, suggested),

@@ -74,6 +74,10 @@ class BotStore:
         self._lock = threading.Lock()
         self._add_columns()
         self._db.executescript(INDEXES)
+        self._threads = self._thread_ids()  # read before a first response: kept in memory, never a disk wait
+
+    def _thread_ids(self) -> frozenset[int]:
+        return frozenset(row[0] for row in self._run("SELECT id FROM threads"))
 
     def _add_columns(self) -> None:
         for table, columns in ADDED_COLUMNS.items():
@@ -143,6 +147,7 @@ class BotStore:
     def open_thread(self, thread_id: int, answer_id: int) -> None:
         """Remember a thread on an answer, seeded with that answer's turn (once)."""
         opened = self._run("INSERT OR IGNORE INTO threads VALUES (?, ?, ?)", (thread_id, answer_id, _now()))
+        self._threads = self._threads | {thread_id}
         row = self._run("SELECT answer, user_id FROM answers WHERE id = ?", (answer_id,)).fetchone()
         if opened.rowcount == 1 and row is not None:
             self.add_turn(thread_id, json.loads(row[0]), row[1])
@@ -155,10 +160,11 @@ class BotStore:
         """A thread was deleted in Discord: its history goes too."""
         self._run("DELETE FROM turns WHERE thread_id = ?", (thread_id,))
         self._run("DELETE FROM threads WHERE id = ?", (thread_id,))
+        self._threads = self._threads - {thread_id}
 
     def is_thread(self, thread_id: int | None) -> bool:
-        return thread_id is not None and self._run(
-            "SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone() is not None
+        """Whether Footnote opened this thread: from memory, so it is safe on the event loop."""
+        return thread_id in self._threads
 
     def add_turn(self, thread_id: int, answer: dict, user_id: int | None = None) -> None:
         ids = [c["article_id"] for c in answer.get("citations", [])]
@@ -211,8 +217,10 @@ class BotStore:
         if days <= 0:
             return 0
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="seconds")
-        return sum(self._run(f"DELETE FROM {table} WHERE created_at < ?", (cutoff,)).rowcount
-                   for table in ("feedback", "turns", "threads", "searches", "answers"))
+        removed = sum(self._run(f"DELETE FROM {table} WHERE created_at < ?", (cutoff,)).rowcount
+                      for table in ("feedback", "turns", "threads", "searches", "answers"))
+        self._threads = self._thread_ids()
+        return removed
 
 
 class OffLoop:

@@ -11,6 +11,7 @@ from bot.errors import NONE, Reported
 from bot.feedback import VoteButton
 from bot.guards import Refused, can_hold_threads
 from bot.passages import search_embed, sources_embeds
+from bot.respond import in_time, say
 from bot.threads import thread_for
 
 
@@ -25,13 +26,12 @@ class SourcesButton(Reported, discord.ui.DynamicItem[discord.ui.Button], templat
         return cls(int(match["answer"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        answer = await interaction.client.db.answer(self.answer_id)
+        answer = await in_time(interaction, interaction.client.db.answer(self.answer_id))
         if answer is None:
-            await interaction.response.send_message("That answer is no longer stored; ask again.",
-                                                    ephemeral=True, allowed_mentions=NONE)
+            await say(interaction, "That answer is no longer stored; ask again.")
             return
         first, *rest = sources_embeds(answer)
-        await interaction.response.send_message(embed=first, ephemeral=True, allowed_mentions=NONE)
+        await say(interaction, embed=first)
         for embed in rest:
             await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NONE)
 
@@ -70,17 +70,18 @@ class PageButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = interaction.client
-        found = await bot.db.search(self.search_id)
+        found = await in_time(interaction, bot.db.search(self.search_id), update=True)
         if found is None:
-            await interaction.response.send_message("That search is no longer stored; search again.",
-                                                    ephemeral=True, allowed_mentions=NONE)
+            await say(interaction, "That search is no longer stored; search again.")
             return
         query, passages, owner = found
         per_page = bot.settings.search_per_page
         embed = search_embed(query, passages, self.page, per_page)
         view = search_view(self.search_id, self.page, len(passages), per_page)
         if owner is not None and interaction.user.id != owner:  # someone else's results: a page of one's own
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NONE)
+            await say(interaction, embed=embed, view=view)
+        elif interaction.response.is_done():  # acknowledged while the search was read: edit the message now
+            await interaction.edit_original_response(embed=embed, view=view)
         else:
             await interaction.response.edit_message(embed=embed, view=view)
 

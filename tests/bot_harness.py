@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sys
+import threading
 import time
+import traceback
 from pathlib import Path
 
 import discord
@@ -34,7 +37,7 @@ from tests.fake_discord import (APP_ID, BOT_ID, CHANNEL_ID, CURATOR_ROLE, GUILD_
 __all__ = ["APP_ID", "BOT_ID", "CHANNEL_ID", "CURATOR_CHANNEL_ID", "CURATOR_ROLE", "GUILD_ID", "USER_ID", "Call", "FakeDiscord",
            "FakeMessage", "DiscordClock", "snowflake"]
 
-STALL_LIMIT_S = 2.0  # the event loop blocked this long would make others miss Discord's 3 s
+STALL_LIMIT_S = 0.1  # a handler holding the loop this long delays every other interaction
 
 NEWS = {
     "2026/bridge.txt": article_txt(
@@ -58,6 +61,7 @@ class Harness:
         self.clock = self.discord.clock
         self.state = bot._connection
         self.max_stall_s = 0.0
+        self.stalled_in = ""  # where the longest stall held the loop
         self._watchdog: asyncio.Task | None = None
 
     @property
@@ -103,11 +107,19 @@ class Harness:
 
     async def _watch(self) -> None:
         """How long the event loop is ever blocked (a blocked loop delays everyone), in the loop's
-        own time: waits for a CPU on a busy machine do not count."""
-        while True:
-            before = own_time()
-            await asyncio.sleep(0.01)
-            self.max_stall_s = max(self.max_stall_s, own_time() - before - 0.01)
+        own time: waits for a CPU on a busy machine do not count. A thread beside it notes where
+        the loop was stuck, so that a stall names its code."""
+        sampler = StallSampler(threading.get_ident())
+        try:
+            while True:
+                before = own_time()
+                sampler.beat()
+                await asyncio.sleep(0.01)
+                stall = own_time() - before - 0.01
+                if stall > self.max_stall_s:
+                    self.max_stall_s, self.stalled_in = stall, sampler.where()
+        finally:
+            sampler.stop()
 
     async def settle(self) -> None:
         """Wait until every task the event started (command, view, listener) is finished.
@@ -177,7 +189,8 @@ class Harness:
         return await self.dispatch(self.interaction_payload(2, data, channel_id=message.channel_id, **kwargs),
                                    f"context menu {name!r}")
 
-    async def click(self, message: FakeMessage, custom_id: str, *, user_id: int = USER_ID, **kwargs) -> list[Call]:
+    async def click(self, message: FakeMessage, custom_id: str, *, user_id: int = USER_ID, wait: bool = True,
+                    **kwargs) -> list[Call]:
         """Click a button on a message as Discord shows it (only buttons that are there and enabled)."""
         button = next((c for c in message.components() if c.get("custom_id") == custom_id), None)
         assert button is not None, f"no button {custom_id!r} on the message: {message.custom_ids()}"
@@ -186,7 +199,7 @@ class Harness:
         data = {"custom_id": custom_id, "component_type": 2}
         payload = self.interaction_payload(3, data, message=message.payload(), user_id=user_id,
                                            channel_id=message.channel_id, **kwargs)
-        return await self.dispatch(payload, f"click {custom_id}", message)
+        return await self.dispatch(payload, f"click {custom_id}", message, wait=wait)
 
     async def submit(self, shown: Call, values: dict[str, str | list[str]], **kwargs) -> list[Call]:
         """Fill in and submit the modal a response showed; Discord checks required fields first."""
@@ -259,6 +272,44 @@ class Harness:
         await self.bot.close()
 
 
+class StallSampler:
+    """A thread that looks at the event loop's thread whenever its heartbeat is late and keeps
+    the stack it was in (the frames of this project, innermost last)."""
+
+    LATE_S = 0.03
+
+    def __init__(self, loop_thread: int):
+        self.loop_thread = loop_thread
+        self.last_beat = time.monotonic()
+        self.stack = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+        self._thread.start()
+
+    def beat(self) -> None:
+        self.last_beat = time.monotonic()
+        self.stack = ""  # a stack kept before this beat belongs to a stall already measured
+
+    def where(self) -> str:
+        stack, self.stack = self.stack, ""
+        return stack
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            if time.monotonic() - self.last_beat < self.LATE_S:
+                continue
+            frame = sys._current_frames().get(self.loop_thread)
+            if frame is None:
+                continue
+            lines = [f"  {f.filename}:{f.lineno} {f.name}" for f in traceback.extract_stack(frame)
+                     if "/site-packages/" not in f.filename and "/lib/python3" not in f.filename] or \
+                    [f"  {f.filename}:{f.lineno} {f.name}" for f in traceback.extract_stack(frame)[-6:]]
+            self.stack = "\n".join(lines[-12:])
+
+
 def _option(command, name: str, value, focused: bool = False) -> dict:
     kinds = {p.name: p.type.value for p in command.parameters}
     return {"name": name, "type": kinds[name], "value": value, **({"focused": True} if focused else {})}
@@ -306,14 +357,15 @@ def run(scenario, bot: FootnoteBot, fake: FakeDiscord | None = None):
         try:
             result = await scenario(harness)
             await harness.settle()
-            return result, harness.max_stall_s
+            return result, (harness.max_stall_s, harness.stalled_in)
         finally:
             await harness.close()
 
-    result, stall_s = asyncio.run(main())
+    result, (stall_s, stalled_in) = asyncio.run(main())
     fake.finish()
     problems = fake.take_violations()
     if stall_s > STALL_LIMIT_S:
-        problems.append(f"the event loop was blocked for {stall_s:.1f} s; every interaction waited")
+        problems.append(f"the event loop was blocked for {stall_s * 1000:.0f} ms (over {STALL_LIMIT_S * 1000:.0f} ms); "
+                        f"every interaction waited. It was in:\n{stalled_in or '(not caught)'}")
     assert not problems, "Discord would not have it:\n- " + "\n- ".join(problems)
     return result
