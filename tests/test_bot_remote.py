@@ -61,7 +61,7 @@ def test_the_client_speaks_the_live_api(tmp_path):
     assert ids == ["discord/tram"]
     # The upload queued its own re-index; the one asked for after it serves a newer generation.
     assert summary["generation"] > answer["generation"] and {"added", "changed", "removed"} <= set(summary)
-    assert progress == [] or progress[0].startswith("Re-indexing on the server")
+    assert progress and all(p.startswith("Re-indexing on the server… ") for p in progress), progress
     assert ("discord/tram", "Tram trial") in found
     assert removed == "discord/tram"
 

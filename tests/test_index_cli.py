@@ -75,11 +75,19 @@ def test_ask_with_an_index_built_by_another_model_fails_clearly(tmp_path, capsys
     assert code == 2 and "'hash:64'" in err and "'hash:32'" in err
 
 
-def test_help_is_the_reference_for_every_command():
-    for command in ("index", "status", "ask"):
-        out = subprocess.run([sys.executable, "-m", "index.cli", command, "--help"], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout
-        assert "--corpus" in out and "--index" in out and "--model" in out
+@pytest.mark.parametrize("command, own", [
+    ("index", ("--rebuild", "--allow-empty", "--wait", "--executor", "--sentence-vectors", "Exit status")),
+    ("status", ("--json",)),
+    ("ask", ("--as-of", "--after", "--before", "--source", "-k")),
+])
+def test_help_is_the_reference_for_every_command(command, own):
+    """Each command's --help names its own flags with what they do, and its environment variables."""
+    out = subprocess.run([sys.executable, "-m", "index.cli", command, "--help"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.startswith(f"usage: footnote {command} ")
+    for flag in own:
+        assert flag in out, f"`footnote {command} --help` does not mention {flag}"
+    assert "env FOOTNOTE_CORPUS" in out and "env FOOTNOTE_INDEX" in out
 
 
 @pytest.mark.model
