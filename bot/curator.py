@@ -29,14 +29,18 @@ article = app_commands.Group(name="article", description="Add or remove articles
 
 
 @article.command(name="add", description="Add an article from a web page or an attached file")
-@app_commands.describe(url="Address of the article's web page", file="An article file (.txt .md .html .json .jsonl)")
+@app_commands.describe(url="Address of the article's web page", file="An article file (.txt .md .html .json .jsonl)",
+                       date="The page's publication date (YYYY-MM-DD), if the page does not state it")
 @app_commands.check(curators_only)
-async def add(interaction: discord.Interaction, url: str | None = None, file: discord.Attachment | None = None) -> None:
+async def add(interaction: discord.Interaction, url: str | None = None, file: discord.Attachment | None = None,
+              date: app_commands.Range[str, 10, 10] | None = None) -> None:
     if (url is None) == (file is None):
         raise Refused("Give either `url:` or `file:` (one of them).")
+    if date is not None and file is not None:
+        raise Refused("`date:` goes with `url:`; a file gives its own date (`date: YYYY-MM-DD` in its front matter).")
     await interaction.response.defer(thinking=True, ephemeral=True)
     bot = interaction.client
-    text = await (add_from_url(bot, url) if url is not None else add_from_file(bot, file))
+    text = await (add_from_url(bot, url, date or "") if url is not None else add_from_file(bot, file))
     await interaction.edit_original_response(content=text, allowed_mentions=NONE)
 
 

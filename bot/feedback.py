@@ -77,6 +77,9 @@ class UrlForm(discord.ui.Modal, title="Add an article by URL"):
         super().__init__(custom_id=f"footnote:addurl:{answer_id}", timeout=600)
         self.add_item(discord.ui.Label(text="The article's web address", component=discord.ui.TextInput(
             custom_id="url", placeholder="https://...", max_length=2000)))
+        self.add_item(discord.ui.Label(
+            text="Its publication date", description="Only if the page does not state it: YYYY-MM-DD",
+            component=discord.ui.TextInput(custom_id="date", required=False, min_length=10, max_length=10)))
 
 
 def add_article_view(answer_id: int) -> discord.ui.View:
@@ -105,7 +108,8 @@ async def handle_form(interaction: discord.Interaction) -> bool:
     elif match := ADD_URL.fullmatch(custom_id):
         check_curator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await add_from_url(interaction.client, str(submitted(interaction).get("url", "")))
+        values = submitted(interaction)
+        text = await add_from_url(interaction.client, str(values.get("url", "")), str(values.get("date") or ""))
         await interaction.edit_original_response(content=text, allowed_mentions=NONE)
     else:
         return False

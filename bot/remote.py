@@ -10,7 +10,7 @@ import asyncio
 
 import httpx
 
-from bot.articles import Upload
+from corpus.additions import NewArticle
 from bot.service import Listing, Progress, ServiceError, best_matches
 from index.answer import Turn
 
@@ -50,7 +50,7 @@ class RemoteFootnote:
     async def search(self, query: str, k: int = 20) -> list[dict]:
         return (await self._call("GET", "/v1/search", params={"q": query, "k": k}))["passages"]
 
-    async def put_article(self, upload: Upload) -> list[str]:
+    async def put_article(self, upload: NewArticle) -> list[str]:
         # The file itself, as a multipart upload: the API parses it exactly as the corpus would,
         # writes it, and queues an incremental re-index.
         name = upload.relpath.rsplit("/", 1)[-1]

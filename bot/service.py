@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from bot.articles import Upload
 from bot.building import Builder, Progress, ServiceError
+from corpus.additions import NewArticle
 from corpus.folder import CorpusFolder
 from corpus.load import MAX_FILE_BYTES, article_id_for, corpus_files
 from index.answer import Answerer, AskRequest, Turn, check_question, passage_dict
@@ -66,7 +66,7 @@ class Footnote(Protocol):
     async def search(self, query: str, k: int = 20) -> list[dict]:
         """The top passages for a query, best first (see `passage_dict`)."""
 
-    async def put_article(self, upload: Upload) -> list[str]:
+    async def put_article(self, upload: NewArticle) -> list[str]:
         """Add or replace the articles of a checked upload; returns their ids."""
 
     async def remove_article(self, article_id: str) -> str:
@@ -117,7 +117,7 @@ class LocalFootnote:
         retriever = self.answerer.retriever
         return [passage_dict(p) for p in retriever.search(retriever.live.current(), Query(text), k=k)]
 
-    async def put_article(self, upload: Upload) -> list[str]:
+    async def put_article(self, upload: NewArticle) -> list[str]:
         folder = CorpusFolder(self.corpus_dir)
         _, articles, _ = await asyncio.to_thread(folder.write, upload.file_id, upload.suffix, upload.data,
                                                  MAX_FILE_BYTES, collection=True)

@@ -30,6 +30,7 @@ def page(paragraphs: int = 1) -> str:
 
 ROUTES = {
     "/bridge": (200, HTML, page().encode()),
+    "/undated": (200, HTML, page().replace('<meta property="article:published_time" content="2026-05-02">', "").encode()),
     "/large": (200, HTML, page(2000).encode()),  # about 0.4 MiB: a second of trafilatura on this machine
     "/huge": (200, HTML, [b"<p>" + b"x" * 65529 + b"</p>"] * (12 * 16)),  # 12 MiB in 64 KiB pieces
     "/moved": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
@@ -44,18 +45,18 @@ def site():
         yield port, seen
 
 
-def add_url(url: str):
+def add_url(url: str, **more):
     async def scenario(h: Harness):
-        calls = await h.slash("article", {"url": url}, subcommand="add", permissions=MANAGE_GUILD)
+        calls = await h.slash("article", {"url": url, **more}, subcommand="add", permissions=MANAGE_GUILD)
         return calls[-1].message.content, h.max_stall_s
 
     return scenario
 
 
-def adding(own_index, tmp_path, url, dns=DNS):
+def adding(own_index, tmp_path, url, dns=DNS, **more):
     bot = make_bot(*own_index, tmp_path)
     bot.fetch_page = guarded_fetcher(dns)
-    return run(add_url(url), bot)
+    return run(add_url(url, **more), bot)
 
 
 def test_a_page_is_fetched_saved_and_parsed_without_blocking_the_event_loop(own_index, tmp_path, site):
@@ -65,6 +66,16 @@ def test_a_page_is_fetched_saved_and_parsed_without_blocking_the_event_loop(own_
     assert stall_s < 0.5, f"the event loop stood still for {stall_s:.2f} s while the page was fetched and parsed"
     saved = (own_index[0] / "discord" / "bridge-budget-reviewed.md").read_text()
     assert f"url: http://news.example:{port}/large" in saved
+
+
+def test_a_page_without_a_date_is_added_only_with_the_date_the_curator_gives(own_index, tmp_path, site):
+    """The one date rule (corpus/additions.py), as /article add applies it."""
+    port, _ = site
+    refused, _ = adding(own_index, tmp_path / "a", f"http://news.example:{port}/undated")
+    saved, _ = adding(own_index, tmp_path / "b", f"http://news.example:{port}/undated", date="2026-04-30")
+    assert "states no publication date" in refused and "give its date (YYYY-MM-DD)" in refused
+    assert "Saved `discord/bridge-budget-reviewed`" in saved
+    assert "date: '2026-04-30'" in (own_index[0] / "discord" / "bridge-budget-reviewed.md").read_text()
 
 
 def test_a_page_over_5_mib_is_refused_with_the_fix(own_index, tmp_path, site):

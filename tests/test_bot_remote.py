@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from bot.articles import check_file
+from corpus.additions import from_upload
 from bot.remote import RemoteFootnote
 from bot.service import ServiceError
 from index.answer import Turn
@@ -22,7 +22,8 @@ def test_the_client_speaks_the_live_api(tmp_path):
     """Every call the bot makes, against a real `footnote serve`: the shapes it reads are the
     API's own (a renamed field fails here), and the API's errors reach the curator as its message."""
     make_index(make_corpus(tmp_path / "corpus"), tmp_path / "index")
-    upload = check_file("tram.md", b"---\ntitle: Tram trial\ndate: 2026-05-02\n---\nThe Fernhill tram trial starts in May.\n")
+    upload = from_upload("tram.md", b"---\ntitle: Tram trial\ndate: 2026-05-02\n---\nThe Fernhill tram trial starts in May.\n",
+                         "discord")
     progress = []
 
     async def progress_cb(text):

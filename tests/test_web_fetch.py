@@ -30,6 +30,7 @@ def site() -> Iterator[tuple[str, list]]:
     """A small web on 127.0.0.1: (its base URL, the (host, path) pairs it was asked for)."""
     routes = {
         "/page": (200, HTML, PAGE),
+        "/undated": (200, HTML, PAGE.replace(b'<meta property="article:published_time" content="2026-05-05">', b"")),
         "/to-page": (302, {"Location": "/page"}, b""),
         "/to-other-loopback": (302, {"Location": "http://127.0.0.2:{port}/page"}, b""),
         "/to-metadata": (301, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
@@ -171,6 +172,24 @@ def test_the_web_page_adds_a_fetched_page_as_markdown_with_its_address(site, web
     assert article["text"].startswith("The harbour tram trial started on Monday")
     stored = (web_indexed / "corpus" / "web" / "harbour-tram-trial-starts.md").read_text()
     assert stored.startswith("---\ntitle: Harbour tram trial starts\n") and f"url: {base}/page" in stored
+
+
+def test_a_page_without_a_date_is_added_only_with_the_date_the_curator_gives(site, web_indexed):
+    """The one date rule (corpus/additions.py), as the web form applies it."""
+    base, _ = site
+    with web_client(web_indexed) as client:
+        client.app.state.web_fetch = functools.partial(fetch_page, allowed=ONLY_THE_TEST_SERVER)
+        token = sign_in(client)
+        form = {"csrf": token, "url": f"{base}/undated"}
+        refused = client.post("/collection/add", data=form, headers={"Origin": "http://testserver"},
+                              follow_redirects=False)
+        r = client.post("/collection/add", data={**form, "date": "2026-04-30"}, headers={"Origin": "http://testserver"},
+                        follow_redirects=False)
+        assert r.status_code == 303, text_of(page(r))
+        assert wait_for_job(client, r.headers["location"].rsplit("/", 1)[1])["status"] == "succeeded"
+        article = client.get("/v1/articles/web/harbour-tram-trial-starts").json()
+    assert refused.status_code == 422 and "give its date (YYYY-MM-DD)" in text_of(page(refused))
+    assert article["published"].startswith("2026-04-30")
 
 
 @pytest.mark.parametrize("url", ["http://example.org:99999/", "http://[::1/", "http://a..example/"])

@@ -19,6 +19,7 @@ from api.web.pages import render
 from api.web.session import (COOKIE, SESSION_S, ReaderDep, WriterDep, check_same_origin, check_write_form,
                              session_token, sign_out_session)
 from api.web.views import local_path
+from corpus.additions import from_page, from_upload
 from corpus.article import ArticleError
 from corpus.folder import CorpusFolder, CorpusWriteError
 
@@ -82,10 +83,11 @@ async def add_article(request: Request, visitor: WriterDep, services: ServicesDe
     file_id, date = str(form.get("id") or "").strip(), str(form.get("date") or "").strip()
     try:
         if upload is not None and not isinstance(upload, str) and upload.filename:
-            new = additions.from_upload(upload.filename, await upload.read(), file_id)
+            data = await upload.read()
+            new = await anyio.to_thread.run_sync(from_upload, upload.filename, data, additions.FOLDER, file_id)
         elif url:
             final, html = await anyio.to_thread.run_sync(request.app.state.web_fetch, url)
-            new = additions.from_page(final, html, file_id, date)
+            new = await anyio.to_thread.run_sync(from_page, final, html, additions.FOLDER, file_id, date)
         else:
             raise WebError(422, "give a web address or choose a file to add", BACK)
         written = await services.run(additions.write_new, CorpusFolder(services.settings.corpus), new,
