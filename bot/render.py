@@ -149,6 +149,11 @@ def status_embed(status: dict) -> discord.Embed:
                         ("Chunks", status.get("chunks")), ("Built", status.get("built_at")),
                         ("Model", model.get("name") if isinstance(model, dict) else model)):
         embed.add_field(name=name, value=clip_words(str(value if value is not None else "?"), FIELD_VALUE))
+    newer = status.get("newer_than_index") or []
+    if newer:
+        shown = ", ".join(f"`{p}`" for p in newer[:5]) + (f" and {len(newer) - 5} more" if len(newer) > 5 else "")
+        embed.add_field(name="Changed since the build", inline=False,
+                        value=clip(f"{len(newer)} file(s): {shown}. Run /reindex to serve them.", FIELD_VALUE)[0])
     return embed
 
 

@@ -8,7 +8,6 @@ Every method returns the API's JSON shapes (plain dicts), so one renderer serves
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +19,7 @@ from corpus.folder import CorpusFolder
 from corpus.load import MAX_FILE_BYTES, article_id_for, corpus_files
 from index.answer import Answerer, AskRequest, Turn, check_question, passage_dict
 from index.search import Query
+from index.status import index_status
 
 ANSWER_THREADS = 4  # answers and searches at once; more wait their turn (within the answer timeout)
 
@@ -152,12 +152,7 @@ class LocalFootnote:
         return await asyncio.to_thread(self._status)
 
     def _status(self) -> dict:
-        generation = self.answerer.retriever.live.current()
-        manifest = generation.manifest
-        return {"generation": generation.name, "model": manifest["model"],
-                "articles": generation.article_count(), "chunks": generation.chunk_count(),
-                "built_at": manifest.get("built_at"), "index": self.store or str(self.index_dir),
-                "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        return index_status(self.answerer.retriever.live.current(), self.store or self.index_dir, self.corpus_dir)
 
     async def close(self) -> None:
         await self.builder.stop()

@@ -9,8 +9,9 @@ from corpus.load import corpus_files
 from index.store import Generation
 
 
-def index_status(generation: Generation, index_dir: Path, corpus: Path) -> dict:
-    """The generation, its model and chunking, counts, build time, and corpus files changed since."""
+def index_status(generation: Generation, index_dir: Path | str, corpus: Path) -> dict:
+    """The generation, its model and chunking, counts, build time, and corpus files changed since;
+    `index_dir` is the index folder, or the store's address (milvus://...)."""
     manifest = generation.manifest
     read_at = dt.datetime.fromisoformat(manifest.get("corpus_read_at", manifest["built_at"])).timestamp()
     newer = []

@@ -68,6 +68,20 @@ def test_status_for_manage_server_and_for_the_curator_role(harness_for):
         assert defer.payload == {"type": 5, "data": {"flags": 64}}
         fields = {f["name"]: f["value"] for f in embeds_of(send)[0]["fields"]}
         assert fields["Generation"] == "000001" and fields["Articles"] == "3" and fields["Model"] == "hash:64"
+        assert "Changed since the build" not in fields
+
+
+def test_status_names_the_files_changed_since_the_build(own_index, tmp_path):
+    """The bot's /status is the one status (index/status.py): it says what the index does not serve yet."""
+    corpus, index, embedder = own_index
+    (corpus / "2026" / "tram.md").write_text("---\ntitle: Tram\ndate: 2026-05-02\n---\nThe tram trial starts.\n")
+
+    async def scenario(h: Harness):
+        return await h.slash("status", permissions=MANAGE_GUILD)
+
+    _, send = run(scenario, make_bot(corpus, index, embedder, tmp_path))
+    fields = {f["name"]: f["value"] for f in embeds_of(send)[0]["fields"]}
+    assert fields["Changed since the build"] == "1 file(s): `2026/tram.md`. Run /reindex to serve them."
 
 
 def test_add_a_file_then_reindex_then_it_answers(own_index, tmp_path):
