@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
                 await services.run(services.warm_up)
             try:
                 generation = await services.run(services.live.current)
-                log.info("serving generation %s from %s", generation.name, settings.store or settings.index)
+                log.info("serving generation %s from %s", generation.name, services.store.where)
             except IndexError_ as exc:
                 log.warning("not ready yet: %s", exc)  # /readyz says 503 until an index appears
             if settings.watch:

@@ -37,6 +37,7 @@ def cmd_serve(args) -> int:
     from api.protocol import JsonErrorH11Protocol
     from api.settings import Settings
     from index.cli import EXIT_FATAL, EXIT_OK
+    from index.stores import open_store
 
     overrides = {"corpus": args.corpus, "index": args.index, "model": args.model, "store": args.store,
                  "reader": args.reader}
@@ -59,7 +60,7 @@ def cmd_serve(args) -> int:
         print(f"footnote: error: --workers {args.workers}: run 1 or more worker processes", file=sys.stderr)
         return EXIT_FATAL
     shown = "localhost" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"Footnote API on http://{shown}:{args.port} (index {settings.store or settings.index}, model {settings.model}); "
+    print(f"Footnote API on http://{shown}:{args.port} (index {open_store(settings.index, settings.store).where}, model {settings.model}); "
           f"web page at http://{shown}:{args.port}/, interactive docs at http://{shown}:{args.port}/docs", flush=True)
     # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: only configured
     # proxies may say who the client is (the rate limit keys on it).

@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from corpus.chunk import ChunkParams
-from index.build import DEFAULT_MAX_TOKENS, build_index
+from index.build import DEFAULT_MAX_TOKENS
 from index.embed import Embedder
+from index.stores import Store, open_store
 
 log = logging.getLogger("footnote.api")
 KEEP_JOBS = 200
@@ -46,9 +47,9 @@ class Job:
 class JobRunner:
     """Queues index builds and runs them one after another on a single thread."""
 
-    def __init__(self, corpus_dir: Path, index_dir: Path, embedder: Embedder, metrics,
-                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS), store: str | None = None):
-        self.store = store  # a Milvus store publishes there; None: the index folder
+    def __init__(self, corpus_dir: Path, index_dir: Path, embedder: Embedder, metrics, store: Store | None = None,
+                 params: ChunkParams = ChunkParams(DEFAULT_MAX_TOKENS)):
+        self.store = open_store(index_dir) if store is None else store  # where builds go (index/stores.py)
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder
@@ -115,12 +116,7 @@ class JobRunner:
         try:
             options = dict(params=self.params, rebuild=job.rebuild, progress=False,
                            on_progress=lambda stage, done, total: self._progress(job, stage, done, total))
-            if self.store:
-                from index.milvus_build import build_into_milvus
-
-                summary = build_into_milvus(self.store, self.corpus_dir, self.index_dir, self.embedder, 60.0, **options)
-            else:
-                summary = build_index(self.corpus_dir, self.index_dir, self.embedder, **options)
+            summary = self.store.build(self.corpus_dir, self.embedder, 60.0, **options)
         except Exception as exc:  # any failure is the job's result; the old generation keeps serving
             log.warning("index job %s failed: %s", job.id, exc, exc_info=not isinstance(exc, (OSError, ValueError)))
             self._finish(job, started, error=_reason(exc))

@@ -22,8 +22,10 @@ from index.answer import Answerer
 from index.assemble import open_answerer, query_thread_setup
 from index.embed import Embedder, load_embedder
 from index.reader import load_reader
-from index.search import LiveIndex, Retriever
-from index.store import Generation
+from index.search import Retriever
+from index.store.reader import LiveReader
+from index.stores import Store, open_store
+from index.store import GenerationReader
 from index.watch import watch
 
 T = TypeVar("T")
@@ -33,7 +35,8 @@ log = logging.getLogger("footnote.api")
 @dataclass
 class Services:
     settings: Settings
-    live: LiveIndex
+    store: Store  # where generations are built to and served from (index/stores.py)
+    live: LiveReader
     embedder: Embedder
     retriever: Retriever
     answerer: Answerer
@@ -46,14 +49,15 @@ class Services:
     def start(cls, settings: Settings, metrics: ApiMetrics) -> Services:
         """Build everything; nothing here touches the model or the disk yet."""
         embedder = load_embedder(settings.model, threads=1)
-        answerer = open_answerer(settings.index, embedder, settings.answer_threshold, store=settings.store,
-                                 reader=load_reader(settings.reader))
+        store = open_store(settings.index, settings.store)
+        answerer = open_answerer(store, embedder, settings.answer_threshold, reader=load_reader(settings.reader))
         retriever = answerer.retriever
         # OpenMP settings are per thread: FAISS's is set where the searches run (DESIGN.md).
         executor = ThreadPoolExecutor(settings.query_threads, thread_name_prefix="footnote-query",
                                       initializer=query_thread_setup)
-        jobs = JobRunner(settings.corpus, settings.index, embedder, metrics, store=settings.store)
-        return cls(settings, retriever.live, embedder, retriever, answerer, executor, jobs, metrics, int(time.time()))
+        jobs = JobRunner(settings.corpus, settings.index, embedder, metrics, store)
+        return cls(settings, store, retriever.live, embedder, retriever, answerer, executor, jobs, metrics,
+                   int(time.time()))
 
     async def run(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run blocking work (encode, FAISS, SQLite) on the query threads and await it."""
@@ -94,9 +98,9 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_generation(services: ServicesDep) -> Generation:
+async def get_generation(services: ServicesDep) -> GenerationReader:
     """The newest complete generation, taken once for the whole request (the live switch)."""
     return await services.run(services.live.current)
 
 
-GenerationDep = Annotated[Generation, Depends(get_generation)]
+GenerationDep = Annotated[GenerationReader, Depends(get_generation)]

@@ -46,6 +46,7 @@ from index.assemble import open_answerer, query_thread_setup  # noqa: E402
 from index.build import DEFAULT_MAX_TOKENS  # noqa: E402
 from index.embed import DEFAULT_MODEL, load_embedder  # noqa: E402
 from index.store import Filters, Generation  # noqa: E402
+from index.stores import open_store  # noqa: E402
 
 QUESTIONS = ROOT / "docs" / "news-dev" / "questions.jsonl"
 WORK = ROOT / ".footnote" / "bench" / "scale-out"
@@ -118,7 +119,7 @@ def latency(index: Path, store: str, questions_file: Path, rounds: int) -> dict:
     with Generation.open(index) as local:
         model = local.manifest["model"]["name"]
     embedder = load_embedder(model, threads=1)
-    stores = {"local": open_answerer(index, embedder), "milvus": open_answerer(index, embedder, store=store)}
+    stores = {"local": open_answerer(index, embedder), "milvus": open_answerer(open_store(index, store), embedder)}
     out, answers = {}, {}
     for name, answerer in stores.items():
         answers[name] = [answerer.answer(AskRequest(question=q)) for q in questions]  # warm-up

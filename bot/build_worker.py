@@ -1,5 +1,5 @@
-"""`python -m bot.build_worker CORPUS INDEX MODEL [STORE]`: one re-index for the bot, in its own
-process (with STORE, a Milvus store, published there: index/milvus_build.py).
+"""`python -m bot.build_worker CORPUS INDEX MODEL STORE`: one re-index for the bot, in its own
+process, into the bot's store (STORE: "" for the index folder, or a Milvus address; index/stores.py).
 
 The bot's question embedder runs on one thread (best for one question at a time) and the
 thread count is per process, so a build in the bot's process would embed on one core and
@@ -16,8 +16,8 @@ import time
 import traceback
 from pathlib import Path
 
-from index.build import build_index
 from index.embed import load_embedder
+from index.stores import open_store
 
 REPORT_EVERY_S = 0.5
 
@@ -27,7 +27,7 @@ def report(**event) -> None:
 
 
 def main(argv: list[str]) -> int:
-    corpus, index, model, *store = argv
+    corpus, index, model, address = argv
     last = [0.0]
 
     def note(stage: str, done: int, total: int) -> None:
@@ -36,13 +36,8 @@ def main(argv: list[str]) -> int:
             report(stage=stage, done=done, total=total)
 
     try:
-        if store:
-            from index.milvus_build import build_into_milvus
-
-            summary = build_into_milvus(store[0], Path(corpus), Path(index), load_embedder(model), 60.0,
-                                        progress=False, on_progress=note)
-        else:
-            summary = build_index(Path(corpus), Path(index), load_embedder(model), progress=False, on_progress=note)
+        summary = open_store(Path(index), address).build(Path(corpus), load_embedder(model), 60.0, progress=False,
+                                                         on_progress=note)
     except Exception as exc:  # noqa: BLE001 - a process boundary: the bot shows the message
         traceback.print_exc()
         report(error=str(exc) or type(exc).__name__)

@@ -27,8 +27,8 @@ class Builder:
     """Runs `footnote index`'s build for one corpus and index, in a worker process."""
 
     def __init__(self, corpus_dir: Path, index_dir: Path, model: str, progress_interval_s: float = 5.0,
-                 store: str | None = None):
-        self.store = store  # a Milvus store: the build publishes there (the index folder is its workspace)
+                 store_address: str = ""):
+        self.store_address = store_address  # the worker opens the same store (index/stores.py)
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.model = model
@@ -63,7 +63,7 @@ class Builder:
         paths = [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")]
         worker = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.build_worker", str(self.corpus_dir), str(self.index_dir), self.model,
-            *([self.store] if self.store else []), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            self.store_address, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}, limit=2**24)
         self._worker = worker
         outcome, errors = await asyncio.gather(self._follow(worker.stdout, latest), worker.stderr.read())

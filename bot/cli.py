@@ -92,10 +92,12 @@ def build_bot(args, settings, store):
     else:
         from index.assemble import open_answerer
         from index.reader import load_reader
+        from index.stores import open_store
 
-        answerer = open_answerer(args.index, args.model, store=args.store, reader=load_reader(args.reader))
+        index_store = open_store(args.index, args.store)
+        answerer = open_answerer(index_store, args.model, reader=load_reader(args.reader))
         answerer.retriever.live.current()  # fail now, with the fix, if there is no index or another model built it
-        service = LocalFootnote(answerer, args.corpus, args.index, store=args.store)
+        service = LocalFootnote(answerer, args.corpus, args.index, store=index_store)
     return FootnoteBot(service, store, settings)
 
 

@@ -20,6 +20,7 @@ from corpus.load import MAX_FILE_BYTES, article_id_for, corpus_files
 from index.answer import Answerer, AskRequest, Turn, check_question, passage_dict
 from index.search import Query
 from index.status import index_status
+from index.stores import Store, open_store
 
 ANSWER_THREADS = 4  # answers and searches at once; more wait their turn (within the answer timeout)
 
@@ -91,7 +92,7 @@ class LocalFootnote:
     builds in a worker process (`bot.building`)."""
 
     def __init__(self, answerer: Answerer, corpus_dir: Path, index_dir: Path,
-                 progress_interval_s: float = 5.0, store: str | None = None, answer_threads: int = ANSWER_THREADS):
+                 progress_interval_s: float = 5.0, store: Store | None = None, answer_threads: int = ANSWER_THREADS):
         self.answerer = answerer
         # Answers and searches run here, not in the loop's shared pool: an answer that times out
         # is abandoned (nobody waits for it) and can at worst fill this pool, never the threads
@@ -99,9 +100,10 @@ class LocalFootnote:
         self._answers = ThreadPoolExecutor(max_workers=answer_threads, thread_name_prefix="footnote-answer")
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
-        self.store = store
+        # Where builds go and what is served (index/stores.py).
+        self.store = open_store(self.index_dir) if store is None else store
         self.builder = Builder(self.corpus_dir, self.index_dir, answerer.retriever.embedder.name,
-                               progress_interval_s, store)
+                               progress_interval_s, self.store.address)
         self._ids = Listing(lambda: asyncio.to_thread(self._removable_ids))
 
     async def ask(self, question: str, history: tuple[Turn, ...] = (), k: int = 5) -> dict:
@@ -152,7 +154,7 @@ class LocalFootnote:
         return await asyncio.to_thread(self._status)
 
     def _status(self) -> dict:
-        return index_status(self.answerer.retriever.live.current(), self.store or self.index_dir, self.corpus_dir)
+        return index_status(self.answerer.retriever.live.current(), self.store.where, self.corpus_dir)
 
     async def close(self) -> None:
         await self.builder.stop()

@@ -11,7 +11,7 @@ import faiss
 from index.answer import THRESHOLD, Answerer, AnswerParams
 from index.embed import Embedder, load_embedder
 from index.search import RetrievalParams, Retriever
-from index.store.live import open_live
+from index.stores import Store, open_store
 
 
 def query_thread_setup() -> None:
@@ -20,14 +20,14 @@ def query_thread_setup() -> None:
     faiss.omp_set_num_threads(1)
 
 
-def open_answerer(index_dir: Path, model: str | Embedder, threshold: float = THRESHOLD,
+def open_answerer(store: Store | Path | str, model: str | Embedder, threshold: float = THRESHOLD,
                   retrieval: RetrievalParams = RetrievalParams(), answering: AnswerParams = AnswerParams(),
-                  today=dt.date.today, store: str | None = None, reader=None) -> Answerer:
-    """An Answerer over the index in `index_dir`, following its live generation (or over the
-    Milvus store `store`, milvus://HOST:PORT[/DB], following its alias). `model` is a name
-    (loaded with one torch thread, as questions are answered one at a time) or an embedder.
-    `reader` (index.reader.load_reader) reads the candidate sentences; None: the retriever's
-    choice alone."""
+                  today=dt.date.today, reader=None) -> Answerer:
+    """An Answerer over `store` (index/stores.py; a folder stands for the index folder there),
+    following its served generation. `model` is a name (loaded with one torch thread, as
+    questions are answered one at a time) or an embedder. `reader` (index.reader.load_reader)
+    reads the candidate sentences; None: the retriever's choice alone."""
+    store = open_store(Path(store)) if isinstance(store, (str, Path)) else store
     embedder = load_embedder(model, threads=1) if isinstance(model, str) else model
-    retriever = Retriever(open_live(index_dir, embedder.name, store), embedder, retrieval)
+    retriever = Retriever(store.live(embedder.name), embedder, retrieval)
     return Answerer(retriever, threshold, today=today, params=answering, reader=reader)

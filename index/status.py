@@ -6,18 +6,18 @@ import datetime as dt
 from pathlib import Path
 
 from corpus.load import corpus_files
-from index.store import Generation
+from index.store import GenerationReader
 
 
-def index_status(generation: Generation, index_dir: Path | str, corpus: Path) -> dict:
+def index_status(generation: GenerationReader, where: str, corpus: Path) -> dict:
     """The generation, its model and chunking, counts, build time, and corpus files changed since;
-    `index_dir` is the index folder, or the store's address (milvus://...)."""
+    `where` is the store's (index/stores.py): the index folder, or the Milvus address."""
     manifest = generation.manifest
     read_at = dt.datetime.fromisoformat(manifest.get("corpus_read_at", manifest["built_at"])).timestamp()
     newer = []
     if Path(corpus).is_dir():
         newer = [p.relative_to(corpus).as_posix() for p in corpus_files(Path(corpus)) if p.stat().st_mtime > read_at]
-    return {"generation": generation.name, "index": str(index_dir), "model": manifest["model"],
+    return {"generation": generation.name, "index": str(where), "model": manifest["model"],
             "chunking": manifest["chunking"], "articles": generation.article_count(),
             "chunks": generation.chunk_count(), "built_at": manifest["built_at"], "corpus": str(corpus),
             "newer_than_index": newer}

@@ -11,6 +11,7 @@ from bot.service import LocalFootnote
 from corpus.chunk import ChunkParams
 from index.assemble import open_answerer
 from index.embed import HashingEmbedder
+from index.stores import open_store
 from tests.conftest import article_txt, make_corpus, write
 
 pytest.importorskip("pymilvus", reason="pymilvus is not installed (pip install -e '.[dev]')")
@@ -22,8 +23,8 @@ def test_the_bots_reindex_publishes_to_the_milvus_store(tmp_path, milvus_store):
     corpus = make_corpus(tmp_path / "corpus")
     embedder = HashingEmbedder(64)
     build_into_milvus(milvus_store, corpus, tmp_path / "builder", embedder, params=ChunkParams(128), progress=False)
-    service = LocalFootnote(open_answerer(tmp_path / "bot", embedder, store=milvus_store), corpus, tmp_path / "bot",
-                            store=milvus_store)
+    store = open_store(tmp_path / "bot", milvus_store)
+    service = LocalFootnote(open_answerer(store, embedder), corpus, tmp_path / "bot", store=store)
     write(corpus, {"2026/tram.txt": article_txt("2026-02-01", "The old tram depot will become a museum.")})
 
     async def quiet(text: str) -> None:

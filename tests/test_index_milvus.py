@@ -17,7 +17,8 @@ from index.answer import AskRequest
 from index.assemble import open_answerer
 from index.build import build_index
 from index.embed import HashingEmbedder
-from index.store import Filters, Generation, IndexMismatch
+from index.store import Filters, Generation, GenerationReader, IndexMismatch
+from index.stores import open_store
 from tests.conftest import ARTICLES, article_txt, write
 from tests.milvus_checks import assert_same_reads, listed_rows, stored_rows
 
@@ -76,7 +77,7 @@ def both(tmp_path_factory, milvus_server):
 
 
 def _answers(index_dir, embedder, store=None):
-    answerer = open_answerer(index_dir, embedder, store=store, today=lambda: dt.date(2026, 6, 1))
+    answerer = open_answerer(open_store(index_dir, store), embedder, today=lambda: dt.date(2026, 6, 1))
     return [answerer.answer(AskRequest(question=q, filters=f)) for q, f in QUESTIONS]
 
 
@@ -87,6 +88,7 @@ def test_the_same_questions_get_the_same_answers_from_both_stores(both):
     local_answers, milvus_answers = _answers(index_dir, embedder), _answers(index_dir, embedder, store)
     assert sum(not a.abstained for a in local_answers) >= 4  # the contract covers answers, not only abstentions
     generation = MilvusGeneration.open(connect(parse_address(store)), store)
+    assert isinstance(generation, GenerationReader)  # the one interface (index/store/reader.py)
     for mine, theirs in zip(local_answers, milvus_answers):
         assert theirs.abstained == mine.abstained, mine.question
         assert [c.article_id for c in theirs.citations] == [c.article_id for c in mine.citations], mine.question
@@ -108,7 +110,7 @@ def test_rows_filters_and_rankings_match_the_local_generation(both):
 def test_a_generation_built_with_another_model_is_refused(both):
     _, store, _ = both
     with pytest.raises(IndexMismatch, match="built with model 'hash:64'.*'hash:32' was asked for"):
-        open_answerer(None, HashingEmbedder(32), store=store).retriever.live.current()
+        open_answerer(open_store(None, store), HashingEmbedder(32)).retriever.live.current()
 
 
 @pytest.mark.parametrize("failing", ["mid-segment", "before-switch"])
@@ -137,7 +139,7 @@ def test_a_failed_build_leaves_the_alias_on_the_old_generation(tmp_path, milvus_
     assert served(client) == first
     left = set(stored_rows(client)) - set(listed_rows(client))
     assert left  # left behind, never served
-    answerer = open_answerer(tmp_path / "index", embedder, store=milvus_store)
+    answerer = open_answerer(open_store(tmp_path / "index", milvus_store), embedder)
     assert answerer.retriever.live.current().article("2026/tram") is None
 
     monkeypatch.undo()

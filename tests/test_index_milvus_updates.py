@@ -15,6 +15,7 @@ from index.answer import AskRequest
 from index.assemble import open_answerer
 from index.embed import HashingEmbedder
 from index.store import Filters, Generation, merge
+from index.stores import open_store
 from tests.conftest import ARTICLES, article_txt, write
 from tests.milvus_checks import assert_same_reads, count_inserts, listed_rows, stored_rows
 
@@ -104,7 +105,7 @@ def test_deleted_and_replaced_articles_never_come_back(tmp_path, milvus_store):
         assert hits and set(hits) <= live
         assert all("eight minutes" not in c.text and "Marigold" not in c.text
                    for c, *_ in remote.chunk_rows(hits).values())
-    answerer = open_answerer(None, store.embedder, store=store.store, today=lambda: dt.date(2026, 6, 1))
+    answerer = open_answerer(open_store(None, store.store), store.embedder, today=lambda: dt.date(2026, 6, 1))
     answer = answerer.answer(AskRequest(question="Why did tunnel workers strike?"))
     assert "2025/tunnel-strike" not in [c.article_id for c in answer.citations]
 

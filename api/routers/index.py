@@ -20,8 +20,7 @@ async def index_status(request: Request, services: ServicesDep, generation: Gene
     """The served generation: model, chunking, counts, build time, and corpus files newer than it.
     `index` and `corpus` (the server's own paths, or the Milvus address) are shown only to a
     caller with an API key; to others they are null."""
-    status = await services.run(status_of, generation, services.settings.store or services.settings.index,
-                                services.settings.corpus)
+    status = await services.run(status_of, generation, services.store.where, services.settings.corpus)
     return status if holds_key(request) else {**status, "index": None, "corpus": None}
 
 

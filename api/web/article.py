@@ -14,7 +14,7 @@ from api.web.pages import WebGenerationDep, render
 from api.web.session import ReaderDep
 from api.web.views import SpanError, anchor, article_href, parse_spans, safe_href, segments
 from index.search import Query, Retriever
-from index.store import Generation
+from index.store import GenerationReader
 
 router = APIRouter(include_in_schema=False)
 COPY_PROBE_CHARS = 600  # the opening of an article, searched for to find its syndicated copies
@@ -41,7 +41,7 @@ async def article_page(request: Request, article_id: str, _: ReaderDep, services
         "spans": [{"start": s, "end": e, "anchor": anchor(s, e)} for s, e in sorted(spans)]})
 
 
-def syndicated_copies(retriever: Retriever, generation: Generation, article_id: str) -> list[dict]:
+def syndicated_copies(retriever: Retriever, generation: GenerationReader, article_id: str) -> list[dict]:
     """The other articles carrying the same story, by the rule answers use to fold copies together:
     search for the article's opening and see what retrieval folded into it (or it into)."""
     chunks = generation.chunks_of([article_id])

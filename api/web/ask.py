@@ -15,7 +15,7 @@ from api.web.session import ReaderDep
 from api.web.views import article_href, cited_ids, citation_views, quote_views, read_history, write_history
 from index.answer import Answer, AskRequest, QuestionError, Turn, check_day, check_question
 from index.search import Filters
-from index.store import Generation
+from index.store import GenerationReader
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("question", "as_of", "source", "history")
@@ -72,14 +72,14 @@ def turn_view(answer: Answer, number: int) -> dict:
     return {"no": number, "answer": answer, "quotes": quote_views(answer), "citations": citation_views(answer)}
 
 
-async def _page(services: Services, generation: Generation, fields: dict, error: str | None = None,
+async def _page(services: Services, generation: GenerationReader, fields: dict, error: str | None = None,
                 earlier: tuple[Turn, ...] = ()) -> dict:
     sources, turns = await services.run(_lookups, generation, earlier)
     return {"nav": "ask", "fields": fields, "error": error, "sources": sources, "earlier": turns,
             "turn": None, "history": fields["history"]}
 
 
-def _lookups(generation: Generation, earlier: tuple[Turn, ...]) -> tuple[list, list[dict]]:
+def _lookups(generation: GenerationReader, earlier: tuple[Turn, ...]) -> tuple[list, list[dict]]:
     """The sources to filter by, and the earlier turns with their cited articles' titles."""
     turns = []
     for turn in earlier:

@@ -18,7 +18,7 @@ from api.web.session import ReaderDep
 from api.web.views import article_href
 from index.search import Filters
 from index.status import index_status
-from index.store import Generation, IndexError_
+from index.store import GenerationReader, IndexError_
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 25
@@ -47,7 +47,7 @@ async def collection(request: Request, _: ReaderDep, services: ServicesDep, sour
     except IndexError_ as exc:
         return render(request, "collection.html", {**context, "problem": f"No index yet: {exc}."}, 503)
     settings = services.settings
-    status = await services.run(index_status, generation, settings.store or settings.index, settings.corpus)
+    status = await services.run(index_status, generation, services.store.where, settings.corpus)
     context.update(index=status, sources=await services.run(sources_of, generation),
                    changes=await services.run(folder_changes, generation, settings.corpus, status["newer_than_index"]))
     try:
@@ -76,7 +76,7 @@ def read_listing(source: str, after: str, before: str, text: str, page: str, per
     return Listing(Filters(days[0], days[1], sources), text.strip()[:MAX_TEXT_CHARS], int(page), int(per_page))
 
 
-def list_articles(generation: Generation, listing: Listing) -> tuple[int, list[dict]]:
+def list_articles(generation: GenerationReader, listing: Listing) -> tuple[int, list[dict]]:
     """(how many match, the page of them): newest first, undated last."""
     total, rows = generation.list_articles(listing.filters, (listing.page - 1) * listing.per_page, listing.per_page,
                                            text=listing.text, newest_first=True)
@@ -84,12 +84,12 @@ def list_articles(generation: Generation, listing: Listing) -> tuple[int, list[d
                     "tags": r["tags"], "href": article_href(r["id"])} for r in rows]
 
 
-def sources_of(generation: Generation) -> list[dict]:
+def sources_of(generation: GenerationReader) -> list[dict]:
     """The sources of the served articles with their counts, for the filter menus."""
     return generation.memo("web.sources", lambda: [{"name": n, "count": c} for n, c in generation.sources().items()])
 
 
-def folder_changes(generation: Generation, corpus: Path, newer: list[str]) -> dict[str, list[str]]:
+def folder_changes(generation: GenerationReader, corpus: Path, newer: list[str]) -> dict[str, list[str]]:
     """Files added or changed in the corpus folder since the build, and indexed files now gone."""
     indexed = {path for _, path in generation.article_hashes().values()}
     return {"added": [p for p in newer if p not in indexed], "changed": [p for p in newer if p in indexed],

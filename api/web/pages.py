@@ -16,7 +16,7 @@ from api.services import ServicesDep
 from api.web.errors import SignInNeeded, WebError
 from api.web.session import visitor_from
 from api.web.views import local_path
-from index.store import Generation, IndexError_
+from index.store import GenerationReader, IndexError_
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -70,7 +70,7 @@ def install_handlers(app: FastAPI) -> None:
         return RedirectResponse("/key?" + urlencode({"next": exc.next_path}), status_code=303)
 
 
-async def get_web_generation(services: ServicesDep) -> Generation:
+async def get_web_generation(services: ServicesDep) -> GenerationReader:
     """The served generation, or a page that says how to build one."""
     try:
         return await services.run(services.live.current)
@@ -79,4 +79,4 @@ async def get_web_generation(services: ServicesDep) -> Generation:
                             "Re-index on the collection page", "/collection") from None
 
 
-WebGenerationDep = Annotated[Generation, Depends(get_web_generation)]
+WebGenerationDep = Annotated[GenerationReader, Depends(get_web_generation)]

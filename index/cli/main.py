@@ -14,7 +14,7 @@ from pathlib import Path
 from corpus.chunk import ChunkParams
 from index.answer import AskRequest, QuestionError
 from index.assemble import open_answerer, query_thread_setup
-from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_VECTORS, build_index
+from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_VECTORS
 from index.cli.render import render_answer, render_status
 from index.embed import DEFAULT_MODEL, load_embedder
 from index.eval import register_eval
@@ -24,8 +24,8 @@ from index.executor import EXECUTORS, RayExecutor
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.search import Filters
 from index.status import index_status
-from index.store import Generation, IndexError_
-from index.store.live import open_live
+from index.store import IndexError_
+from index.stores import open_store
 from index.watch import DEFAULT_DEBOUNCE_MS, watch
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
@@ -148,12 +148,7 @@ def cmd_index(args) -> int:
     options = dict(params=ChunkParams(args.max_tokens), sentence_vectors=args.sentence_vectors,
                    rebuild=args.rebuild, progress=not (args.quiet or args.json), allow_empty=args.allow_empty,
                    executor=executor)
-    if args.store:
-        from index.milvus_build import build_into_milvus
-
-        summary = build_into_milvus(args.store, args.corpus, args.index, embedder, args.wait, **options)
-    else:
-        summary = build_index(args.corpus, args.index, embedder, **options)
+    summary = open_store(args.index, args.store).build(args.corpus, embedder, args.wait, **options)
     if args.json:
         print(json.dumps(summary.as_dict()))
     else:
@@ -173,13 +168,10 @@ def cmd_index(args) -> int:
 
 def cmd_watch(args) -> int:
     embedder = load_embedder(args.model)
+    store = open_store(args.index, args.store)
 
     def update() -> dict:
-        if args.store:
-            from index.milvus_build import build_into_milvus
-
-            return build_into_milvus(args.store, args.corpus, args.index, embedder, 60.0, progress=False).as_dict()
-        return build_index(args.corpus, args.index, embedder, progress=False).as_dict()
+        return store.build(args.corpus, embedder, 60.0, progress=False).as_dict()
 
     first = update()
     print(f"watching {args.corpus} (generation {first['generation']}, {first['articles_total']} articles); "
@@ -189,9 +181,10 @@ def cmd_watch(args) -> int:
 
 
 def cmd_status(args) -> int:
-    generation = open_live(args.index, None, args.store).current() if args.store else Generation.open(args.index)
+    store = open_store(args.index, args.store)
+    generation = store.current()
     try:
-        status = index_status(generation, args.store or args.index, args.corpus)
+        status = index_status(generation, store.where, args.corpus)
     finally:
         generation.close()
     print(json.dumps(status) if args.json else render_status(status))
@@ -200,7 +193,7 @@ def cmd_status(args) -> int:
 
 def cmd_ask(args) -> int:
     query_thread_setup()
-    answerer = open_answerer(args.index, args.model, store=args.store, reader=load_reader(args.reader))
+    answerer = open_answerer(open_store(args.index, args.store), args.model, reader=load_reader(args.reader))
     request = AskRequest(
         question=args.question, k=args.k, as_of=args.as_of,
         filters=Filters(args.after, args.before, tuple(args.source or ())))

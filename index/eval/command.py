@@ -11,7 +11,7 @@ from pathlib import Path
 
 from corpus.chunk import ChunkParams
 from index.assemble import open_answerer, query_thread_setup
-from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_VECTORS, build_index
+from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_VECTORS
 from index.embed import load_embedder
 from index.eval.metrics import format_table, summarise, summarise_by_kind
 from index.eval.outcomes import Outcome
@@ -21,6 +21,7 @@ from index.eval.squad import parse_span, squad_to_corpus
 from index.paths import default_index_dir
 from index.reader import load_reader
 from index.search import MAX_PER_ARTICLE
+from index.stores import open_store
 
 EXIT_OK = 0  # errors raise; index.cli.main prints them and exits 2
 
@@ -80,7 +81,7 @@ def cmd_eval(args) -> int:
     query_thread_setup()
     reader = load_reader(args.reader)
     # one question at a time, as `ask` does
-    answerer = open_answerer(index_dir, args.model, store=args.store, reader=reader)
+    answerer = open_answerer(open_store(index_dir, args.store), args.model, reader=reader)
     embedder = answerer.retriever.embedder
     _check_gold_articles(questions, answerer.retriever.live.current(), questions_file, corpus)
     outcomes = answer_all(answerer, questions, progress=not args.quiet, per_article=args.per_article)
@@ -123,12 +124,8 @@ def _bring_index_up_to_date(args, corpus: Path) -> tuple[Path, str]:
         index_dir, cache = eval_index_dir(corpus), eval_dir() / "cache.sqlite"
     options = dict(params=ChunkParams(args.max_tokens), sentence_vectors=args.sentence_vectors,
                    progress=not args.quiet, cache_path=cache)
-    if args.store:  # the eval index is the builder's folder; its generation is published to the store
-        from index.milvus_build import build_into_milvus
-
-        summary = build_into_milvus(args.store, corpus, index_dir, load_embedder(args.model), **options)
-    else:
-        summary = build_index(corpus, index_dir, load_embedder(args.model), **options)
+    # With a Milvus store, the eval index is the builder's folder and its generation is published there.
+    summary = open_store(index_dir, args.store).build(corpus, load_embedder(args.model), **options)
     for skipped in summary.skipped:
         print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
     return index_dir, summary.generation

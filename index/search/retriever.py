@@ -15,7 +15,7 @@ from index.search.sentences import quote_candidates, rerank
 from index.search.terms import content_terms
 from index.search.when import weigh_time
 from index.search.types import Passage
-from index.store import Filters, Generation, LiveIndex, fanout
+from index.store import Filters, GenerationReader, LiveReader, fanout
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,12 @@ class Retriever:
     """Finds the passages that best match a query. FAISS's thread count is the caller's to set
     (one per query thread measured fastest; DESIGN.md)."""
 
-    def __init__(self, live: LiveIndex, embedder: Embedder, params: RetrievalParams = RetrievalParams()):
+    def __init__(self, live: LiveReader, embedder: Embedder, params: RetrievalParams = RetrievalParams()):
         self.live = live
         self.embedder = embedder
         self.params = params
 
-    def search(self, generation: Generation, query: Query, k: int = 5) -> list[Passage]:
+    def search(self, generation: GenerationReader, query: Query, k: int = 5) -> list[Passage]:
         """The top `k` passages for `query` in `generation`, best first."""
         params = self.params
         subset = generation.search_subset(query.filters) if query.filters.active else None
@@ -68,7 +68,7 @@ class Retriever:
         return quote_candidates(generation, chosen, focus_vector, focus, params)
 
 
-def _passages(generation: Generation, fused: dict[int, float], dense: list[int], lexical: list[int]) -> list[Passage]:
+def _passages(generation: GenerationReader, fused: dict[int, float], dense: list[int], lexical: list[int]) -> list[Passage]:
     """Passages for the fused chunk ids, in fused order, with their rank in each ranker."""
     rows = generation.chunk_rows(list(fused))
     dense_rank = {c: r for r, c in enumerate(dense, 1)}
@@ -78,7 +78,7 @@ def _passages(generation: Generation, fused: dict[int, float], dense: list[int],
             for i, score in fused.items() if i in rows]
 
 
-def _with_cosines(passages: list[Passage], known: dict[int, float], generation: Generation,
+def _with_cosines(passages: list[Passage], known: dict[int, float], generation: GenerationReader,
                   vector: np.ndarray) -> list[Passage]:
     """Each passage's cosine to the question: from the dense search's scores, else the store."""
     missing = [p.chunk_id for p in passages if p.chunk_id not in known]

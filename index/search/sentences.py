@@ -11,14 +11,14 @@ import numpy as np
 from index.search.params import RetrievalParams
 from index.search.terms import TermWeights, content_terms, stem
 from index.search.types import Passage, SentenceHit, span_text
-from index.store import Generation
+from index.store import GenerationReader
 
 
 class SentenceScorer:
     """Scores sentences against one question: the share of its term weight each holds (IDF),
     and each one's cosine to the question."""
 
-    def __init__(self, generation: Generation, question: str, vector: np.ndarray):
+    def __init__(self, generation: GenerationReader, question: str, vector: np.ndarray):
         self.generation = generation
         weights = TermWeights.of(generation)
         self.stems = list(dict.fromkeys(stem(t) for t in content_terms(question)))
@@ -47,7 +47,7 @@ class SentenceScorer:
         return rows, [span_text(p, s, e) for _, s, e in rows], True
 
 
-def rerank(generation: Generation, passages: list[Passage], vector: np.ndarray, question: str,
+def rerank(generation: GenerationReader, passages: list[Passage], vector: np.ndarray, question: str,
            params: RetrievalParams) -> list[Passage]:
     """Score each passage's sentences against the question; reorder by the best of them."""
     if not passages:
@@ -62,7 +62,7 @@ def rerank(generation: Generation, passages: list[Passage], vector: np.ndarray, 
     return sorted(scored, key=lambda p: -p.score)
 
 
-def quote_candidates(generation: Generation, passages: list[Passage], vector: np.ndarray, question: str,
+def quote_candidates(generation: GenerationReader, passages: list[Passage], vector: np.ndarray, question: str,
                      params: RetrievalParams) -> list[Passage]:
     """The sentences quotes are chosen from, scored against the question alone: those of the
     top passages, and the sentences around the best passages of the top articles (the answer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from corpus.terms import content_terms, stem, words
-from index.store import Generation
+from index.store import GenerationReader
 
 __all__ = ["TermWeights", "content_terms", "stem", "words"]
 
@@ -16,13 +16,13 @@ class TermWeights:
     lexicon, remembered with it. Prefix counting measured better than exact stems for the
     quote scoring and the confidence (news dev answer hit 0.828 against 0.814)."""
 
-    def __init__(self, generation: Generation):
+    def __init__(self, generation: GenerationReader):
         self.generation = generation
         self.total = generation.total_chunks()
         self._idf: dict[str, float] = {}
 
     @classmethod
-    def of(cls, generation: Generation) -> TermWeights:
+    def of(cls, generation: GenerationReader) -> TermWeights:
         """The weights of a generation, made once and kept with it."""
         return generation.memo("term_weights", lambda: cls(generation))
 

@@ -11,10 +11,11 @@ from index.store.generation import Generation
 from index.store.layout import (FILES_FILE, FORMAT_VERSION, MANIFEST_FILE, POINTER, cleanup, current_name,
                                 generations_dir, next_name, next_segment_name, publish, read_files, read_manifest,
                                 refresh_files, segments_dir)
-from index.store.live import LiveIndex
+from index.store.live import Live, LiveIndex
+from index.store.reader import GenerationReader, LiveReader, VectorReader
 from index.store.vectors import STORES, FaissFlatStore, HalfStore, VectorStore, store_class
 
 __all__ = ["FILES_FILE", "FORMAT_VERSION", "MANIFEST_FILE", "POINTER", "STORES", "FaissFlatStore", "Filters",
-           "Generation", "HalfStore", "IndexCorrupt", "IndexError_", "IndexMismatch", "IndexMissing", "LiveIndex",
-           "VectorStore", "cleanup", "current_name", "generations_dir", "merge", "next_name", "next_segment_name",
+           "Generation", "GenerationReader", "HalfStore", "IndexCorrupt", "IndexError_", "IndexMismatch", "IndexMissing", "Live", "LiveIndex", "LiveReader",
+           "VectorReader", "VectorStore", "cleanup", "current_name", "generations_dir", "merge", "next_name", "next_segment_name",
            "publish", "read_files", "read_manifest", "refresh_files", "segments_dir", "store_class"]

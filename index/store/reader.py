@@ -1,0 +1,100 @@
+"""What the answer path, the API and the CLI may read from a generation, wherever it is kept:
+the one interface both the local generation (index/store/generation.py) and the Milvus one
+(index/store/milvus/reader.py) satisfy. tests/test_index_store_contract.py checks both against
+it, method by method, signature by signature."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from corpus import Article, Chunk
+from index.store.filters import Filters
+
+
+class VectorReader(Protocol):
+    """A generation's chunk or sentence vectors, by global id."""
+
+    def count(self) -> int: ...
+
+    def search(self, query: np.ndarray, k: int, subset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` best (scores, ids) by inner product, within `subset` when given."""
+
+    def vectors(self, ids) -> np.ndarray: ...
+
+
+@runtime_checkable
+class GenerationReader(Protocol):
+    """One published generation, opened for reading. Ids are the generation's global ids."""
+
+    name: str
+    manifest: dict
+    vectors: VectorReader
+    sentence_vectors: VectorReader
+    fan_out: bool  # whether a question's work is spread over threads (index/store/fanout.py)
+
+    def memo(self, key: str, make): ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self): ...
+
+    def __exit__(self, *exc) -> None: ...
+
+    # Articles and counts
+    def chunk_count(self) -> int: ...
+
+    def article_count(self) -> int: ...
+
+    def total_chunks(self) -> int: ...
+
+    def article(self, article_id: str) -> Article | None: ...
+
+    def articles(self) -> list[Article]: ...
+
+    def article_text(self, article_id: str) -> str: ...
+
+    def list_articles(self, filters: Filters, offset: int, limit: int, text: str = "",
+                      newest_first: bool = False) -> tuple[int, list[dict]]: ...
+
+    def sources(self) -> dict[str, int]: ...
+
+    def article_hashes(self) -> dict[str, tuple[str, str]]: ...
+
+    # Chunks and sentences
+    def chunks_of(self, article_ids: list[str]) -> list[Chunk]: ...
+
+    def chunks_in(self, article_id: str) -> int: ...
+
+    def home_segment(self, article_id: str) -> str | None: ...
+
+    def chunk_rows(self, ids: list[int]) -> dict[int, tuple]: ...
+
+    def sentences_within(self, chunk_id: int) -> list[tuple[int, int, int]]: ...
+
+    def sentences_around(self, chunk_id: int, n: int) -> list[tuple[int, int, int]]: ...
+
+    def sentence_coverage(self, sentence_ids: list[int], stems: list[str], weights: np.ndarray) -> np.ndarray: ...
+
+    def minhashes(self, chunk_ids: list[int]) -> np.ndarray: ...
+
+    # Filters and the lexical side
+    def chunk_ids(self, filters: Filters) -> np.ndarray: ...
+
+    def search_subset(self, filters: Filters): ...
+
+    def document_frequency(self, stems: list[str]) -> np.ndarray: ...
+
+    def prefix_frequency(self, stems: list[str]) -> np.ndarray: ...
+
+    def lexical(self, terms: list[str], filters: Filters, limit: int) -> list[int]: ...
+
+
+class LiveReader(Protocol):
+    """The generation being served now, switched when a newer one is published. A caller takes
+    `current()` once per request and keeps it, so a request finishes on the generation it began on."""
+
+    model: str | None
+
+    def current(self) -> GenerationReader: ...
