@@ -187,8 +187,13 @@ elif point == "writing-vectors":
     index.store.FaissFlatStore.save = die
 elif point == "before-rename":
     index.store.layout.os.rename = die
-elif point == "before-pointer":
-    index.store.layout.os.replace = die
+elif point == "before-pointer":  # the replace that publishes CURRENT, not any other
+    real_replace = os.replace
+    def replace_unless_pointer(src, dst, *args, **kwargs):
+        if os.path.basename(str(dst)) == index.store.layout.POINTER:
+            die()
+        return real_replace(src, dst, *args, **kwargs)
+    index.store.layout.os.replace = replace_unless_pointer
 index.build.build_index(sys.argv[1], sys.argv[2], HashingEmbedder(64), ChunkParams(16), progress=False)
 """
 

@@ -21,6 +21,8 @@ from index.assemble import open_answerer
 from index.build import DiskFull, build_index
 from index.embed import HashingEmbedder, VectorCache
 from index.store import Generation, IndexCorrupt
+from index.store import segment as segment_module
+from index.store.layout import STAMPS_FILE
 from index.store.segment import SEGMENT_FILE
 from tests.conftest import article_txt, make_settings, write
 
@@ -41,7 +43,7 @@ def built(tmp_path):
 
 
 def only_segment(index):
-    [segment] = store.segments_dir(index).iterdir()
+    [segment] = [p for p in store.segments_dir(index).iterdir() if p.is_dir()]
     return segment
 
 
@@ -64,6 +66,31 @@ def test_a_flipped_byte_in_a_segment_is_refused_with_the_fix(built, name):
         assert r.status_code == 503 and "footnote index --rebuild" in r.json()["error"]["message"]
     summary = build(corpus, index, rebuild=True)  # the fix the message names works
     assert summary.articles_total == 5 and Generation.open(index).chunk_count() > 0
+
+
+@pytest.mark.parametrize("name", ["sentences.npy", "rows.sqlite", "vectors.faiss"])
+def test_footnote_index_rebuilds_a_segment_with_a_flipped_byte_instead_of_calling_it_up_to_date(built, name):
+    corpus, index = built
+    assert build(corpus, index).up_to_date  # whole: up to date, and its files' stamps kept
+    path = only_segment(index) / name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    summary = build(corpus, index)
+    assert not summary.up_to_date and summary.articles_total == 5
+    with Generation.open(index) as generation:  # what is served now is whole
+        assert generation.chunk_count() > 0
+
+
+def test_an_unchanged_index_is_found_whole_without_reading_its_files_again(built, monkeypatch):
+    corpus, index = built
+    assert build(corpus, index).up_to_date  # reads each file once, and keeps its stamp
+    reads = []
+    real = segment_module.file_sha256
+    monkeypatch.setattr(segment_module, "file_sha256", lambda path: reads.append(path.name) or real(path))
+    assert build(corpus, index).up_to_date and reads == []
+    (only_segment(index) / "rows.sqlite").touch()  # changed on disk, even if to the same bytes: read again
+    assert build(corpus, index).up_to_date and reads == ["rows.sqlite"]
 
 
 def test_a_segment_of_another_models_index_is_refused_and_rebuilt(built, tmp_path):
@@ -172,4 +199,4 @@ def test_a_build_that_fills_the_disk_names_the_fix_keeps_serving_and_leaves_the_
         build(corpus, index)
     assert vector_file.stat().st_size == size  # the first batch this build wrote was taken back too
     assert Generation.open(index).name == before  # the previous generation still serves
-    assert not [p for p in store.segments_dir(index).iterdir() if p.name.startswith(".")]
+    assert not [p for p in store.segments_dir(index).iterdir() if p.name.startswith(".") and p.name != STAMPS_FILE]

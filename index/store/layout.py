@@ -30,6 +30,7 @@ FORMAT_VERSION = 4  # 4: generations list segments (with tombstones); lexicon in
 POINTER = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 FILES_FILE = "files.json"
+STAMPS_FILE = ".whole.json"  # in the segments folder: each segment file last found whole, by its stat
 
 
 def generations_dir(index_dir: Path) -> Path:
@@ -135,7 +136,7 @@ def cleanup(index_dir: Path) -> list[str]:
     used = {spec["id"] for name in kept for spec in _segments_of(gens / name)}
     if segs.is_dir():
         for path in segs.iterdir():
-            if path.name not in used:
+            if path.name not in used and path.name != STAMPS_FILE:
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path.name)
     for leftover in Path(index_dir).glob(f".{POINTER}.tmp-*"):

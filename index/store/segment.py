@@ -22,6 +22,7 @@ from corpus import Article, Chunk
 from corpus.folder import fsync_path
 from index.embed import text_hash
 from index.store.errors import IndexCorrupt
+from index.store.layout import STAMPS_FILE
 from index.store.lexicon import Lexicon
 from index.store.choose import choose_store
 from index.store.vectors import HalfStore, VectorStore, store_class
@@ -111,15 +112,48 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
 
 
 def looks_whole(path: Path, dimension: int | None = None) -> bool:
-    """Whether a segment's files are all there with the sizes it recorded (a stat each) and, with
-    `dimension`, its vectors have that many dimensions (a segment of another model's index)."""
+    """Whether a segment's files are all there with the sizes and checksums it recorded and, with
+    `dimension`, its vectors have that many dimensions (a segment of another model's index). A
+    file is read in full only when it changed since it was last found whole (`_checksums_hold`),
+    so an unchanged index costs a stat per file."""
     try:
         spec = json.loads((path / SEGMENT_FILE).read_text())
         if not all((path / name).stat().st_size == size for name, size in spec["files"].items()):
             return False
-        return dimension is None or _sentence_dimension(path, spec) == dimension
+        if dimension is not None and _sentence_dimension(path, spec) != dimension:
+            return False
+        return _checksums_hold(path, spec)
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return False
+
+
+def _checksums_hold(path: Path, spec: dict) -> bool:
+    """Whether the segment's files match their checksums. A file whose inode, size and
+    modification time are those it had when last found whole is not read again; the others
+    are, and the stamps of those that hold are kept (beside the segments: losing them only
+    costs a read)."""
+    stamps_path = path.parent / STAMPS_FILE
+    try:
+        stamps = json.loads(stamps_path.read_text())
+    except (OSError, ValueError):
+        stamps = {}
+    found = {}
+    for name, digest in spec.get("sha256", {}).items():
+        st = (path / name).stat()
+        stamp = [st.st_ino, st.st_size, st.st_mtime_ns, digest]
+        if stamps.get(f"{path.name}/{name}") != stamp:
+            if file_sha256(path / name) != digest:
+                return False
+            found[f"{path.name}/{name}"] = stamp
+    if found:
+        kept = {k: v for k, v in stamps.items() if (path.parent / k.split("/", 1)[0]).is_dir()}
+        tmp = stamps_path.with_name(f"{STAMPS_FILE}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({**kept, **found}))
+            os.replace(tmp, stamps_path)
+        except OSError:  # a read-only index: the files are simply read again next time
+            tmp.unlink(missing_ok=True)
+    return True
 
 
 def _sentence_dimension(path: Path, spec: dict) -> int:
@@ -189,6 +223,8 @@ class Segment:
             db.execute("SELECT count(*) FROM chunks").fetchone()
             stores = {kind: _load_store(path, s) for kind, s in spec["vectors"].items()}
             lexicon = Lexicon.load(path / "lexicon")
+        except IndexCorrupt:
+            raise
         except (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error) as exc:
             raise IndexCorrupt(f"segment {path.name} in {path.parent.parent} is damaged ({exc}); "
                                "rebuild the index with `footnote index --rebuild`") from None
