@@ -40,11 +40,18 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
+_NAT64, _LOCAL_NAT64 = ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")
+
+
 def is_public(address: str) -> bool:
     """Whether an IP address is on the public internet (not loopback, private, link-local, ...)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if ip.version == 6:  # an IPv4 address wrapped in IPv6 is judged as the IPv4 address
         inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if ip in _LOCAL_NAT64:  # a network's own NAT64 prefix (RFC 8215): never the public internet
+            return False
+        if inner is None and ip in _NAT64:  # the well-known NAT64 prefix: the IPv4 address is its last 32 bits
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if inner is not None:
             ip = inner
     return ip.is_global and not ip.is_multicast
@@ -193,5 +200,5 @@ def _read_page(url: str, response: httpcore.Response, max_bytes: int, deadline: 
                    "utf-8")
     try:
         return b"".join(pieces).decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError):  # a charset Python does not know, or one that is no text encoding
         return b"".join(pieces).decode("utf-8", errors="replace")

@@ -92,7 +92,8 @@ def test_a_date_stated_in_the_question_is_its_as_of(answerer):
 
 @pytest.mark.parametrize("question", [
     "As of 1 January 0001, what happened yesterday?", "It's January 1, 0001. What happened last week?",
-    "Today is 1 January 0001. What is the price of Valley wheat?", "As of 9999-12-31, what happens tomorrow?"])
+    "Today is 1 January 0001. What is the price of Valley wheat?", "As of 9999-12-31, what happens tomorrow?",
+    "What happened in January 0000?", "What did wheat cost in Q4 0000?"])
 def test_a_stated_date_no_collection_reaches_is_not_taken_as_the_as_of(answerer, question):
     """Year 1 or 9999 would overflow "yesterday" or "tomorrow": such a statement is read as words,
     and the question is answered as of today."""

@@ -30,6 +30,9 @@ def site() -> Iterator[tuple[str, list]]:
     """A small web on 127.0.0.1: (its base URL, the (host, path) pairs it was asked for)."""
     routes = {
         "/page": (200, HTML, PAGE),
+        "/idna": (200, {"Content-Type": "text/html; charset=idna"}, PAGE),
+        "/punycode": (200, {"Content-Type": "text/html; charset=punycode"}, PAGE),
+        "/rot13": (200, {"Content-Type": "text/html; charset=rot13"}, PAGE),
         "/undated": (200, HTML, PAGE.replace(b'<meta property="article:published_time" content="2026-05-05">', b"")),
         "/to-page": (302, {"Location": "/page"}, b""),
         "/to-other-loopback": (302, {"Location": "http://127.0.0.2:{port}/page"}, b""),
@@ -46,12 +49,13 @@ def site() -> Iterator[tuple[str, list]]:
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "10.0.0.7", "172.16.3.4", "192.168.1.1",
                                      "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1%lo",
-                                     "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2002:a00:1::1", "224.0.0.1"])
+                                     "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2002:a00:1::1", "224.0.0.1",
+                                     "64:ff9b::a00:1", "64:ff9b::7f00:1", "64:ff9b:1::a00:1"])
 def test_addresses_inside_a_machine_or_a_private_network_are_not_public(address):
     assert not is_public(address)
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700:4700::1111"])
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700:4700::1111", "64:ff9b::5db8:d70e"])
 def test_public_addresses_are(address):
     assert is_public(address)
 
@@ -138,6 +142,14 @@ def test_a_redirect_into_a_private_address_is_refused(site, path):
     with pytest.raises(FetchError, match=rf"{base}{path} redirects to .*inside this machine or a private network"):
         fetch_page(base + path, allowed=ONLY_THE_TEST_SERVER)
     assert seen[-1][1] == path  # the first hop was fetched; the redirect's target never was
+
+
+@pytest.mark.parametrize("path", ["/idna", "/punycode", "/rot13"])
+def test_a_charset_that_is_no_text_encoding_is_read_as_utf8(site, path):
+    """A server may name any codec Python has; those that do not turn bytes into text are ignored."""
+    base, _ = site
+    final, html = fetch_page(f"{base}{path}", allowed=ONLY_THE_TEST_SERVER)
+    assert final == f"{base}{path}" and "Harbour tram trial starts" in html
 
 
 def test_size_type_status_redirect_loops_and_schemes_are_refused_with_the_fix(site):

@@ -160,7 +160,10 @@ def read_time(question: str, as_of: dt.date) -> TimeIntent:
     for pattern, handler in _rules(as_of):
         match = re.search(pattern, text, re.I)
         if match:
-            after, before = handler(match)
+            try:
+                after, before = handler(match)
+            except (ValueError, OverflowError):  # "January 0000": no such day, so no window in time
+                continue
             phrases.append(match.group(0).strip())
             break
     recent = _RECENT.search(text)
