@@ -31,6 +31,7 @@ log = logging.getLogger("footnote.bot")
 DYNAMIC_ITEMS = (SourcesButton, ThreadButton, PageButton, *FEEDBACK_ITEMS)
 REFUSAL_QUIET_S = 600.0  # a person is told a refusal in a channel at most once in this long
 PRUNE_EVERY_S = 24 * 3600.0
+INVALID_FORM = 50035  # Discord: a reply to a message that no longer exists is one
 
 
 def intents() -> discord.Intents:
@@ -142,14 +143,18 @@ class FootnoteBot(discord.Client):
             await self.reply_to(message, error_text(exc))
 
     async def reply_to(self, message: discord.Message, content: str | None = None, **kwargs):
-        """Reply without pinging; where the bot may not post (Discord's 403), log it and go on:
-        the channel's permissions are the server's choice, not an error to raise."""
+        """Reply without pinging; where the bot may not post (Discord's 403), or the message was
+        deleted before its answer, log it and go on: neither is an error to raise."""
         try:
             kwargs = as_text_where_needed(message.channel, {"content": content, **kwargs})
             return await message.reply(mention_author=False, allowed_mentions=NONE, **kwargs)
         except discord.Forbidden:
             log.warning("no permission to reply in channel %s", message.channel.id)
-            return None
+        except discord.HTTPException as exc:
+            if exc.code != INVALID_FORM or "message_reference" not in exc.text:
+                raise
+            log.info("message %s was deleted before its answer; the answer is not posted", message.id)
+        return None
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Forms are answered here from their custom id (so they survive a restart); a button no

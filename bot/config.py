@@ -39,9 +39,18 @@ def rules_for(bot, guild_id: int | None) -> ServerRules:
         channels=tuple(channels) if channels is not None else None,
         cooldown_uses=own.get("cooldown_uses", settings.cooldown_uses),
         cooldown_s=own.get("cooldown_s", settings.cooldown_s),
-        curator_channel=own.get("curator_channel", settings.curator_channel if home else None) or None,
+        curator_channel=own.get("curator_channel", _in_server(bot, settings.curator_channel, guild_id) if home else None)
+        or None,
         mentions=own.get("mentions", settings.curator_mentions if home else False),
         home=home)
+
+
+def _in_server(bot, channel_id: int | None, guild_id: int) -> int | None:
+    """`channel_id` if that channel is in the server `guild_id`: FOOTNOTE_CURATOR_CHANNEL is one
+    channel, so with several home servers only the one that holds it posts there (the others
+    set their own with /config curator-channel)."""
+    channel = bot.get_channel(channel_id) if channel_id else None
+    return channel_id if channel is not None and getattr(channel.guild, "id", None) == guild_id else None
 
 
 def check_admin(interaction: discord.Interaction) -> bool:

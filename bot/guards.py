@@ -121,6 +121,18 @@ def can_hold_threads(channel) -> bool:
     return getattr(channel, "type", None) in (discord.ChannelType.text, discord.ChannelType.news)
 
 
+def seen_by_everyone(channel) -> bool:
+    """Whether everyone in the server can read `channel` (@everyone may view it; not a private
+    thread). A DM, or a channel the bot's cache does not know, is not."""
+    guild = getattr(channel, "guild", None)
+    if guild is None or not hasattr(channel, "permissions_for"):
+        return False
+    everyone = getattr(guild, "default_role", None)
+    if everyone is None or getattr(channel, "type", None) is discord.ChannelType.private_thread:
+        return False
+    return channel.permissions_for(everyone).view_channel
+
+
 def may_embed(channel) -> bool:
     """Whether Discord shows the bot's embeds in `channel` (Embed Links; threads follow their
     channel). Always in a DM; where the bot's permissions are unknown, assumed, as Discord's

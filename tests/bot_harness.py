@@ -98,6 +98,18 @@ class Harness:
                 self.discord.add_channel(bot_denied(channel, self.discord.forbidden))
                 self.state.parse_channel_update(self.discord.channels[int(channel["id"])])
 
+    def known(self, guild_id: int | None, channel: dict) -> None:
+        """The gateway tells the bot of every server it is in and of their channels before any
+        event from them: a server or text channel a test uses first arrives as GUILD_CREATE or
+        CHANNEL_CREATE. (Threads are known from their parent channel.)"""
+        if guild_id is None:
+            return
+        if self.state._get_guild(guild_id) is None:
+            self.state.parse_guild_create(guild_payload(guild_id, channels=[]))
+        if channel["type"] not in THREAD_TYPES and self.state._get_guild(guild_id).get_channel(int(channel["id"])) is None:
+            self.discord.add_channel({**channel, "guild_id": str(guild_id)})
+            self.state.parse_channel_create({**channel, "guild_id": str(guild_id)})
+
     def app_permissions(self, guild_id: int | None) -> int:
         """What an interaction says the bot may do where it was used: less what a test denied."""
         allowed = discord.Permissions.all()
@@ -138,6 +150,7 @@ class Harness:
                             message: dict | None = None, guild_id: int | None = GUILD_ID,
                             channel_type: int = 0, parent_id: int | None = None) -> dict:
         channel = self.discord.channels.get(channel_id) or channel_payload(channel_id, channel_type, parent_id, guild_id)
+        self.known(guild_id, channel)
         payload = {"id": str(snowflake()), "application_id": str(APP_ID), "type": type_, "data": data,
                    "token": f"token-{snowflake()}", "version": 1, "channel_id": str(channel_id),
                    "channel": channel, "locale": "en-US", "attachment_size_limit": 25 * 2**20,
@@ -251,6 +264,7 @@ class Harness:
         mentions = [user_payload(BOT_ID, "Footnote", bot=True)] if mention_bot else []
         if guild_id is None and channel_id not in self.discord.channels:
             self.discord.add_channel(channel_payload(channel_id, guild_id=None))
+        self.known(guild_id, self.discord.channels.get(channel_id) or channel_payload(channel_id, guild_id=guild_id))
         message = self.discord.add_message(FakeMessage(snowflake(), channel_id, {"content": content}, author_id=author_id))
         data = message_payload(channel_id, {"content": content}, author=user_payload(author_id), mentions=mentions,
                                message_id=message.id, guild_id=guild_id)

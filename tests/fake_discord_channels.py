@@ -32,6 +32,7 @@ class ChannelCalls:
                 channel = self._channel(call, int(cid))
                 self._may_send(call, channel)
                 self._check_form(call, message_problems(body or {}))
+                self._check_reference(call, body or {})
                 body = self._embeds_allowed(call, channel, body or {}, creating=True)
                 call.message = self._new_message(int(cid), body)
                 return call.message.payload()
@@ -65,6 +66,16 @@ class ChannelCalls:
         needed = "send_messages_in_threads" if channel["type"] in THREAD_TYPES else "send_messages"
         if self._denied(channel, needed):
             self._refuse(call, 403, 50013, "Missing Permissions")
+
+    def _check_reference(self, call: Call, body: dict) -> None:
+        """A reply to a message that is gone (its author deleted it meanwhile) is refused, unless
+        the reply said it may stand alone (`fail_if_not_exists: false`)."""
+        reference = body.get("message_reference")
+        if not reference or reference.get("fail_if_not_exists", True) is False:
+            return
+        message = self.messages.get(int(reference["message_id"]))
+        if message is None or message.deleted:
+            self._refuse(call, 400, 50035, "Invalid Form Body: message_reference: Unknown message")
 
     def _embeds_allowed(self, call: Call, channel: dict, body: dict, creating: bool) -> dict:
         """Embed Links: without it, Discord drops the bot's embeds from the message without a

@@ -91,17 +91,20 @@ def bot_denied(channel: dict, denied: set[str]) -> dict:
                                                            "deny": str(deny)}]}
 
 
-def guild_payload() -> dict:
-    """The guild as GUILD_CREATE delivers it: its roles (@everyone and a curator role) and channels."""
-    return {"id": str(GUILD_ID), "name": "Newsroom", "icon": None, "owner_id": "1", "region": "eu",
+def guild_payload(guild_id: int = GUILD_ID, channels: list[dict] | None = None) -> dict:
+    """A guild as GUILD_CREATE delivers it: its roles (@everyone and a curator role) and channels
+    (the test server's: a news channel and the curators' channel)."""
+    if channels is None:
+        channels = [channel_payload(CHANNEL_ID), channel_payload(CURATOR_CHANNEL_ID, name="curators")]
+    return {"id": str(guild_id), "name": "Newsroom" if guild_id == GUILD_ID else f"Server {guild_id}", "icon": None, "owner_id": "1", "region": "eu",
             "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
             "default_message_notifications": 0, "explicit_content_filter": 0, "features": [],
             "mfa_level": 0, "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
             "vanity_url_code": None, "description": None, "banner": None, "premium_tier": 0,
             "preferred_locale": "en-US", "public_updates_channel_id": None, "nsfw_level": 0,
             "premium_progress_bar_enabled": False, "emojis": [], "stickers": [], "member_count": 2,
-            "roles": [role_payload(GUILD_ID, "@everyone", EVERYONE), role_payload(CURATOR_ROLE, "curator")],
-            "channels": [channel_payload(CHANNEL_ID), channel_payload(CURATOR_CHANNEL_ID, name="curators")],
+            "roles": [role_payload(guild_id, "@everyone", EVERYONE), role_payload(CURATOR_ROLE, "curator")],
+            "channels": [{k: v for k, v in c.items() if k != "guild_id"} for c in channels],
             "threads": [], "voice_states": [],
             "members": [{"user": user_payload(BOT_ID, "Footnote", bot=True), "roles": [], "joined_at": timestamp(),
                          "deaf": False, "mute": False, "flags": 0}],  # Discord always sends the bot's own

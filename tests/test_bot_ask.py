@@ -2,6 +2,7 @@
 real discord.py interactions (see tests/bot_harness.py)."""
 
 import asyncio
+import logging
 import threading
 
 import discord
@@ -435,3 +436,46 @@ def test_429s_on_interaction_responses_are_waited_out_and_every_ask_is_answered(
         shown = calls[-1].message
         assert shown is not None and not shown.loading and "Ada Brook" in shown.embeds[0]["description"]
     assert honoured >= 4
+
+
+def test_a_mention_deleted_before_its_answer_is_let_go(harness_for, caplog):
+    """Discord refuses a reply to a message its author deleted meanwhile; the bot lets the answer
+    go (the asker withdrew the question) rather than raising from its handler."""
+    caplog.set_level(logging.INFO, logger="footnote.bot")
+
+    async def scenario(h: Harness):
+        real_ask = h.bot.service.ask
+
+        async def ask_while_deleted(*args, **kwargs):
+            for message in h.discord.messages.values():
+                if message.author_id == USER_ID:
+                    message.deleted = True
+            return await real_ask(*args, **kwargs)
+
+        h.bot.service.ask = ask_while_deleted
+        h.discord.expect(50035)
+        calls = await h.post(f"<@{APP_ID}> {LIBRARIAN}")
+        return calls, h.discord.refusals
+
+    calls, refusals = harness_for(scenario)
+    assert [c.message for c in calls if c.path.endswith("/messages")] == [None]  # one attempt, refused, no retry
+    assert len(refusals) == 1 and "message_reference: Unknown message" in refusals[0]
+    assert any("deleted before its answer" in r.getMessage() for r in caplog.records)
+    assert not any(r.levelname == "ERROR" for r in caplog.records)
+
+
+def test_a_private_ask_in_a_footnote_thread_stays_out_of_the_threads_history(harness_for, news_index):
+    async def scenario(h: Harness):
+        *_, send = await h.slash("ask", {"question": "What is the harbour bridge repair budget?"})
+        await h.click(h.sent_message(send), "footnote:thread:1")
+        thread_id = h.sent_message(send).thread_id
+        private = await h.slash("ask", {"question": "Is my neighbour Ada Brook the librarian?", "private": True},
+                                channel_id=thread_id, channel_type=11, parent_id=CHANNEL_ID, user_id=USER_ID + 5)
+        await h.slash("ask", {"question": "Who said the cables were corroded?"}, channel_id=thread_id,
+                      channel_type=11, parent_id=CHANNEL_ID, user_id=USER_ID + 6)
+        return private, h.bot.store.history(thread_id)
+
+    private, history = harness_for(scenario, cooldown_uses=10)
+    assert private[-1].message.ephemeral and private[-1].message.embeds
+    assert [t.question for t in history] == ["What is the harbour bridge repair budget?",
+                                             "Who said the cables were corroded?"]

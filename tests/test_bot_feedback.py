@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 
+import discord
+
 
 from index.cli import main
 from tests.test_bot_fetch import page
 from tests.web_site import HTML, guarded_fetcher, serve_site
 from tests.bot_harness import (CHANNEL_ID, CURATOR_CHANNEL_ID, CURATOR_ROLE, GUILD_ID, USER_ID, FakeDiscord, Harness,
                                custom_ids, make_bot, run, snowflake)
-from tests.fake_discord import FakeMessage
+from tests.fake_discord import FakeMessage, channel_payload
 
 LIBRARIAN = "Who is the librarian of the city library reading room?"
 UNKNOWN = "What is the capital of Mongolia?"  # the articles are local news
@@ -169,3 +171,38 @@ def test_forget_me_deletes_what_the_bot_kept_about_a_person_and_only_that(own_in
     assert mine is None and theirs is not None  # mine gone, theirs kept
     assert votes == []  # my vote, and the vote on my (deleted) question
     assert search is None
+
+
+def test_with_two_home_servers_the_curator_channel_setting_serves_only_the_server_that_holds_it(own_index, tmp_path):
+    """FOOTNOTE_CURATOR_CHANNEL is a channel of one server: the other home server's questions
+    never reach it (that server sets its own with /config curator-channel)."""
+    corpus, index, embedder = own_index
+    other, other_channel = GUILD_ID + 1, CHANNEL_ID + 70
+
+    async def scenario(h: Harness):
+        await h.slash("ask", {"question": UNKNOWN}, guild_id=other, channel_id=other_channel)
+        theirs = list(in_channel(h, CURATOR_CHANNEL_ID))
+        await h.slash("ask", {"question": UNKNOWN})
+        return theirs, in_channel(h, CURATOR_CHANNEL_ID)
+
+    theirs, ours = run(scenario, make_bot(corpus, index, embedder, tmp_path, curator_channel=CURATOR_CHANNEL_ID,
+                                          discord_curator_guilds=[GUILD_ID, other], curator_mentions=True,
+                                          cooldown_uses=10))
+    assert theirs == [] and len(ours) == 1
+
+
+def test_questions_asked_where_not_everyone_reads_stay_there(own_index, tmp_path):
+    """A private thread, and a channel @everyone may not view, are not "openly": their declined
+    questions are not posted to the curator channel."""
+    corpus, index, embedder = own_index
+    private_thread, staff_room = CHANNEL_ID + 90, CHANNEL_ID + 91
+    hidden = {**channel_payload(staff_room, name="staff"), "permission_overwrites": [
+        {"id": str(GUILD_ID), "type": 0, "allow": "0", "deny": str(discord.Permissions(view_channel=True).value)}]}
+
+    async def scenario(h: Harness):
+        await h.slash("ask", {"question": UNKNOWN}, channel_id=private_thread, channel_type=12, parent_id=CHANNEL_ID)
+        h.discord.add_channel(hidden)
+        await h.slash("ask", {"question": UNKNOWN}, channel_id=staff_room)
+        return in_channel(h, CURATOR_CHANNEL_ID)
+
+    assert run(scenario, make_bot(corpus, index, embedder, tmp_path, cooldown_uses=10, **CURATORS)) == []
