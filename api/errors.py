@@ -83,10 +83,12 @@ def page_or_json(request: Request, response: JSONResponse) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     """Map every exception the API can meet onto the one error shape."""
 
+    from api.security import without_paths  # security raises ApiError: imported once both exist
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        return error_response(exc.status, exc.message, exc.code, request_id_of(request), exc.headers,
-                              exc.details)
+        return error_response(exc.status, without_paths(request, exc.message), exc.code, request_id_of(request),
+                              exc.headers, exc.details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
@@ -124,7 +126,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IndexError_)
     async def _index_error(request: Request, exc: IndexError_):
-        message = str(exc)
+        message = without_paths(request, str(exc))
         if isinstance(exc, IndexMissing):
             message += " (or POST /v1/index/rebuild with an API key)"
         return error_response(503, message, "index_unavailable", request_id_of(request),

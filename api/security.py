@@ -4,6 +4,7 @@ guard writing (always) and reading (when FOOTNOTE_READ_REQUIRES_KEY is set)."""
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -44,6 +45,21 @@ def holds_key(request: Request) -> bool:
     keys = request.app.state.settings.key_values()
     key = presented_key(request.headers)
     return key is not None and bool(keys) and valid_key(key, keys)
+
+
+def without_paths(request: Request, text: str) -> str:
+    """`text` with the server's own folders named by what they are (the index folder, the corpus
+    folder), unless the caller holds a key: an anonymous reader learns nothing of the disk."""
+    if holds_key(request):
+        return text
+    settings = request.app.state.settings
+    forms = {}
+    for path, name in ((settings.index, "the index folder"), (settings.corpus, "the corpus folder")):
+        for form in (str(path), str(Path(path).resolve())):
+            forms[form] = name
+    for form in sorted(forms, key=len, reverse=True):  # a folder inside another is named first
+        text = text.replace(form, forms[form])
+    return text
 
 
 def check_key(request: Request, purpose: str) -> None:

@@ -7,6 +7,7 @@ speaks the API's JSON.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 
@@ -14,6 +15,7 @@ from corpus.additions import NewArticle
 from bot.service import Listing, Progress, ServiceError, best_matches
 from index.answer import Turn
 
+log = logging.getLogger("footnote.bot")
 # A job's status (api/schemas.py JobOut): queued, running, succeeded or failed.
 RUNNING = {"queued", "running"}
 LIST_PAGE, LIST_PAGES = 500, 20  # autocomplete looks through at most 10,000 article ids
@@ -35,10 +37,17 @@ class RemoteFootnote:
     async def _call(self, method: str, path: str, **kwargs) -> dict | list:
         try:
             response = await self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ServiceError(f"the Footnote API at {self.client.base_url} could not be reached "
-                               f"({type(exc).__name__}); is `footnote serve` running?") from None
-        if response.status_code >= 400:
+        except httpx.HTTPError as exc:  # where the API lives is the operator's business: logged, not shown
+            log.warning("the Footnote API at %s could not be reached (%s: %s); is `footnote serve` running?",
+                        self.client.base_url, type(exc).__name__, exc)
+            raise ServiceError("the Footnote service could not be reached; an admin will find why in the "
+                               "bot's log") from None
+        if response.status_code >= 500:  # the server's trouble, perhaps naming its paths: logged, not shown
+            log.warning("the Footnote API answered %s to %s %s: %s", response.status_code, method, path,
+                        error_message(response))
+            raise ServiceError(f"the Footnote service could not do that just now ({response.status_code}); "
+                               "try again later, or tell an admin (the bot's log says why)")
+        if response.status_code >= 400:  # about what was asked: the API's message says what to change
             raise ServiceError(f"the Footnote API answered {response.status_code}: {error_message(response)}")
         return response.json() if response.content else {}
 

@@ -167,8 +167,12 @@ def test_health_readiness_models_and_metrics(tmp_path):
     with TestClient(create_app(make_settings(tmp_path))) as c:
         assert c.get("/healthz").json() == {"status": "ok"}
         error = assert_error_shape(c.get("/readyz"), 503, "not_ready")
-        assert "footnote index" in error["message"]
-        assert_error_shape(c.post("/v1/ask", json={"question": "anything"}), 503, "index_unavailable")
+        assert "footnote index" in error["message"] and "no index in the index folder" in error["message"]
+        asked = assert_error_shape(c.post("/v1/ask", json={"question": "anything"}), 503, "index_unavailable")
+        assert str(tmp_path) not in asked["message"] + error["message"]  # a reader learns nothing of the disk
+        keyed = assert_error_shape(c.get("/readyz", headers=WRITE), 503, "not_ready")
+        assert str(tmp_path / "index") in keyed["message"]  # a key holder, who runs it, sees where
+        assert str(tmp_path) not in c.get("/").text
         (tmp_path / "corpus").mkdir()
         (tmp_path / "corpus" / "a.txt").write_text("date 2026-01-01\n\nThe tram line opened.")
         job = wait_for_job(c, c.post("/v1/index/rebuild", headers=WRITE).json()["id"])

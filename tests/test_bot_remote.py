@@ -67,13 +67,29 @@ def test_the_client_speaks_the_live_api(tmp_path):
     assert removed == "discord/tram"
 
 
-def test_an_unreachable_api_is_a_clear_message():
+def test_an_unreachable_or_failing_api_is_a_clear_message_that_shows_none_of_its_internals(caplog):
+    """What the bot says may be posted publicly: where the API lives and what its server says
+    about its disk go to the bot's log, for the admin; a 4xx about the question is passed on."""
     def refuse(request):
         raise httpx.ConnectError("refused")
 
-    client = RemoteFootnote(httpx.AsyncClient(base_url="http://127.0.0.1:9", transport=httpx.MockTransport(refuse)))
-    with pytest.raises(ServiceError, match="could not be reached .* is `footnote serve` running"):
-        asyncio.run(client.ask("Who runs the ferry?"))
+    def damaged(request):
+        if "ask" in request.url.path and b"?" not in request.content:
+            return httpx.Response(422, json={"error": {"message": "question: end it with a question mark"}})
+        return httpx.Response(503, json={"error": {"message": "segment s000001 in /srv/footnote/index is damaged"}})
+
+    down = RemoteFootnote(httpx.AsyncClient(base_url="http://10.0.0.5:8000", transport=httpx.MockTransport(refuse)))
+    with pytest.raises(ServiceError, match="could not be reached; an admin will find why in the bot's log") as unreached:
+        asyncio.run(down.ask("Who runs the ferry?"))
+    failing = RemoteFootnote(httpx.AsyncClient(base_url="http://10.0.0.5:8000", transport=httpx.MockTransport(damaged)))
+    with pytest.raises(ServiceError, match=r"could not do that just now \(503\)") as broken:
+        asyncio.run(failing.ask("Who runs the ferry?"))
+    with pytest.raises(ServiceError, match="answered 422: question: end it with a question mark"):
+        asyncio.run(failing.ask("ferry"))
+    shown = str(unreached.value) + str(broken.value)
+    assert "10.0.0.5" not in shown and "/srv/" not in shown
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "http://10.0.0.5:8000" in logged and "/srv/footnote/index is damaged" in logged
 
 
 def test_against_a_live_footnote_serve(news_index, tmp_path):

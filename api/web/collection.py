@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from api.security import without_paths
 from api.services import ServicesDep
 from api.web.pages import render
 from api.web.session import ReaderDep
@@ -45,7 +46,8 @@ async def collection(request: Request, _: ReaderDep, services: ServicesDep, sour
     try:
         generation = await services.run(services.live.current)
     except IndexError_ as exc:
-        return render(request, "collection.html", {**context, "problem": f"No index yet: {exc}."}, 503)
+        return render(request, "collection.html", {**context, "problem": without_paths(request, f"No index yet: {exc}.")},
+                      503)
     settings = services.settings
     status = await services.run(index_status, generation, services.store.where, settings.corpus)
     context.update(index=status, sources=await services.run(sources_of, generation),

@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from api.security import without_paths
 from api.services import ServicesDep
 from api.web.errors import SignInNeeded, WebError
 from api.web.session import visitor_from
@@ -51,7 +52,8 @@ def error_page(request: Request, status: int, message: str, back: str | None = N
     """The page that says why a request failed and what to do; "go back" leads to the page the
     visitor came from on this site, else to `back` or the start page."""
     back = back or local_path(_referring_path(request), "/")
-    return render(request, "error.html", {"status": status, "message": message, "back": back}, status)
+    return render(request, "error.html", {"status": status, "message": without_paths(request, message), "back": back},
+                  status)
 
 
 def _referring_path(request: Request) -> str | None:
