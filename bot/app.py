@@ -120,11 +120,12 @@ class FootnoteBot(discord.Client):
         if message.guild is not None and self.user not in message.mentions:
             return
         question = mention_question(message.content)
+        asker = (message.guild.id if message.guild else None, message.author.id)  # told once per server
         try:
             await self.check_asker(message.author.id, message.guild.id if message.guild else None,
                              message.channel.id, parent_id(message.channel), counts=bool(question))
             if not question:  # nothing asked: no cooldown use spent, and the hint given once in a while
-                if self.hush.may_tell(message.author.id, "empty"):
+                if self.hush.may_tell(asker, "empty"):
                     await self.reply_to(message, "Ask me something after the mention, e.g. \"@Footnote when "
                                                  "does the line open?\"")
                 return
@@ -135,7 +136,7 @@ class FootnoteBot(discord.Client):
             if sent is not None:
                 await report_declined(self, reply.answer, reply.answer_id, message.author.id, sent.jump_url)
         except Refused as exc:  # a reply cannot be private: say it once, not at every mention
-            if self.hush.may_tell(message.author.id, exc.kind):
+            if self.hush.may_tell(asker, exc.kind):
                 await self.reply_to(message, error_text(exc))
         except discord.Forbidden:  # typing() where the bot may not post
             log.warning("no permission to answer in channel %s", message.channel.id)

@@ -99,7 +99,9 @@ class Hush:
         self._told: dict[tuple[int, str], float] = {}
         self._pruned_at = clock()
 
-    def may_tell(self, user_id: int, reason: str) -> bool:
+    def may_tell(self, user_id: int | tuple, reason: str) -> bool:
+        """Whether to tell `user_id` (or a (server, user) pair, so that one server's refusals do not
+        silence another's) about `reason` now; False within `quiet_s` of the last time."""
         now = self.clock()
         if now - self._pruned_at >= self.quiet_s:  # once a quiet period: forget what may be told again
             self._told = {k: t for k, t in self._told.items() if now - t < self.quiet_s}

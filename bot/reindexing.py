@@ -47,7 +47,10 @@ async def reindex_in_channel(interaction: discord.Interaction) -> None:
                                                      f"<@{interaction.user.id}>)", allowed_mentions=NONE)
         except discord.Forbidden:  # the bot may not post here: progress goes to the curator alone
             log.warning("no permission to post /reindex progress in channel %s", interaction.channel_id)
-            await build_into(bot, _Private(interaction), interaction)
+            private = _Private(interaction)
+            await private.edit("Re-indexing: reading the articles… (I may not post in this channel, so progress "
+                               "and the summary show here)")
+            await build_into(bot, private, interaction)
             return
         bot.reindexing.link = message.jump_url
         await interaction.edit_original_response(content=f"Started: progress and the summary are in "
@@ -88,8 +91,12 @@ async def build_into(bot, message, interaction: discord.Interaction | None = Non
         await _tell_privately(interaction, f"Re-index failed (error `{error_id}`). {error_text(exc)}")
     try:
         await message.edit(content=text, allowed_mentions=NONE)
-    except discord.NotFound:  # someone deleted the progress message: the summary gets a new one
-        await message.channel.send(text, allowed_mentions=NONE)
+    except discord.HTTPException as exc:
+        channel = getattr(message, "channel", None)
+        if isinstance(exc, discord.NotFound) and channel is not None:  # the progress message was deleted
+            await channel.send(text, allowed_mentions=NONE)
+        else:  # the curator's private reply outlived its 15-minute token, say
+            log.warning("could not show the re-index summary (%s): %s", exc, text)
 
 
 async def _tell_privately(interaction: discord.Interaction | None, text: str) -> None:

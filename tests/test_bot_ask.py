@@ -479,3 +479,17 @@ def test_a_private_ask_in_a_footnote_thread_stays_out_of_the_threads_history(har
     assert private[-1].message.ephemeral and private[-1].message.embeds
     assert [t.question for t in history] == ["What is the harbour bridge repair budget?",
                                              "Who said the cables were corroded?"]
+
+
+def test_a_refusal_told_in_one_server_is_told_in_another_too(harness_for):
+    other, other_channel = GUILD_ID + 1, CHANNEL_ID + 70
+
+    async def scenario(h: Harness):
+        there = await h.post(f"<@{APP_ID}> {LIBRARIAN}", guild_id=other, channel_id=other_channel)
+        here = await h.post(f"<@{APP_ID}> {LIBRARIAN}")
+        return there, here
+
+    there, here = harness_for(scenario, allowed_channels={GUILD_ID: [CHANNEL_ID + 1], other: [other_channel + 1]})
+    for calls, allowed in ((there, other_channel + 1), (here, CHANNEL_ID + 1)):
+        [reply] = [c for c in calls if c.path.endswith("/messages")]
+        assert f"I only answer in <#{allowed}>" in reply.message.content

@@ -177,3 +177,23 @@ def test_where_the_bot_may_not_post_the_reindex_still_runs_and_reports_to_the_cu
     shown = [c.message for c in calls if c.message is not None and c.message.ephemeral]
     assert any("1 added" in m.content and "generation 000002" in m.content for m in shown), \
         [m.content for m in shown]
+
+
+def test_a_summary_the_curators_expired_reply_cannot_take_is_logged_not_raised(own_index, tmp_path, caplog):
+    """Where the bot may not post, progress goes to the curator's private reply; a build that
+    outlasts its 15-minute token cannot show the summary there, and says so in the log."""
+    corpus, index, embedder = own_index
+
+    async def scenario(h: Harness):
+        async def long_build(progress):
+            h.clock.advance(16 * 60)  # the build took 16 minutes
+            return {"up_to_date": True, "articles_total": 3, "chunks_total": 3, "generation": "000001"}
+
+        h.bot.service.reindex = long_build
+        h.deny("send_messages")
+        h.discord.expect(50013, 50027)
+        return await h.slash("reindex", permissions=MANAGE_GUILD)
+
+    calls = run(scenario, make_bot(corpus, index, embedder, tmp_path))
+    assert not any("Something went wrong" in (c.message.content if c.message else "") for c in calls)
+    assert any("could not show the re-index summary" in r.getMessage() for r in caplog.records)
