@@ -19,7 +19,7 @@ from api.metrics import ApiMetrics
 from api.routes import api_router
 from api.services import Services
 from api.settings import Settings
-from index.store import IndexError_
+from index.store import IndexUnavailable
 
 log = logging.getLogger("footnote.api")
 
@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
             try:
                 generation = await services.run(services.live.current)
                 log.info("serving generation %s from %s", generation.name, services.store.where)
-            except IndexError_ as exc:
+            except IndexUnavailable as exc:
                 log.warning("not ready yet: %s", exc)  # /readyz says 503 until an index appears
             if settings.watch:
                 services.start_watching()

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from corpus.article import ArticleError
 from corpus import folder
 from index.answer import QuestionError
-from index.store import IndexError_, IndexMissing
+from index.store import IndexUnavailable, IndexMissing
 
 log = logging.getLogger("footnote.api")
 
@@ -124,8 +124,8 @@ def install_error_handlers(app: FastAPI) -> None:
         status, code = CORPUS_WRITE_ERRORS[type(exc)]
         return error_response(status, str(exc), code, request_id_of(request))
 
-    @app.exception_handler(IndexError_)
-    async def _index_error(request: Request, exc: IndexError_):
+    @app.exception_handler(IndexUnavailable)
+    async def _index_error(request: Request, exc: IndexUnavailable):
         message = without_paths(request, str(exc))
         if isinstance(exc, IndexMissing):
             message += " (or POST /v1/index/rebuild with an API key)"

@@ -11,7 +11,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from api.security import Reader
 from index.search import LiveIndex
-from index.store import IndexError_
+from index.store import IndexUnavailable
 
 
 class ApiMetrics:
@@ -55,7 +55,7 @@ class _IndexCollector:
             return
         try:
             generation = self.live.current()
-        except IndexError_:
+        except IndexUnavailable:
             return
         for name, help_text, value in (
                 ("footnote_index_generation", "Number of the generation being served", int(generation.name)),

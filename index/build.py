@@ -15,7 +15,7 @@ from corpus.load import Reader, load_corpus, read_files
 from index import store
 from index.embed import Embedder, VectorCache, text_hash
 from index.progress import Progress, Report, build_lock
-from index.store import Generation, IndexError_, merge
+from index.store import Generation, IndexUnavailable, merge
 from index.store.segment import Segment, looks_whole, rename_into_place, write_segment
 
 # all-MiniLM-L6-v2 was trained on inputs of up to 128 tokens and truncates at 256, so a
@@ -38,11 +38,11 @@ SENTENCE_VECTORS = ("own", "pooled")
 DEFAULT_SENTENCE_VECTORS = "pooled"
 
 
-class DiskFull(IndexError_):
+class DiskFull(IndexUnavailable):
     """A build ran out of disk; the previous generation keeps serving."""
 
 
-class EmptyCorpus(IndexError_):
+class EmptyCorpus(IndexUnavailable):
     """The corpus folder holds no articles but the index does: refused unless asked for."""
 
 
@@ -121,7 +121,7 @@ def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, recipe: dict, r
     path = store.generations_dir(index_dir) / name
     try:
         manifest = store.read_manifest(path)
-    except IndexError_:
+    except IndexUnavailable:
         return None, None
     if (manifest.get("format_version") != store.FORMAT_VERSION or manifest["model"]["name"] != embedder.name
             or manifest["chunking"] != recipe
@@ -143,7 +143,7 @@ def _built_with(index_dir: Path) -> str:
     name = store.current_name(index_dir)
     try:
         chunking = store.read_manifest(store.generations_dir(index_dir) / name)["chunking"] if name else {}
-    except IndexError_:
+    except IndexUnavailable:
         chunking = {}
     return chunking.get("sentence_vectors", DEFAULT_SENTENCE_VECTORS)
 
@@ -151,7 +151,7 @@ def _built_with(index_dir: Path) -> str:
 def _open_previous(index_dir: Path) -> Generation | None:
     try:
         return Generation.open(index_dir)
-    except IndexError_:
+    except IndexUnavailable:
         return None  # nothing to reuse: a missing or damaged index is built afresh
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.errors import ApiError
 from api.schemas import Health
 from api.services import ServicesDep
-from index.store import IndexError_
+from index.store import IndexUnavailable
 
 router = APIRouter(tags=["health"])
 
@@ -24,6 +24,6 @@ async def readyz(services: ServicesDep) -> dict:
     """Ready: the newest generation is open; 503 (with the reason and the fix) until then."""
     try:
         generation = await services.run(services.live.current)
-    except IndexError_ as exc:
+    except IndexUnavailable as exc:
         raise ApiError(503, f"not ready: {exc}", "not_ready", headers={"Retry-After": "5"}) from None
     return {"status": "ready", "generation": generation.name}

@@ -19,7 +19,7 @@ from api.web.session import ReaderDep
 from api.web.views import article_href
 from index.search import Filters
 from index.status import index_status
-from index.store import GenerationReader, IndexError_
+from index.store import GenerationReader, IndexUnavailable
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 25
@@ -45,7 +45,7 @@ async def collection(request: Request, _: ReaderDep, services: ServicesDep, sour
                "articles": [], "total": 0, "page": 1, "pages": 1, "sources": [], "pager": {"previous": None, "next": None}}
     try:
         generation = await services.run(services.live.current)
-    except IndexError_ as exc:
+    except IndexUnavailable as exc:
         return render(request, "collection.html", {**context, "problem": without_paths(request, f"No index yet: {exc}.")},
                       503)
     settings = services.settings

@@ -17,7 +17,7 @@ from api.services import ServicesDep
 from api.web.errors import SignInNeeded, WebError
 from api.web.session import visitor_from
 from api.web.views import local_path
-from index.store import GenerationReader, IndexError_
+from index.store import GenerationReader, IndexUnavailable
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -76,7 +76,7 @@ async def get_web_generation(services: ServicesDep) -> GenerationReader:
     """The served generation, or a page that says how to build one."""
     try:
         return await services.run(services.live.current)
-    except IndexError_ as exc:
+    except IndexUnavailable as exc:
         raise WebError(503, f"no index to read yet: {exc}; or sign in with a write key and use "
                             "Re-index on the collection page", "/collection") from None
 

@@ -24,7 +24,7 @@ from index.executor import EXECUTORS, RayExecutor
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.search import Filters
 from index.status import index_status
-from index.store import IndexError_
+from index.store import IndexUnavailable
 from index.stores import open_store
 from index.watch import DEFAULT_DEBOUNCE_MS, watch
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `footnote ask ... | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except (IndexError_, OSError, ValueError, RuntimeError) as exc:
+    except (IndexUnavailable, OSError, ValueError, RuntimeError) as exc:
         print(f"footnote: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
 

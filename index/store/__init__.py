@@ -5,7 +5,7 @@ seam, and the index's errors. Imports only `corpus` and `index.embed`; no SQL le
 from __future__ import annotations
 
 from index.store import merge
-from index.store.errors import IndexCorrupt, IndexError_, IndexMismatch, IndexMissing
+from index.store.errors import IndexCorrupt, IndexUnavailable, IndexMismatch, IndexMissing
 from index.store.filters import Filters
 from index.store.generation import Generation
 from index.store.layout import (FILES_FILE, FORMAT_VERSION, MANIFEST_FILE, POINTER, cleanup, current_name,
@@ -16,6 +16,6 @@ from index.store.reader import GenerationReader, LiveReader, VectorReader
 from index.store.vectors import STORES, FaissFlatStore, HalfStore, VectorStore, store_class
 
 __all__ = ["FILES_FILE", "FORMAT_VERSION", "MANIFEST_FILE", "POINTER", "STORES", "FaissFlatStore", "Filters",
-           "Generation", "GenerationReader", "HalfStore", "IndexCorrupt", "IndexError_", "IndexMismatch", "IndexMissing", "Live", "LiveIndex", "LiveReader",
+           "Generation", "GenerationReader", "HalfStore", "IndexCorrupt", "IndexUnavailable", "IndexMismatch", "IndexMissing", "Live", "LiveIndex", "LiveReader",
            "VectorReader", "VectorStore", "cleanup", "current_name", "generations_dir", "merge", "next_name", "next_segment_name",
            "publish", "read_files", "read_manifest", "refresh_files", "segments_dir", "store_class"]

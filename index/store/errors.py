@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 
-class IndexError_(RuntimeError):
-    """Base of the index's own errors."""
+class IndexUnavailable(RuntimeError):
+    """The index cannot be read: the base of the index's own errors (the API answers them 503)."""
 
 
-class IndexMissing(IndexError_):
-    pass
+class IndexMissing(IndexUnavailable):
+    """No index has been built there yet."""
 
 
-class IndexMismatch(IndexError_):
-    pass
+class IndexMismatch(IndexUnavailable):
+    """An index built by another model, or by a Footnote whose format this one does not read."""
 
 
-class IndexCorrupt(IndexError_):
-    pass
+class IndexCorrupt(IndexUnavailable):
+    """A damaged file: a checksum, a size or a vector dimension that is not what was written."""

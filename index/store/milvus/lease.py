@@ -16,14 +16,14 @@ import threading
 import time
 import uuid
 
-from index.store.errors import IndexError_
+from index.store.errors import IndexUnavailable
 from index.store.milvus.schema import STAND_IN
 
 LEASE = "footnote_lease"
 TTL_S = 60.0  # a lease not renewed for this long belongs to a builder that is gone
 
 
-class BuildBusy(IndexError_):
+class BuildBusy(IndexUnavailable):
     """Another builder holds the store's lease."""
 
 
