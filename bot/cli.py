@@ -20,7 +20,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("bot", parents=[common], help="run the Discord bot (FOOTNOTE_DISCORD_TOKEN)",
                        description="Run the Discord bot. It answers from the local index in-process, or "
                                    "with --api from a running `footnote serve`. Settings come from "
-                                   "FOOTNOTE_* environment variables (see the README's Discord section).")
+                                   "FOOTNOTE_* environment variables (docs/discord.md lists them).")
     p.add_argument("--sync", action="store_true", help="register the slash commands with Discord, then exit")
     p.add_argument("--guild", type=int, metavar="ID",
                    help="with --sync: register every command in this server only (instant, for testing); "

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class BotSettings(BaseSettings):
-    """Every setting of the bot; the README's Discord section lists them all."""
+    """Every setting of the bot; docs/discord.md lists them all (tests/test_docs.py checks)."""
 
     model_config = SettingsConfigDict(env_prefix="FOOTNOTE_", extra="ignore")
 

@@ -1,4 +1,5 @@
-"""`footnote bot`: the invite link offline, settings that fail with the fix, feedback export, README."""
+"""`footnote bot`: the invite link offline, settings that fail with the fix, feedback export (its
+settings' documentation: tests/test_docs.py)."""
 
 import base64
 import json
@@ -68,12 +69,3 @@ def test_feedback_exports_as_json_lines(tmp_path, capsys):
     assert main(["bot", "--index", str(tmp_path / "index"), "--export-feedback", str(out)]) == 0
     [row] = [json.loads(line) for line in out.read_text().splitlines()]
     assert (row["question"], row["answer"], row["generation"], row["vote"]) == ("Q?", "A. [1]", "000002", 1)
-
-
-def test_every_setting_is_in_the_readme():
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Discord"):]
-    for name in BotSettings.model_fields:
-        assert f"FOOTNOTE_{name.upper()}" in section, f"FOOTNOTE_{name.upper()} is not documented"
-    for flag in ("--sync", "--guild", "--invite-url", "--api", "--api-key", "--export-feedback"):
-        assert re.search(rf"{flag}\b", section), flag
