@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-from pydantic import ValidationError
-
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 
 
@@ -32,6 +30,7 @@ def register(sub, common) -> None:
 
 def cmd_serve(args) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
     from api.app import create_app
     from api.protocol import JsonErrorH11Protocol

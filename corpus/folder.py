@@ -18,6 +18,7 @@ import secrets
 from pathlib import Path
 
 from corpus.article import Article, ArticleError
+from corpus.disk import fsync_path
 from corpus.formats import PARSERS
 from corpus.load import decode_text, parse_file_text
 
@@ -239,12 +240,4 @@ def _remove_empty_folders(folder: Path, stop: Path) -> None:
             return
         folder = folder.parent
 
-
-def fsync_path(path: Path) -> None:
-    """Flush a file's or a folder's entry to disk (a folder: so that a rename in it is durable)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 

@@ -13,29 +13,13 @@ from corpus import Article
 from corpus.chunk import ChunkParams, split_articles
 from corpus.load import Reader, load_corpus, read_files
 from index import store
+from index.defaults import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_VECTORS  # noqa: F401 - re-exported
 from index.embed import Embedder, VectorCache, text_hash
 from index.progress import Progress, Report, build_lock
 from index.store import Generation, IndexUnavailable, merge
 from index.store.segment import Segment, looks_whole, rename_into_place, write_segment
 
-# all-MiniLM-L6-v2 was trained on inputs of up to 128 tokens and truncates at 256, so a
-# chunk's budget (special tokens included) never goes past 256. Measured on 2,000 SQuAD dev
-# questions (docs/quality.md): 128 / 192 / 256 tokens gave passage recall@1 0.844 / 0.858 /
-# 0.867 and @5 0.943 / 0.955 / 0.966, the same answer hit (0.879 / 0.875 / 0.874), and
-# question latency p50 28 / 33 / 36 ms; 256 embeds about a quarter slower per token. The
-# sentence vectors keep quotes precise however long the chunk, so the longest budget the
-# model reads whole wins: more context per passage for a modest cost.
-DEFAULT_MAX_TOKENS = 256
 EMBED_BATCH = 256  # chunks per progress step and per cache write
-# Sentence vectors: "own" embeds every sentence again on its own; "pooled" takes each one from
-# the token vectors of its chunk's pass (late chunking), so every token is embedded once.
-# Measured end to end (docs/quality.md, "Sentence vectors from the chunk pass"): on the news
-# dev set pooled gained answer hit 0.828 -> 0.858, article recall@5 0.917 -> 0.927 and abstain
-# AUROC 0.881 -> 0.893; on SQuAD it lost passage recall@1 0.868 -> 0.855 and answer hit 0.872
-# -> 0.867; builds embed 2.4x faster (torch; 3.0x with ONNX Runtime). Footnote's users ask about
-# news: pooled is the default.
-SENTENCE_VECTORS = ("own", "pooled")
-DEFAULT_SENTENCE_VECTORS = "pooled"
 
 
 class DiskFull(IndexUnavailable):
@@ -125,7 +109,8 @@ def _quick_look(corpus_dir, index_dir: Path, embedder: Embedder, recipe: dict, r
         return None, None
     if (manifest.get("format_version") != store.FORMAT_VERSION or manifest["model"]["name"] != embedder.name
             or manifest["chunking"] != recipe
-            or not all(looks_whole(store.segments_dir(index_dir) / s["id"], embedder.dimension)
+            # the dimension its model recorded (the same model, by name): the model need not be loaded
+            or not all(looks_whole(store.segments_dir(index_dir) / s["id"], manifest["model"]["dimension"])
                        for s in manifest["segments"])):
         return None, None
     known = store.read_files(path)

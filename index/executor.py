@@ -22,10 +22,10 @@ import numpy as np
 from corpus import Article, Chunk
 from corpus.article import ArticleError
 from corpus.chunk import ChunkParams
+from index.defaults import EXECUTORS  # noqa: F401 - re-exported
 from index.embed import BACKEND_ENV
 from index.ray_work import EmbedActor, article_row, read_batch, read_result, split_batch, split_result
 
-EXECUTORS = ("local", "ray")
 _ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the corpus and index packages
 
 

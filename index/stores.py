@@ -5,7 +5,8 @@ once, and then only calls it: none of them asks which kind it is.
 
     store = open_store(index_dir, address)   # address: None for the folder
     store.live(model)       # the served generation, following new ones (the answer path)
-    store.current(model)    # the served generation, opened now (status, one-off reads)
+    store.current(model)    # the served generation, opened now (one-off reads)
+    store.served()          # the served generation's manifest, without opening it (status)
     store.build(corpus, embedder, wait_s, **options)  # bring it up to date; a BuildSummary
     store.where             # what to show: the folder, or the address (never a password)
     store.address           # what opens it again elsewhere: open_store(index_dir, store.address)
@@ -14,12 +15,14 @@ once, and then only calls it: none of them asks which kind it is.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from index.build import BuildSummary, build_index
-from index.embed import Embedder
 from index.store import Generation, LiveIndex
 from index.store.reader import GenerationReader, LiveReader
+
+if TYPE_CHECKING:  # a build's machinery is imported by build() alone: reading a store needs none of it
+    from index.build import BuildSummary
+    from index.embed import Embedder
 
 
 class Store(Protocol):
@@ -29,6 +32,8 @@ class Store(Protocol):
     def live(self, model: str | None) -> LiveReader: ...
 
     def current(self, model: str | None = None) -> GenerationReader: ...
+
+    def served(self) -> dict: ...
 
     def build(self, corpus_dir: Path, embedder: Embedder, wait_s: float = 0.0, **options) -> BuildSummary: ...
 
@@ -47,8 +52,13 @@ class FolderStore:
     def current(self, model: str | None = None) -> Generation:
         return Generation.open(self.index_dir, model)
 
+    def served(self) -> dict:
+        return Generation.served_manifest(self.index_dir)
+
     def build(self, corpus_dir: Path, embedder: Embedder, wait_s: float = 0.0, **options) -> BuildSummary:
         """`wait_s` is for stores shared between machines; in a folder, builds take turns by its lock."""
+        from index.build import build_index
+
         return build_index(Path(corpus_dir), self.index_dir, embedder, **options)
 
 
@@ -69,6 +79,11 @@ class MilvusStore:
 
     def current(self, model: str | None = None) -> GenerationReader:
         return self.live(model).current()
+
+    def served(self) -> dict:
+        with self.current() as generation:  # the generation's record: no rows are read
+            return {**generation.manifest, "counts": {"articles": generation.article_count(),
+                                                      "chunks": generation.chunk_count()}}
 
     def build(self, corpus_dir: Path, embedder: Embedder, wait_s: float = 0.0, **options) -> BuildSummary:
         from index.milvus_build import build_into_milvus

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import discord
 import pytest
 
-from bot.cli import PERMISSIONS
+from bot.registration import PERMISSIONS
 from bot.settings import BotSettings, application_id_from_token
 from bot.store import BotStore
 from index.cli import main

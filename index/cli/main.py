@@ -11,22 +11,14 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from corpus.chunk import ChunkParams
-from index.answer import AskRequest, QuestionError
-from index.assemble import open_answerer, query_thread_setup
-from index.build import DEFAULT_MAX_TOKENS, DEFAULT_SENTENCE_VECTORS, SENTENCE_VECTORS
-from index.cli.render import render_answer, render_status
-from index.embed import DEFAULT_MODEL, load_embedder
-from index.eval import register_eval
-from index.reader import READER_ENV, load_reader
-from index.reader.command import register_train_reader
-from index.executor import EXECUTORS, RayExecutor
+# Only what the parser needs is imported here, so that `footnote --help` starts at once
+# (tests/test_cli_start.py); each command imports its own machinery when it runs.
+from index.defaults import (DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_SENTENCE_VECTORS, EXECUTORS, READER_ENV,
+                            SENTENCE_VECTORS)
+from index.eval.cli import register_eval
 from index.paths import DEMO_CORPUS, default_index_dir
-from index.search import Filters
-from index.status import index_status
-from index.store import IndexUnavailable
-from index.stores import open_store
-from index.watch import DEFAULT_DEBOUNCE_MS, watch
+from index.reader.command import register_train_reader
+from index.watch import DEFAULT_DEBOUNCE_MS
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
 
@@ -135,13 +127,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `footnote ask ... | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except (IndexUnavailable, OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:  # the index's own errors are RuntimeErrors
         print(f"footnote: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
 
 
 def cmd_index(args) -> int:
-    embedder = load_embedder(args.model)
+    from corpus.chunk import ChunkParams
+    from index.embed import embedder_for_build
+    from index.executor import RayExecutor
+    from index.stores import open_store
+
+    embedder = embedder_for_build(args.model)  # loaded only if there is something to embed
     executor = None
     if args.executor == "ray":
         executor = RayExecutor(args.model, args.ray_address, args.ray_actors, args.ray_batch_size, args.ray_gpus)
@@ -167,6 +164,10 @@ def cmd_index(args) -> int:
 
 
 def cmd_watch(args) -> int:
+    from index.embed import load_embedder
+    from index.stores import open_store
+    from index.watch import watch
+
     embedder = load_embedder(args.model)
     store = open_store(args.index, args.store)
 
@@ -181,17 +182,24 @@ def cmd_watch(args) -> int:
 
 
 def cmd_status(args) -> int:
+    from index.cli.render import render_status
+    from index.status import status_of
+    from index.stores import open_store
+
     store = open_store(args.index, args.store)
-    generation = store.current()
-    try:
-        status = index_status(generation, store.where, args.corpus)
-    finally:
-        generation.close()
+    status = status_of(store.served(), store.where, args.corpus)  # the manifest: no segment is opened
     print(json.dumps(status) if args.json else render_status(status))
     return EXIT_OK
 
 
 def cmd_ask(args) -> int:
+    from index.answer import AskRequest, QuestionError
+    from index.assemble import open_answerer, query_thread_setup
+    from index.cli.render import render_answer
+    from index.reader import load_reader
+    from index.search import Filters
+    from index.stores import open_store
+
     query_thread_setup()
     answerer = open_answerer(open_store(args.index, args.store), args.model, reader=load_reader(args.reader))
     request = AskRequest(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from typing import TYPE_CHECKING
+
 from corpus.dates import date_part
-from index.answer import Answer
+
+if TYPE_CHECKING:  # the status view must not import the answer path: `footnote status` starts at once
+    from index.answer import Answer
 
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 

@@ -53,5 +53,29 @@ def load_embedder(model: str, threads: int | None = None, backend: str | None = 
         return SentenceTransformerEmbedder(model, threads=threads)
 
 
+class LazyEmbedder:
+    """An embedder that loads its model on first use: its name is known at once, so a build
+    that finds nothing to embed (an unchanged collection) never pays for loading the model."""
+
+    def __init__(self, model: str, threads: int | None = None, backend: str | None = None):
+        self.name = model  # what every embedder but the hashing one is called (that one is not lazy)
+        self._args = (model, threads, backend)
+        self._loaded: Embedder | None = None
+
+    def __getattr__(self, attribute: str):
+        if attribute.startswith("__") or attribute in ("_args", "_loaded"):
+            raise AttributeError(attribute)
+        if self._loaded is None:
+            self._loaded = load_embedder(*self._args)
+        return getattr(self._loaded, attribute)
+
+
+def embedder_for_build(model: str, threads: int | None = None, backend: str | None = None) -> Embedder:
+    """The embedder a build takes: loaded only if the build has something to embed."""
+    if model == "hash" or model.startswith("hash:"):
+        return load_embedder(model, threads, backend)
+    return LazyEmbedder(model, threads, backend)
+
+
 __all__ = ["BACKENDS", "BACKEND_ENV", "DEFAULT_BACKEND", "DEFAULT_MODEL", "Embedder", "HashingEmbedder", "OnnxEmbedder", "OnnxExportError",
-           "SentenceTransformerEmbedder", "VectorCache", "load_embedder", "normalise", "text_hash"]
+           "LazyEmbedder", "SentenceTransformerEmbedder", "VectorCache", "embedder_for_build", "load_embedder", "normalise", "text_hash"]

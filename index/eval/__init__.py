@@ -1,16 +1,28 @@
 """`footnote eval` and what it measures with: questions files, SQuAD conversion, answering a
 file as a chat would, the metrics and the per-question details. Imports everything below it
-(answer, search, store, embed, build); nothing imports it but the CLI and bench scripts."""
+(answer, search, store, embed, build); nothing imports it but the CLI and bench scripts.
+
+Its names are loaded when first used (`from index.eval import load_questions` works as
+ever), so that the CLI's parser, which needs only index/eval/cli.py, starts at once."""
 
 from __future__ import annotations
 
-from index.eval.command import eval_dir, eval_index_dir, register_eval, write_details
-from index.eval.metrics import Record, summarise, summarise_by_kind
-from index.eval.outcomes import Outcome
-from index.eval.questions import Question, QuestionsError, load_questions, parse_question, sample_questions
-from index.eval.run import answer_all, ask, conversation, request_for, to_record
-from index.eval.squad import squad_to_corpus
+import importlib
 
-__all__ = ["Outcome", "Question", "QuestionsError", "Record", "answer_all", "ask", "conversation", "eval_dir",
-           "eval_index_dir", "load_questions", "parse_question", "register_eval", "request_for", "sample_questions",
-           "squad_to_corpus", "summarise", "summarise_by_kind", "to_record", "write_details"]
+_HOME = {
+    "command": ("eval_dir", "eval_index_dir", "write_details", "cmd_eval"),
+    "cli": ("register_eval",),
+    "metrics": ("Record", "summarise", "summarise_by_kind"),
+    "outcomes": ("Outcome",),
+    "questions": ("Question", "QuestionsError", "load_questions", "parse_question", "sample_questions"),
+    "run": ("answer_all", "ask", "conversation", "request_for", "to_record"),
+    "squad": ("squad_to_corpus",),
+}
+_WHERE = {name: module for module, names in _HOME.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'index.eval' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"index.eval.{_WHERE[name]}"), name)

@@ -27,7 +27,7 @@ EXAMPLES_VERSION = 2  # bumped when examples.py changes what it writes, so old e
 
 def register_train_reader(sub, common) -> None:
     """Add `train-reader` to the `footnote` parser."""
-    from index.reader.train import TrainParams
+    from index.reader.params import TrainParams
 
     defaults = TrainParams()
     p = sub.add_parser(

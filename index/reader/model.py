@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from index.defaults import READER_ENV
 from index.reader.inputs import Candidate, Limits, ListEncoder
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"
 CARD_FORMAT = 2  # 2: the candidates read together (inputs.ListEncoder)
 FILES = ("reader.onnx", "tokenizer.json")
-READER_ENV = "FOOTNOTE_READER"
 CHOICES = "bundled (the default), off, or the path of a reader folder written by `footnote train-reader`"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_PER_ARTICLE = 3
+from index.defaults import MAX_PER_ARTICLE
 
 
 @dataclass(frozen=True)

@@ -69,14 +69,20 @@ class Generation(OpenedGeneration):
         self._home = {aid: n for n, seg in enumerate(segments)
                       for (aid,) in seg.db.execute("SELECT id FROM articles") if aid not in self._dead[n]}
 
-    @classmethod
-    def open(cls, index_dir: Path, model: str | None = None) -> Generation:
-        """Open the generation CURRENT names; with `model`, refuse an index built with another."""
+    @staticmethod
+    def served_manifest(index_dir: Path) -> dict:
+        """The manifest of the generation CURRENT names, read without opening its segments."""
         name = layout.current_name(index_dir)
         if name is None:
             raise IndexMissing(f"no index in {index_dir}; build one with `footnote index`")
+        return {**layout.read_manifest(layout.generations_dir(index_dir) / name), "generation": name}
+
+    @classmethod
+    def open(cls, index_dir: Path, model: str | None = None) -> Generation:
+        """Open the generation CURRENT names; with `model`, refuse an index built with another."""
+        manifest = cls.served_manifest(index_dir)
+        name = manifest["generation"]
         path = layout.generations_dir(index_dir) / name
-        manifest = layout.read_manifest(path)
         check_manifest(manifest, index_dir, model)
         segments = []
         try:

@@ -23,7 +23,7 @@ import os
 import shutil
 from pathlib import Path
 
-from corpus.folder import fsync_path
+from corpus.disk import fsync_path
 from index.store.errors import IndexCorrupt
 
 FORMAT_VERSION = 4  # 4: generations list segments (with tombstones); lexicon in numpy files

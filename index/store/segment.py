@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Article, Chunk
-from corpus.folder import fsync_path
+from corpus.disk import fsync_path
 from index.embed import text_hash
 from index.store.errors import IndexCorrupt
 from index.store.layout import STAMPS_FILE
