@@ -17,6 +17,7 @@ from api.limits import (RATE_LIMITED_PREFIX, BodyLimitMiddleware, RateLimitMiddl
                         TokenBuckets)
 from api.metrics import ApiMetrics
 from api.routes import api_router
+from api.security import without_paths
 from api.services import Services
 from api.settings import Settings
 from index.store import IndexUnavailable
@@ -57,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Footnote", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
-    install_error_handlers(app)
+    install_error_handlers(app, without_paths)
     install_docs(app)
     app.include_router(api_router)
     web.install_web(app)

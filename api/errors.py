@@ -80,10 +80,9 @@ def page_or_json(request: Request, response: JSONResponse) -> Response:
     return html
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Map every exception the API can meet onto the one error shape."""
-
-    from api.security import without_paths  # security raises ApiError: imported once both exist
+def install_error_handlers(app: FastAPI, without_paths=lambda request, text: text) -> None:
+    """Map every exception the API can meet onto the one error shape; `without_paths(request,
+    text)` takes out of a message what this caller may not see (api/security.py's)."""
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):

@@ -2,7 +2,7 @@
 
 A store is built from the first --articles Reuters articles, then --added more articles arrive
 as a new JSONL file and the store is brought up to date. For both builds it reports the wall
-time, the part of it spent on the local build (index/build.py), the rest (the publish into
+time, the part of it spent on the local build (index/build/), the rest (the publish into
 Milvus), and the rows inserted into Milvus, per collection and in all.
 
     python bench/milvus_publish.py [--articles 2000] [--added 10] [--store milvus://HOST:PORT/DB]

@@ -4,7 +4,7 @@ to `map_batches` over a pool of actors that each hold the model (index/ray_work.
 
 The builder still lists the corpus and decides what changed: only the files whose signature
 changed are read, only the new and changed articles chunked, only the texts the vector cache
-does not know embedded (index/build.py). Everything comes back in the order given, so the
+does not know embedded (index/build/). Everything comes back in the order given, so the
 segment and the cache are written exactly as the local executor writes them.
 """
 

@@ -1,4 +1,4 @@
-"""Building into a Milvus store: the local build (index/build.py) brings the builder's own
+"""Building into a Milvus store: the local build (index/build/) brings the builder's own
 index folder up to date, incrementally and with its vector cache; the segments of its
 generation that the store lacks are then written, with a new generation listing them, and
 published by moving the alias (index/store/milvus/publish.py). All of it runs under the store's

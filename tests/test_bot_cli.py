@@ -3,7 +3,6 @@ settings' documentation: tests/test_docs.py)."""
 
 import base64
 import json
-import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 

@@ -10,7 +10,7 @@ import re
 import discord
 import pytest
 
-from tests.bot_harness import APP_ID, CHANNEL_ID, CURATOR_CHANNEL_ID, CURATOR_ROLE, GUILD_ID, Harness, make_bot, run
+from tests.bot_harness import APP_ID, CHANNEL_ID, CURATOR_CHANNEL_ID, CURATOR_ROLE, Harness, make_bot, run
 
 LIBRARIAN = "Who is the librarian of the city library reading room?"
 BRIDGE = "What is the harbour bridge repair budget?"

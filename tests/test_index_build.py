@@ -166,7 +166,7 @@ def test_missing_and_damaged_indexes_say_how_to_fix_them(tmp_path):
 
 KILL_SCRIPT = """
 import os, signal, sys
-import index.build, index.store, index.store.layout
+import index.build, index.build.vectors, index.store, index.store.layout
 from corpus.chunk import ChunkParams
 from index.embed import VectorCache
 from index.embed import HashingEmbedder
@@ -180,7 +180,7 @@ def put_then_die(self, hashes, vectors, _put=VectorCache.put_many):
     calls["n"] += 1
     if calls["n"] == 2:
         die()
-index.build.EMBED_BATCH = 2
+index.build.vectors.EMBED_BATCH = 2
 if point == "mid-embedding":
     VectorCache.put_many = put_then_die
 elif point == "writing-vectors":

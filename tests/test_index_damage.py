@@ -21,7 +21,7 @@ from index.assemble import open_answerer
 from index.build import DiskFull, build_index
 from index.embed import HashingEmbedder, VectorCache
 from index.store import Generation, IndexCorrupt
-from index.store import segment as segment_module
+from index.store import integrity
 from index.store.layout import STAMPS_FILE
 from index.store.segment import SEGMENT_FILE
 from tests.conftest import article_txt, make_settings, write
@@ -86,8 +86,8 @@ def test_an_unchanged_index_is_found_whole_without_reading_its_files_again(built
     corpus, index = built
     assert build(corpus, index).up_to_date  # reads each file once, and keeps its stamp
     reads = []
-    real = segment_module.file_sha256
-    monkeypatch.setattr(segment_module, "file_sha256", lambda path: reads.append(path.name) or real(path))
+    real = integrity.file_sha256
+    monkeypatch.setattr(integrity, "file_sha256", lambda path: reads.append(path.name) or real(path))
     assert build(corpus, index).up_to_date and reads == []
     (only_segment(index) / "rows.sqlite").touch()  # changed on disk, even if to the same bytes: read again
     assert build(corpus, index).up_to_date and reads == ["rows.sqlite"]

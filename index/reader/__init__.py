@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from index.defaults import READER_ENV
+from index.defaults import READER_ENV  # noqa: F401 - one of the names it offers
 
 _HOME = {"inputs": ("Candidate", "Limits", "ListEncoder"),
          "model": ("BUNDLED", "OnnxReader", "ReaderError", "load_reader")}

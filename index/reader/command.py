@@ -9,7 +9,6 @@ are never touched. The result is a reader folder: reader.onnx (int8), tokenizer.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import random

@@ -10,7 +10,6 @@ import math
 import random
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

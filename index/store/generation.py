@@ -9,46 +9,22 @@ reads a generation goes through these methods; no SQL leaves this package.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from corpus import Article, Chunk
-from corpus.terms import index_terms, stem
+from corpus.terms import stem
 from index.store import fanout, layout
-from index.store.errors import IndexCorrupt, IndexMismatch, IndexMissing
+from index.store.errors import IndexCorrupt, IndexMissing
 from index.store.filters import Filters, where
 from index.store.lexicon import MINHASHES
-from index.store.segment import ARTICLE_COLUMNS, Segment, article_from_row
+from index.store.layout import check_manifest
+from index.store.reader import OpenedGeneration
+from index.store.segment import Segment, article_from_row
 from index.store.spread import Part, SpreadVectors, bm25_idf, dead_mask
 
 _LISTED = ("id", "title", "title_source", "published", "url", "source", "author", "tags", "path")
-
-
-class OpenedGeneration:
-    """What every opened generation shares, local or on Milvus: values derived from it, made on
-    first use and kept with it, and `with` to close it."""
-
-    fan_out = False  # whether a question's work is spread over threads (index/store/fanout.py)
-
-    def memo(self, key: str, make):
-        """A value derived from this generation, made on first use and kept with it."""
-        lock = self.__dict__.setdefault("_memo_lock", threading.Lock())  # atomic: one lock wins
-        with lock:
-            memos = self.__dict__.setdefault("_memos", {})
-            if key not in memos:
-                memos[key] = make()
-            return memos[key]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release what the generation holds open."""
 
 
 class Generation(OpenedGeneration):
@@ -66,8 +42,7 @@ class Generation(OpenedGeneration):
         self.vectors = SpreadVectors(self._chunk_parts)
         self.fan_out = fanout.worth_it(self.total_chunks())  # a question's work side by side (fanout.py)
         self.sentence_vectors = SpreadVectors(self._sentence_parts)
-        self._home = {aid: n for n, seg in enumerate(segments)
-                      for (aid,) in seg.db.execute("SELECT id FROM articles") if aid not in self._dead[n]}
+        self._home = {aid: n for n, seg in enumerate(segments) for aid in seg.article_ids() if aid not in self._dead[n]}
 
     @staticmethod
     def served_manifest(index_dir: Path) -> dict:
@@ -110,18 +85,15 @@ class Generation(OpenedGeneration):
         n = self._home.get(article_id)
         if n is None:
             return None
-        row = self.segments[n].db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?",
-                                          (article_id,)).fetchone()
-        return article_from_row(row)
+        return article_from_row(self.segments[n].article_row(article_id))
 
     def articles(self) -> list[Article]:
         found = [article_from_row(row) for n, seg in enumerate(self.segments)
-                 for row in seg.db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles") if row[0] not in self._dead[n]]
+                 for row in seg.article_rows() if row[0] not in self._dead[n]]
         return sorted(found, key=lambda a: a.id)
 
     def article_text(self, article_id: str) -> str:
-        n = self._home[article_id]
-        return self.segments[n].db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+        return self.segments[self._home[article_id]].article_text(article_id)
 
     def list_articles(self, filters: Filters, offset: int, limit: int, text: str = "",
                       newest_first: bool = False) -> tuple[int, list[dict]]:
@@ -130,9 +102,8 @@ class Generation(OpenedGeneration):
         clause, params = where(filters)
         rows = []
         for n, seg in enumerate(self.segments):
-            holding = _holding_all(seg, text) if text else None
-            rows += [row for row in seg.db.execute(f"SELECT {', '.join('a.' + c for c in _LISTED)} FROM articles a "
-                                                   f"WHERE {clause}", params)
+            holding = seg.articles_holding(text) if text else None
+            rows += [row for row in seg.listed(_LISTED, clause, params)
                      if row[0] not in self._dead[n] and (not text or _mentions(row, text) or row[0] in holding)]
         if newest_first:
             rows.sort(key=lambda r: r[0])
@@ -147,7 +118,7 @@ class Generation(OpenedGeneration):
         """How many live articles each source has."""
         counts: dict[str, int] = {}
         for n, seg in enumerate(self.segments):
-            for aid, source in seg.db.execute("SELECT id, source FROM articles WHERE source IS NOT NULL"):
+            for aid, source in seg.sources():
                 if aid not in self._dead[n]:
                     counts[source] = counts.get(source, 0) + 1
         return dict(sorted(counts.items()))
@@ -155,24 +126,16 @@ class Generation(OpenedGeneration):
     def article_hashes(self) -> dict[str, tuple[str, str]]:
         """`{article id: (content hash, file path)}` for every live article."""
         return {aid: (h, p) for n, seg in enumerate(self.segments)
-                for aid, h, p in seg.db.execute("SELECT id, content_hash, path FROM articles")
+                for aid, h, p in seg.article_hashes()
                 if aid not in self._dead[n]}
 
     def chunks_of(self, article_ids: list[str]) -> list[Chunk]:
         """The chunks of these (live) articles, in the order given, then by ordinal."""
-        found = []
-        for aid in article_ids:
-            seg = self.segments[self._home[aid]]
-            found += [Chunk(*row) for row in seg.db.execute(
-                'SELECT article_id, ordinal, start, "end", text FROM chunks WHERE article_id = ? ORDER BY ordinal',
-                (aid,))]
-        return found
+        return [chunk for aid in article_ids for chunk in self.segments[self._home[aid]].chunks_of(aid)]
 
     def chunks_in(self, article_id: str) -> int:
         """How many chunks an article has."""
-        n = self._home[article_id]
-        return self.segments[n].db.execute("SELECT count(*) FROM chunks WHERE article_id = ?",
-                                           (article_id,)).fetchone()[0]
+        return self.segments[self._home[article_id]].chunk_count_of(article_id)
 
     def home_segment(self, article_id: str) -> str | None:
         """The id of the segment that holds an article's live copy."""
@@ -183,15 +146,8 @@ class Generation(OpenedGeneration):
 
     def chunk_rows(self, ids: list[int]) -> dict[int, tuple]:
         """`{chunk id: (Chunk, title, published, url, source)}` for these live ids."""
-        found = {}
-        for part, local in self.vectors.split(ids):
-            marks = ",".join("?" * len(local))
-            rows = part.segment.db.execute(
-                f'SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.published, a.url, '
-                f"a.source FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
-                [int(i) for i in local])
-            found.update({part.base + row[0]: (Chunk(*row[1:6]), *row[6:]) for row in rows})
-        return found
+        return {part.base + row[0]: row[1:] for part, local in self.vectors.split(ids)
+                for row in part.segment.chunks_with_articles(local)}
 
     def sentences_within(self, chunk_id: int) -> list[tuple[int, int, int]]:
         """`(id, start, end)` of the sentence units inside a chunk, in order."""
@@ -213,8 +169,7 @@ class Generation(OpenedGeneration):
     @staticmethod
     def _article_row(part: Part, local: int) -> int:
         """The segment row of a chunk's article (for a chunk that holds no sentence of its own)."""
-        return part.segment.db.execute("SELECT a.row FROM chunks c JOIN articles a ON a.id = c.article_id "
-                                       "WHERE c.id = ?", (int(local),)).fetchone()[0]
+        return part.segment.article_row_of(local)
 
     def _sentence_rows(self, chunk_part: Part, first: int, end: int, article: int | None):
         base = self._sentence_parts[self.segments.index(chunk_part.segment)].base
@@ -253,9 +208,7 @@ class Generation(OpenedGeneration):
         clause, params = where(filters)
         found = []
         for part in self._chunk_parts:
-            local = np.array([i for (i,) in part.segment.db.execute(
-                f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clause}", params)],
-                dtype=np.int64)
+            local = part.segment.chunk_ids_where(clause, params)
             if part.live is not None and len(local):
                 local = local[part.live[local]]
             found.append(local + part.base)
@@ -333,44 +286,3 @@ def _mentions(row, text: str) -> bool:
     """Whether an article's id or title (row of _LISTED) holds `text`, ignoring case."""
     needle = text.lower()
     return needle in row[0].lower() or needle in (row[1] or "").lower()
-
-
-def _holding_all(segment: Segment, text: str) -> set[str]:
-    """Ids of the segment's articles whose chunks hold every content word of `text`."""
-    stems = list(dict.fromkeys(index_terms(text)))
-    if not stems:
-        return set()
-    lexicon = segment.lexicon
-    chunk_sets = []
-    for term in lexicon.term_ids(stems):
-        if term < 0:
-            return set()
-        chunk_sets.append(lexicon.post_doc[lexicon.term_ptr[term]:lexicon.term_ptr[term + 1]])
-    articles = None
-    for stem_chunks in chunk_sets:
-        found = _articles_of(segment, stem_chunks)
-        articles = found if articles is None else articles & found
-    return articles or set()
-
-
-def _articles_of(segment: Segment, chunk_ids) -> set[str]:
-    ids = [int(i) for i in chunk_ids]
-    found = set()
-    for i in range(0, len(ids), 500):
-        batch = ids[i:i + 500]
-        found |= {aid for (aid,) in segment.db.execute(
-            f"SELECT DISTINCT article_id FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)}
-    return found
-
-
-def check_manifest(manifest: dict, index_dir: Path, model: str | None) -> None:
-    built_with = manifest["model"]["name"]
-    if model is not None and model != built_with:
-        raise IndexMismatch(
-            f"the index in {index_dir} was built with model {built_with!r} "
-            f"({manifest['model']['dimension']} dimensions), but model {model!r} was asked for; "
-            f"rebuild it with `footnote index --model {model}`, or ask with `--model {built_with}`")
-    if manifest.get("format_version") != layout.FORMAT_VERSION:
-        raise IndexMismatch(
-            f"the index in {index_dir} has format version {manifest.get('format_version')}, "
-            f"this Footnote reads version {layout.FORMAT_VERSION}; rebuild it with `footnote index --rebuild`")

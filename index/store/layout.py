@@ -24,7 +24,7 @@ import shutil
 from pathlib import Path
 
 from corpus.disk import fsync_path
-from index.store.errors import IndexCorrupt
+from index.store.errors import IndexCorrupt, IndexMismatch
 
 FORMAT_VERSION = 4  # 4: generations list segments (with tombstones); lexicon in numpy files
 POINTER = "CURRENT"
@@ -149,3 +149,18 @@ def _segments_of(path: Path) -> list[dict]:
         return read_manifest(path).get("segments", [])
     except IndexCorrupt:
         return []
+
+
+def check_manifest(manifest: dict, index_dir: Path | str, model: str | None) -> None:
+    """Refuse a generation built with another model than `model`, or in a format this Footnote
+    does not read (IndexMismatch, naming the fix)."""
+    built_with = manifest["model"]["name"]
+    if model is not None and model != built_with:
+        raise IndexMismatch(
+            f"the index in {index_dir} was built with model {built_with!r} "
+            f"({manifest['model']['dimension']} dimensions), but model {model!r} was asked for; "
+            f"rebuild it with `footnote index --model {model}`, or ask with `--model {built_with}`")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"the index in {index_dir} has format version {manifest.get('format_version')}, "
+            f"this Footnote reads version {FORMAT_VERSION}; rebuild it with `footnote index --rebuild`")

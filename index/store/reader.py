@@ -1,10 +1,12 @@
 """What the answer path, the API and the CLI may read from a generation, wherever it is kept:
 the one interface both the local generation (index/store/generation.py) and the Milvus one
-(index/store/milvus/reader.py) satisfy. tests/test_index_store_contract.py checks both against
-it, method by method, signature by signature."""
+(index/store/milvus/reader.py) satisfy, and the base they share (OpenedGeneration: values kept
+with a generation, `with` to close it). tests/test_index_store_contract.py checks both against
+the Protocol, method by method, signature by signature."""
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -98,3 +100,28 @@ class LiveReader(Protocol):
     model: str | None
 
     def current(self) -> GenerationReader: ...
+
+
+class OpenedGeneration:
+    """What every opened generation shares, local or on Milvus: values derived from it, made on
+    first use and kept with it, and `with` to close it."""
+
+    fan_out = False  # whether a question's work is spread over threads (index/store/fanout.py)
+
+    def memo(self, key: str, make):
+        """A value derived from this generation, made on first use and kept with it."""
+        lock = self.__dict__.setdefault("_memo_lock", threading.Lock())  # atomic: one lock wins
+        with lock:
+            memos = self.__dict__.setdefault("_memos", {})
+            if key not in memos:
+                memos[key] = make()
+            return memos[key]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the generation holds open."""

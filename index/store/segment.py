@@ -10,7 +10,6 @@ Generations list segments; an update adds one, a merge replaces several by one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -20,15 +19,15 @@ import numpy as np
 
 from corpus import Article, Chunk
 from corpus.disk import fsync_path
+from corpus.terms import index_terms
 from index.embed import text_hash
 from index.store.errors import IndexCorrupt
-from index.store.layout import STAMPS_FILE
+from index.store.integrity import SEGMENT_FILE, checked, file_sha256, sentence_dimension
 from index.store.lexicon import Lexicon
 from index.store.choose import choose_store
 from index.store.vectors import HalfStore, VectorStore, store_class
 
 ROWS_FILE = "rows.sqlite"
-SEGMENT_FILE = "segment.json"
 SCHEMA = """
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, row INTEGER NOT NULL, path TEXT NOT NULL, title TEXT NOT NULL,
@@ -111,79 +110,6 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
     return spec
 
 
-def looks_whole(path: Path, dimension: int | None = None) -> bool:
-    """Whether a segment's files are all there with the sizes and checksums it recorded and, with
-    `dimension`, its vectors have that many dimensions (a segment of another model's index). A
-    file is read in full only when it changed since it was last found whole (`_checksums_hold`),
-    so an unchanged index costs a stat per file."""
-    try:
-        spec = json.loads((path / SEGMENT_FILE).read_text())
-        if not all((path / name).stat().st_size == size for name, size in spec["files"].items()):
-            return False
-        if dimension is not None and _sentence_dimension(path, spec) != dimension:
-            return False
-        return _checksums_hold(path, spec)
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return False
-
-
-def _checksums_hold(path: Path, spec: dict) -> bool:
-    """Whether the segment's files match their checksums. A file whose inode, size and
-    modification time are those it had when last found whole is not read again; the others
-    are, and the stamps of those that hold are kept (beside the segments: losing them only
-    costs a read)."""
-    stamps_path = path.parent / STAMPS_FILE
-    try:
-        stamps = json.loads(stamps_path.read_text())
-    except (OSError, ValueError):
-        stamps = {}
-    found = {}
-    for name, digest in spec.get("sha256", {}).items():
-        st = (path / name).stat()
-        stamp = [st.st_ino, st.st_size, st.st_mtime_ns, digest]
-        if stamps.get(f"{path.name}/{name}") != stamp:
-            if file_sha256(path / name) != digest:
-                return False
-            found[f"{path.name}/{name}"] = stamp
-    if found:
-        kept = {k: v for k, v in stamps.items() if (path.parent / k.split("/", 1)[0]).is_dir()}
-        tmp = stamps_path.with_name(f"{STAMPS_FILE}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps({**kept, **found}))
-            os.replace(tmp, stamps_path)
-        except OSError:  # a read-only index: the files are simply read again next time
-            tmp.unlink(missing_ok=True)
-    return True
-
-
-def _sentence_dimension(path: Path, spec: dict) -> int:
-    """The dimension of a segment's vectors, from its record or its sentence file's header."""
-    if "dimension" in spec:
-        return int(spec["dimension"])
-    return int(np.load(path / spec["vectors"]["sentences"]["file"], mmap_mode="r").shape[1])
-
-
-# Files found to match their checksums, by (path, inode, size, mtime): segments never change, so
-# a generation switch re-opens them without reading them again (a change of the file is a new key).
-_VERIFIED: set[tuple] = set()
-
-
-def _checked(path: Path, digest: str) -> bool:
-    st = path.stat()
-    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, digest)
-    if key in _VERIFIED:
-        return True
-    if file_sha256(path) != digest:
-        return False
-    _VERIFIED.add(key)
-    return True
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def _params(store) -> dict:
     params = getattr(store, "params", None)
     return {"params": params()} if callable(params) else {}
@@ -212,12 +138,12 @@ class Segment:
         try:
             spec = json.loads((path / SEGMENT_FILE).read_text())
             for name, digest in spec.get("sha256", {}).items():
-                if not _checked(path / name, digest):
+                if not checked(path / name, digest):
                     raise IndexCorrupt(f"segment {path.name} in {path.parent.parent} is damaged: {name} does not "
                                        f"match its checksum; {fix}")
-            if dimension is not None and _sentence_dimension(path, spec) != dimension:
+            if dimension is not None and sentence_dimension(path, spec) != dimension:
                 raise IndexCorrupt(f"segment {path.name} in {path.parent.parent} holds "
-                                   f"{_sentence_dimension(path, spec)}-dimension vectors, but the index's model "
+                                   f"{sentence_dimension(path, spec)}-dimension vectors, but the index's model "
                                    f"makes {dimension}: it belongs to another index; {fix}")
             db = sqlite3.connect(f"file:{path / ROWS_FILE}?mode=ro", uri=True, check_same_thread=False)
             db.execute("SELECT count(*) FROM chunks").fetchone()
@@ -236,6 +162,86 @@ class Segment:
 
     def close(self) -> None:
         self.db.close()
+
+    # Its rows. Every query the index runs against a segment's tables is one of these; chunk
+    # ids are the segment's own (a generation shifts them into its global ids).
+
+    def article_ids(self) -> list[str]:
+        return [aid for (aid,) in self.db.execute("SELECT id FROM articles")]
+
+    def article_row(self, article_id: str) -> tuple | None:
+        """An article's row (ARTICLE_COLUMNS; `article_from_row` makes the Article)."""
+        return self.db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+
+    def article_rows(self) -> list[tuple]:
+        return self.db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY row").fetchall()
+
+    def article_text(self, article_id: str) -> str:
+        return self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+
+    def listed(self, columns: tuple[str, ...], clause: str, params: list) -> list[tuple]:
+        """`columns` of the articles that pass a filter (index/store/filters.py's `where`)."""
+        return self.db.execute(f"SELECT {', '.join('a.' + c for c in columns)} FROM articles a WHERE {clause}",
+                               params).fetchall()
+
+    def sources(self) -> list[tuple[str, str]]:
+        """(article id, source) of the articles that name one."""
+        return self.db.execute("SELECT id, source FROM articles WHERE source IS NOT NULL").fetchall()
+
+    def article_hashes(self) -> list[tuple[str, str, str]]:
+        """(article id, content hash, file path) of every article."""
+        return self.db.execute("SELECT id, content_hash, path FROM articles").fetchall()
+
+    def chunks_of(self, article_id: str) -> list[Chunk]:
+        """An article's chunks, by ordinal."""
+        return [Chunk(*row) for row in self.db.execute(
+            'SELECT article_id, ordinal, start, "end", text FROM chunks WHERE article_id = ? ORDER BY ordinal',
+            (article_id,))]
+
+    def chunk_count_of(self, article_id: str) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks WHERE article_id = ?", (article_id,)).fetchone()[0]
+
+    def chunks_with_articles(self, ids: list[int]) -> list[tuple]:
+        """(id, Chunk, title, published, url, source) for these chunk ids."""
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f'SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.published, a.url, '
+            f"a.source FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
+            [int(i) for i in ids])
+        return [(row[0], Chunk(*row[1:6]), *row[6:]) for row in rows]
+
+    def article_row_of(self, chunk_id: int) -> int:
+        """The row number of a chunk's article."""
+        return self.db.execute("SELECT a.row FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id = ?",
+                               (int(chunk_id),)).fetchone()[0]
+
+    def chunk_ids_where(self, clause: str, params: list) -> np.ndarray:
+        """The ids of the chunks whose articles pass a filter."""
+        return np.array([i for (i,) in self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clause}", params)],
+            dtype=np.int64)
+
+    def articles_holding(self, text: str) -> set[str]:
+        """Ids of the articles whose chunks hold every content word of `text`."""
+        stems = list(dict.fromkeys(index_terms(text)))
+        if not stems:
+            return set()
+        lexicon, articles = self.lexicon, None
+        for term in lexicon.term_ids(stems):
+            if term < 0:
+                return set()
+            found = self.articles_of(lexicon.post_doc[lexicon.term_ptr[term]:lexicon.term_ptr[term + 1]])
+            articles = found if articles is None else articles & found
+        return articles or set()
+
+    def articles_of(self, chunk_ids) -> set[str]:
+        """The ids of the articles these chunks belong to."""
+        ids, found = [int(i) for i in chunk_ids], set()
+        for i in range(0, len(ids), 500):
+            batch = ids[i:i + 500]
+            found |= {aid for (aid,) in self.db.execute(
+                f"SELECT DISTINCT article_id FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)}
+        return found
 
 
 def _load_store(folder: Path, spec: dict) -> VectorStore:

@@ -17,7 +17,8 @@ from corpus import Article, Chunk
 from corpus.terms import index_terms, stem
 from index.store.errors import IndexMismatch, IndexMissing
 from index.store.filters import Filters
-from index.store.generation import OpenedGeneration, check_manifest
+from index.store.layout import check_manifest
+from index.store.reader import OpenedGeneration
 from index.store.lexicon import MINHASHES
 from index.store.milvus.lexical import OVERFETCH, rescore
 from index.store.milvus.meta import FORMAT, read_meta, served
