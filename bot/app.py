@@ -13,14 +13,14 @@ from collections.abc import Callable
 import discord
 from discord import app_commands
 
-from bot import commands, curator
+from bot import commands, curator_commands
 from bot import config as server_config
 from bot.config import rules_for
 from bot.asking import answer_question, mention_question
 from bot.errors import NONE, error_text, reply_error
 from bot.feedback import FEEDBACK_ITEMS, handle_form, report_declined
 from bot.guards import Cooldown, Hush, Refused, as_text_where_needed, check_channel, parent_id
-from bot.service import Footnote
+from bot.footnote import Footnote
 from bot.settings import BotSettings
 from bot.store import BotStore, OffLoop
 from bot.views import SourcesButton, ThreadButton, PageButton
@@ -45,7 +45,7 @@ def add_commands(tree: app_commands.CommandTree, home: list[int] | None = None) 
     running bot keeps them global, which lets it answer them wherever Discord sends them from."""
     for command in (*commands.COMMANDS, *server_config.COMMANDS):
         tree.add_command(command)
-    for command in curator.COMMANDS:
+    for command in curator_commands.COMMANDS:
         if home is None:
             tree.add_command(command)
         elif home:

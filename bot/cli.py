@@ -76,7 +76,7 @@ def build_bot(args, settings, store):
     """The bot with its service: the Footnote API over HTTP, or the local index in-process."""
     from bot.app import FootnoteBot
     from bot.remote import RemoteFootnote
-    from bot.service import LocalFootnote
+    from bot.footnote import LocalFootnote
 
     if settings.api_url:
         key = settings.api_key.get_secret_value() if settings.api_key else None

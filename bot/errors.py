@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.render import message_text
-from bot.service import ServiceError
+from bot.footnote import ServiceError
 from corpus.article import ArticleError
 from corpus.folder import CorpusWriteError
 from index.answer import QuestionError

@@ -9,7 +9,7 @@ import re
 import discord
 
 from bot.adding import add_from_url
-from bot.curators import REASONS, curators_of, declined_embed, tell_curators, vote_embed
+from bot.curator_channel import REASONS, curators_of, declined_embed, tell_curators, vote_embed
 from bot.errors import NONE, Reported
 from bot.guards import check_curator
 from bot.respond import in_time, say

@@ -12,7 +12,7 @@ import logging
 import httpx
 
 from corpus.additions import NewArticle
-from bot.service import Listing, Progress, ServiceError, best_matches
+from bot.footnote import Listing, Progress, ServiceError, best_matches
 from index.answer import Turn
 
 log = logging.getLogger("footnote.bot")

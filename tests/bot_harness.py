@@ -22,7 +22,7 @@ from pathlib import Path
 import discord
 
 from bot.app import FootnoteBot
-from bot.service import LocalFootnote
+from bot.footnote import LocalFootnote
 from bot.settings import BotSettings
 from bot.store import BotStore
 from index.answer import Answerer

@@ -8,7 +8,7 @@ import threading
 import discord
 
 from bot.guards import Cooldown, Hush
-from bot.service import LocalFootnote
+from bot.footnote import LocalFootnote
 from tests.bot_harness import APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, Harness, custom_ids, embeds_of, make_bot, run
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.service import LocalFootnote
+from bot.footnote import LocalFootnote
 from corpus.chunk import ChunkParams
 from index.assemble import open_answerer
 from index.embed import HashingEmbedder

@@ -8,7 +8,7 @@ import asyncio
 import discord
 import pytest
 
-from bot.service import LocalFootnote, ServiceError
+from bot.footnote import LocalFootnote, ServiceError
 from index.answer import Answerer
 from index.build import build_lock
 from index.embed import HashingEmbedder

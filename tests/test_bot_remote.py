@@ -13,7 +13,7 @@ import pytest
 
 from corpus.additions import from_upload
 from bot.remote import RemoteFootnote
-from bot.service import ServiceError
+from bot.footnote import ServiceError
 from index.answer import Turn
 from tests.conftest import KEY, live_server, make_corpus, make_index
 from tests.bot_harness import Harness, embeds_of, make_bot, run

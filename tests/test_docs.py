@@ -69,7 +69,7 @@ def test_every_link_in_the_docs_resolves(page, target):
 
 
 def test_every_file_the_docs_name_exists():
-    """A path written in the text (`bot/curators.py`, docs/quality.md) is a path from the
+    """A path written in the text (`bot/curator_channel.py`, docs/quality.md) is a path from the
     repository's root, and the file is there: a rename that forgot the docs fails here."""
     stale = sorted({f"{page.relative_to(ROOT)}: {name}" for page in PAGES
                     for name in NAMED.findall(page.read_text()) if not (ROOT / name).exists()})
