@@ -13,10 +13,8 @@ def register(sub, common) -> None:
     p = sub.add_parser(
         "serve", parents=[common], help="serve the HTTP API and the web page (FastAPI + uvicorn)",
         description="Serve the HTTP API and the web page over the index, switching to each new generation without a "
-                    "restart. Other settings come from FOOTNOTE_* variables or a .env file: "
-                    "FOOTNOTE_API_KEYS (JSON list; needed to write), FOOTNOTE_READ_REQUIRES_KEY, "
-                    "FOOTNOTE_RATE_LIMIT_PER_MINUTE, FOOTNOTE_RATE_LIMIT_BURST, FOOTNOTE_CORS_ORIGINS, "
-                    "FOOTNOTE_MAX_BODY_BYTES, FOOTNOTE_MAX_ARTICLE_BYTES, FOOTNOTE_QUERY_THREADS, FOOTNOTE_WATCH.")
+                    "restart. Its other settings (API keys, rate limits, body sizes, threads, ...) come from "
+                    "FOOTNOTE_* variables or a .env file: docs/http-api.md lists every one.")
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"address to bind (default {DEFAULT_HOST}; 0.0.0.0 listens on every interface)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
@@ -36,10 +34,11 @@ def cmd_serve(args) -> int:
     from api.protocol import JsonErrorH11Protocol
     from api.settings import Settings
     from index.cli import EXIT_FATAL, EXIT_OK
+    from index.defaults import COMMON_ENV
     from index.stores import open_store
 
-    overrides = {"corpus": args.corpus, "index": args.index, "model": args.model, "store": args.store,
-                 "reader": args.reader}
+    shared = {name: getattr(args, name) for name in ("corpus", "index", "model", "store", "reader")}
+    overrides = dict(shared)
     if args.watch:
         overrides["watch"] = True
     try:
@@ -70,9 +69,7 @@ def cmd_serve(args) -> int:
                     http=JsonErrorH11Protocol, **proxies)
         return EXIT_OK
     # Each worker process builds its own app from the environment, so pass the flags on there.
-    os.environ.update({"FOOTNOTE_CORPUS": str(args.corpus), "FOOTNOTE_INDEX": str(args.index),
-                       "FOOTNOTE_MODEL": args.model, "FOOTNOTE_READER": args.reader,
-                       **({"FOOTNOTE_STORE": args.store} if args.store else {})})
+    os.environ.update({COMMON_ENV[name]: str(value) for name, value in shared.items() if value is not None})
     uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="info", http=JsonErrorH11Protocol, **proxies)
     return EXIT_OK

@@ -4,8 +4,16 @@ them from here."""
 
 from __future__ import annotations
 
+import os
+
+# The settings every entry point shares, each with its environment variable: the CLI's flags
+# default to these variables (`env_default`), and the API (api/settings.py, FOOTNOTE_ prefix)
+# and its worker processes read the same names. docs/ lists each one (tests/test_docs.py).
+COMMON_ENV = {"corpus": "FOOTNOTE_CORPUS", "index": "FOOTNOTE_INDEX", "model": "FOOTNOTE_MODEL",
+              "store": "FOOTNOTE_STORE", "reader": "FOOTNOTE_READER", "executor": "FOOTNOTE_EXECUTOR",
+              "ray_address": "FOOTNOTE_RAY_ADDRESS"}
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-READER_ENV = "FOOTNOTE_READER"  # the answer reader: bundled, off, or a folder (index/reader/)
+READER_ENV = COMMON_ENV["reader"]  # the answer reader: bundled, off, or a folder (index/reader/)
 EXECUTORS = ("local", "ray")  # where a build reads, chunks and embeds (index/executor.py)
 MAX_PER_ARTICLE = 3  # passages one article may hold in an answer's list (index/search/params.py)
 
@@ -26,3 +34,8 @@ DEFAULT_MAX_TOKENS = 256
 # news: pooled is the default.
 SENTENCE_VECTORS = ("own", "pooled")
 DEFAULT_SENTENCE_VECTORS = "pooled"
+
+
+def env_default(name: str, fallback=None):
+    """The default of the shared setting `name`: its environment variable when set, else `fallback`."""
+    return os.environ.get(COMMON_ENV[name]) or fallback

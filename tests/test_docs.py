@@ -103,3 +103,15 @@ def test_every_bot_setting_and_flag_is_in_the_discord_page():
     assert not missing, f"docs/discord.md does not document {missing}"
     for flag in ("--sync", "--guild", "--clear", "--invite-url", "--api", "--api-key", "--export-feedback"):
         assert re.search(rf"{flag}\b", page), flag
+
+
+def test_the_shared_settings_have_one_name_in_every_entry_point():
+    """A shared setting is one variable: every command's flag defaults to it, and the API reads it."""
+    from index.defaults import COMMON_ENV
+
+    for name, variable in COMMON_ENV.items():
+        assert variable == f"FOOTNOTE_{name.upper()}", name
+    for name in ("corpus", "index", "model", "store", "reader"):
+        assert name in Settings.model_fields, name
+        for command, parser in commands().items():
+            assert f"--{name}" in parser.format_help(), (command, name)

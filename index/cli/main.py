@@ -14,7 +14,7 @@ from pathlib import Path
 # Only what the parser needs is imported here, so that `footnote --help` starts at once
 # (tests/test_cli_start.py); each command imports its own machinery when it runs.
 from index.defaults import (DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_SENTENCE_VECTORS, EXECUTORS, READER_ENV,
-                            SENTENCE_VECTORS)
+                            SENTENCE_VECTORS, env_default)
 from index.eval.cli import register_eval
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.reader.command import register_train_reader
@@ -25,18 +25,18 @@ EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--corpus", type=Path, default=os.environ.get("FOOTNOTE_CORPUS") or DEMO_CORPUS,
+    common.add_argument("--corpus", type=Path, default=env_default("corpus", DEMO_CORPUS),
                         help="folder of articles (env FOOTNOTE_CORPUS; default: the demo collection)")
-    common.add_argument("--index", type=Path, default=os.environ.get("FOOTNOTE_INDEX") or default_index_dir(),
+    common.add_argument("--index", type=Path, default=env_default("index", default_index_dir()),
                         help="index folder (env FOOTNOTE_INDEX; default: .footnote/index in the project)")
-    common.add_argument("--model", default=os.environ.get("FOOTNOTE_MODEL") or DEFAULT_MODEL,
+    common.add_argument("--model", default=env_default("model", DEFAULT_MODEL),
                         help="embedding model: a sentence-transformers name or folder, or `hash` "
                              f"(env FOOTNOTE_MODEL; default: {DEFAULT_MODEL}, bundled offline)")
-    common.add_argument("--store", default=os.environ.get("FOOTNOTE_STORE") or None, metavar="URL",
+    common.add_argument("--store", default=env_default("store"), metavar="URL",
                         help="where generations are published and read: milvus://HOST:PORT[/DB] for a Milvus "
                              "server (pip install 'footnote[scale]'; --index is then the builder's working "
                              "folder), or leave it out for the local index folder (env FOOTNOTE_STORE)")
-    common.add_argument("--reader", default=os.environ.get(READER_ENV) or "bundled", metavar="READER",
+    common.add_argument("--reader", default=env_default("reader", "bundled"), metavar="READER",
                         help="the answer reader that picks the quotes and leads the confidence: bundled, off (the "
                              "retriever's choice alone), or a folder written by `footnote train-reader` "
                              f"(env {READER_ENV}; default bundled)")
@@ -61,11 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "(refused otherwise: an unmounted disk looks just like an empty folder)")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="with a Milvus --store: wait this long for another builder's lease (default: refuse at once)")
-    p.add_argument("--executor", choices=EXECUTORS, default=os.environ.get("FOOTNOTE_EXECUTOR") or "local",
+    p.add_argument("--executor", choices=EXECUTORS, default=env_default("executor", "local"),
                    help="where changed files are read and chunked and new texts embedded: here (local), or "
                         "through Ray Data on a Ray cluster whose every node sees --corpus at the same path (ray; "
                         "pip install 'footnote[scale]') (env FOOTNOTE_EXECUTOR; default local)")
-    p.add_argument("--ray-address", default=os.environ.get("FOOTNOTE_RAY_ADDRESS") or None, metavar="ADDR",
+    p.add_argument("--ray-address", default=env_default("ray_address"), metavar="ADDR",
                    help="the Ray cluster (auto, or ray://HOST:10001; env FOOTNOTE_RAY_ADDRESS); default: "
                         "start Ray on this machine")
     p.add_argument("--ray-actors", type=int, default=2, metavar="N",
