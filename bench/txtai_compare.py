@@ -133,9 +133,7 @@ def build_footnote(corpus: Path, work: Path) -> dict:
     warm = build_index(corpus, work / "index", embedder, progress=False, cache_path=work / "cache.sqlite")
     warm_s = time.perf_counter() - started
     from index.store import Generation
-
-    with Generation.open(work / "cold") as generation:  # own sentence vectors, or pooled from the chunks' pass
-        how = generation.manifest["chunking"].get("sentence_vectors", "own")
+    how = Generation.served_manifest(work / "cold")["chunking"].get("sentence_vectors", "own")  # own, or pooled
     return {"cold_s": cold_s, "cold_cpu_s": cold_cpu_s, "warm_s": warm_s,
             "chunks": cold.chunks_total, "chunks_embedded": cold.chunks_embedded,
             "sentences_embedded": cold.sentences_embedded, "sentence_vectors": how,
