@@ -9,6 +9,10 @@ of requests (bounded), cycling through questions made from article titles.
     .venv/bin/python bench/api_load.py [--articles 2000] [--requests 200] [--concurrency 1,8,32] [--json]
     .venv/bin/python bench/api_load.py --readers off,bundled    # the reader's cost, as ratios in one run
 
+Beside Footnote it measures the floor (bench/floor.py: encode, exact FAISS search, ids as JSON,
+on the same vectors) with the same client, and states Footnote's figures as ratios to it, with
+the load average before, between and after.
+
 Skips (exit 0) when ../shared/data/reuters-21578 is absent.
 """
 
@@ -96,16 +100,26 @@ def free_port() -> int:
 
 def start_server(corpus: Path, index: Path, model: str, port: int, workers: int = 1,
                  reader: str = "bundled") -> subprocess.Popen:
+    env = {**os.environ, "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(ROOT), "FOOTNOTE_READER": reader}
+    return started([sys.executable, "-m", "index.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                    "--corpus", str(corpus), "--index", str(index), "--model", model, "--workers", str(workers)],
+                   env, port, "footnote serve")
+
+
+def start_floor(index: Path, model: str, port: int) -> subprocess.Popen:
+    """The floor (bench/floor.py) serving the same index's vectors."""
+    return started([sys.executable, str(ROOT / "bench" / "floor.py"), "serve", "--index", str(index), "--port",
+                    str(port), "--model", model], {**os.environ, "PYTHONPATH": str(ROOT)}, port, "the floor")
+
+
+def started(command: list[str], env: dict, port: int, name: str) -> subprocess.Popen:
+    """A server process, once its /readyz answers 200."""
     import httpx
 
-    env = {**os.environ, "FOOTNOTE_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(ROOT), "FOOTNOTE_READER": reader}
-    proc = subprocess.Popen([sys.executable, "-m", "index.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--corpus", str(corpus), "--index", str(index), "--model", model,
-                             "--workers", str(workers)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):  # bounded: up to a minute for the model to load
         if proc.poll() is not None:
-            raise SystemExit(f"footnote serve exited with status {proc.returncode}")
+            raise SystemExit(f"{name} exited with status {proc.returncode}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
                 return proc
@@ -113,7 +127,7 @@ def start_server(corpus: Path, index: Path, model: str, port: int, workers: int 
             pass
         time.sleep(0.1)
     proc.kill()
-    raise SystemExit("footnote serve did not become ready within a minute")
+    raise SystemExit(f"{name} did not become ready within a minute")
 
 
 class Connection:
@@ -147,8 +161,9 @@ class Connection:
         await self.writer.wait_closed()
 
 
-async def load(base: str, questions: list[str], concurrency: int, requests: int) -> dict:
-    """`requests` POST /v1/ask from `concurrency` clients at once; latencies and throughput."""
+async def load(base: str, questions: list[str], concurrency: int, requests: int, path: str = "/v1/ask") -> dict:
+    """`requests` POSTs of {"question"} to `path` from `concurrency` clients at once; latencies and
+    throughput (the floor answers the same requests at /search)."""
     host, port = base.split("//")[1].rsplit(":", 1)
     latencies: list[float] = []
     bodies: list[bytes] = []
@@ -157,13 +172,13 @@ async def load(base: str, questions: list[str], concurrency: int, requests: int)
     connections = [Connection(host, int(port)) for _ in range(concurrency)]
     for n, connection in enumerate(connections):  # open the connections first, and warm them
         await connection.open()
-        await connection.post("/v1/ask", {"question": questions[n % len(questions)]})
+        await connection.post(path, {"question": questions[n % len(questions)]})
 
     async def worker(connection: Connection) -> None:
         nonlocal failures
         for i in counter:
             started = time.perf_counter()
-            status, body = await connection.post("/v1/ask", {"question": questions[i % len(questions)]})
+            status, body = await connection.post(path, {"question": questions[i % len(questions)]})
             latencies.append((time.perf_counter() - started) * 1000)
             if status == 200:
                 bodies.append(body)  # read after the run: parsing is not the server's time
@@ -175,7 +190,7 @@ async def load(base: str, questions: list[str], concurrency: int, requests: int)
     wall = time.perf_counter() - started
     for connection in connections:
         await connection.close()
-    server_ms = [json.loads(body)["timings_ms"]["total"] for body in bodies]
+    server_ms = [json.loads(body)["timings_ms"]["total"] for body in bodies if b'"timings_ms"' in body]
     return {"concurrency": concurrency, "requests": requests, "failures": failures, "rps": requests / wall,
             "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
             "answer_p50_ms": percentile(server_ms, 0.5) if server_ms else None}
@@ -191,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="server processes (footnote serve --workers)")
     parser.add_argument("--readers", help="compare answer readers in one run, e.g. off,bundled: in-process p50 "
                         "and HTTP throughput of each, and their ratios to the first")
+    parser.add_argument("--reader", default="off", help="the answer reader Footnote runs (default off: the floor "
+                        "comparison leaves the reader out; its cost is --readers')")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor (bench/floor.py) beside Footnote")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if not REUTERS.is_file():
@@ -200,23 +218,34 @@ def main(argv: list[str] | None = None) -> int:
     corpus, index, questions, build = prepare(args.articles, args.model, args.work)
     if args.readers:
         return compare_readers(args, corpus, index, questions, build)
-    direct = in_process(index, args.model, questions)
-    port = free_port()
-    server = start_server(corpus, index, args.model, port, args.workers)
-    try:
-        levels = [asyncio.run(load(f"http://127.0.0.1:{port}", questions, int(c), args.requests))
-                  for c in args.concurrency.split(",")]
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+    loads = [os.getloadavg()[0]]
+    run = measure_reader(args, corpus, index, questions, args.reader)
+    loads.append(os.getloadavg()[0])
+    floor = None if args.no_floor else measure_floor(args, index, questions)
+    loads.append(os.getloadavg()[0])
+    direct, levels = run["in_process"], run["http"]
     result = {"articles": args.articles, "index": build, "questions": len(questions), "in_process": direct,
-              "http": levels, "overhead_ratio_p50": levels[0]["p50_ms"] / direct["p50_ms"],
-              "cpus": os.cpu_count(), "model": args.model, "workers": args.workers}
+              "http": levels, "overhead_ratio_p50": levels[0]["p50_ms"] / direct["p50_ms"], "reader": args.reader,
+              "cpus": os.cpu_count(), "model": args.model, "workers": args.workers, "load_averages": loads}
+    if floor is not None and any(level["failures"] for level in floor["http"]):
+        raise SystemExit(f"the floor failed requests: {floor['http']}")
+    if floor is not None:
+        result["floor"] = floor
+        result["ratios"] = {"in_process_p50": direct["p50_ms"] / floor["in_process"]["p50_ms"],
+                            "http_rps": {str(mine["concurrency"]): mine["rps"] / theirs["rps"]
+                                         for mine, theirs in zip(levels, floor["http"])}}
     if args.json:
         print(json.dumps(result))
         return 0
     print(f"Reuters-21578, {build['articles']} articles, {build['chunks']} chunks, model {args.model}, "
-          f"{os.cpu_count()} CPUs; {len(questions)} questions from titles")
+          f"{os.cpu_count()} CPUs, reader {args.reader}; {len(questions)} questions from titles; load average "
+          f"{', '.join(f'{x:.1f}' for x in loads)} (before, between, after)")
+    if floor is not None:
+        ratios = result["ratios"]
+        http = ", ".join(f"c{c} {v:.2f}x" for c, v in ratios["http_rps"].items())
+        print(f"Footnote over the floor: in-process p50 {ratios['in_process_p50']:.2f}x; HTTP throughput {http}")
+        print(f"floor: in-process p50 {floor['in_process']['p50_ms']:.1f} ms; HTTP "
+              + ", ".join(f"c{r['concurrency']} {r['rps']:.1f} req/s ({r['failures']} failed)" for r in floor["http"]))
     print(f"in-process answer(): p50 {direct['p50_ms']:.1f} ms, p99 {direct['p99_ms']:.1f} ms ({direct['n']} calls, "
           f"one OpenMP thread as in the API); on the main thread with default threads "
           f"p50 {direct['main_thread_p50_ms']:.1f} ms")
@@ -227,6 +256,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"HTTP overhead at concurrency 1: p50 {levels[0]['p50_ms']:.1f} ms over HTTP vs "
           f"{direct['p50_ms']:.1f} ms in process (ratio {result['overhead_ratio_p50']:.2f})")
     return 0
+
+
+def measure_floor(args, index: Path, questions: list[str]) -> dict:
+    """The floor's in-process latency and HTTP load, on the same vectors and questions."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from floor import FloorSearch
+
+    latencies = FloorSearch(index, args.model).timed(questions)
+    direct = {"n": len(latencies), "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
+    port = free_port()
+    server = start_floor(index, args.model, port)
+    try:
+        levels = [asyncio.run(load(f"http://127.0.0.1:{port}", questions, int(c), args.requests, "/search"))
+                  for c in args.concurrency.split(",")]
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return {"in_process": direct, "http": levels}
 
 
 def measure_reader(args, corpus: Path, index: Path, questions: list[str], reader: str) -> dict:
