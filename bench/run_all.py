@@ -3,8 +3,8 @@
 Runs the benchmarks below one after another (each in its own process, so that one's memory
 does not weigh on the next), keeps their raw output in .footnote/bench/results.json, and
 rewrites the block between the `bench:run_all` markers at the top of docs/benchmarks.md: the
-commit, the machine, the load before and after, and each target of issues 11, 12 and 19 beside what
-was measured. The sections below that block explain the figures; `txtai_compare.py --write-docs`
+commit, the machine, the load before and after, each target of issues 11, 12 and 19 beside what
+was measured, and (issue 22) Footnote's speed as ratios to the floor measured in the same step. The sections below that block explain the figures; `txtai_compare.py --write-docs`
 rewrites its own section.
 
     ./run bench                        # all of it (about two hours on 2 cores, most of it the
@@ -195,6 +195,28 @@ def scale_out_rows(scale: dict | None) -> list[tuple[str, str, object, bool | No
     ]
 
 
+def floor_rows(results: dict) -> list[str]:
+    """Issue 22: Footnote (reader off) over the floor (bench/floor.py), both measured in the api
+    step: ratios first, then the two absolute figures, then the load average."""
+    api = figure(results, "api")
+    if not api or "ratios" not in api:
+        return []
+    floor, ratios = api["floor"], api["ratios"]
+    lines = ["", "| Footnote over the floor (issue 22, reader off, same step) | ratio | goal | met | Footnote | floor |",
+             "|---|---|---|---|---|---|"]
+    p50 = ratios["in_process_p50"]
+    lines.append(f"| question p50 in process | {p50:.2f}x | ≤ 1.5x | {'yes' if p50 <= 1.5 else 'no'} | "
+                 f"{api['in_process']['p50_ms']:.1f} ms | {floor['in_process']['p50_ms']:.1f} ms |")
+    for mine, theirs in zip(api["http"], floor["http"]):
+        ratio = ratios["http_rps"][str(mine["concurrency"])]
+        lines.append(f"| HTTP throughput at concurrency {mine['concurrency']} | {ratio:.2f}x | ≥ 0.7x | "
+                     f"{'yes' if ratio >= 0.7 else 'no'} | {mine['rps']:.1f} req/s | {theirs['rps']:.1f} req/s |")
+    loads = api.get("load_averages") or []
+    lines += ["", f"{api['articles']:,} Reuters articles, {api['index']['chunks']:,} chunks; load average "
+              + ", ".join(f"{x:.1f}" for x in loads) + " (before Footnote, between, after the floor)."]
+    return lines
+
+
 def render(results: dict, about: dict) -> str:
     lines = [START, "", f"## One run: `./run bench` ({about['date']}, commit {about['commit']})", "",
              f"{about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB, Python {about['python']}. "
@@ -204,6 +226,7 @@ def render(results: dict, about: dict) -> str:
              "| target (issues 11, 12 and 19) | goal | measured | met |", "|---|---|---|---|"]
     for what, goal, value, met in targets(results):
         lines.append(f"| {what} | {goal} | {value} | {'yes' if met else 'no' if met is False else '—'} |")
+    lines += floor_rows(results)
     lines += ["", "| step | commit | took | load before → after | outcome |", "|---|---|---|---|---|"]
     for name in STEPS:
         step = results.get(name)  # a step kept from an earlier run says so by its commit
