@@ -3,7 +3,6 @@ per-article cap and the collapse of syndicated copies."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 
@@ -29,7 +28,7 @@ def lift(passages: list[Passage], boost_articles: frozenset[str], prefer_recent:
     if not passages or not (boost_articles or prefer_recent):
         return passages
     top = passages[0].score
-    lifted = sorted((replace(p, score=p.score + params.history_boost * top)
+    lifted = sorted((p.but(score=p.score + params.history_boost * top)
                      if p.chunk.article_id in boost_articles else p for p in passages),
                     key=lambda p: -p.score)
     if not prefer_recent:
@@ -41,7 +40,7 @@ def lift(passages: list[Passage], boost_articles: frozenset[str], prefer_recent:
     rest = [p for p in lifted if p.score < params.recency_band * best]
     newest_first = sorted(band, key=lambda p: (p.published or "", p.score), reverse=True)
     # Scores stay in rank order, so later steps that weigh them see the new order.
-    return [replace(p, score=best * (1 + 0.01 * (len(band) - i))) for i, p in enumerate(newest_first)] + rest
+    return [p.but(score=best * (1 + 0.01 * (len(band) - i))) for i, p in enumerate(newest_first)] + rest
 
 
 def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccard: float = 0.5,
@@ -67,7 +66,7 @@ def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccar
         if copy is not None:
             duplicate_of[aid] = copy
             original = kept[copy]
-            kept[copy] = replace(original, duplicates=(*original.duplicates, aid))
+            kept[copy] = original.but(duplicates=(*original.duplicates, aid))
             continue
         if len(kept) < k:
             kept.append(p)

@@ -4,7 +4,7 @@ lifted by time, conversation and recency, capped per article, syndicated copies 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -84,4 +84,4 @@ def _with_cosines(passages: list[Passage], known: dict[int, float], generation: 
     missing = [p.chunk_id for p in passages if p.chunk_id not in known]
     if missing:
         known = {**known, **dict(zip(missing, (float(v @ vector) for v in generation.vectors.vectors(missing))))}
-    return [replace(p, dense=known[p.chunk_id]) for p in passages]
+    return [p.but(dense=known[p.chunk_id]) for p in passages]

@@ -4,7 +4,6 @@ sentences at once, from arrays made at index time."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 
@@ -58,7 +57,7 @@ def rerank(generation: GenerationReader, passages: list[Passage], vector: np.nda
     for p, hits in zip(passages, scorer.hits([scorer.within(p) for p in passages])):
         best = max((params.coverage_weight * h.coverage + params.sentence_weight * h.cosine for h in hits),
                    default=0.0)
-        scored.append(replace(p, score=p.score / top + best, sentences=tuple(hits)))
+        scored.append(p.but(score=p.score / top + best, sentences=tuple(hits)))
     return sorted(scored, key=lambda p: -p.score)
 
 
@@ -85,4 +84,4 @@ def quote_candidates(generation: GenerationReader, passages: list[Passage], vect
     found: list[list] = [[] for _ in head]
     for n, hits in zip(owners, scorer.hits(groups)):
         found[n] += hits
-    return [replace(p, sentences=tuple(hits)) for p, hits in zip(head, found)] + passages[params.quote_passages:]
+    return [p.but(sentences=tuple(hits)) for p, hits in zip(head, found)] + passages[params.quote_passages:]

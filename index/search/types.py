@@ -36,6 +36,13 @@ class Passage:
     dense_rank: int = 0  # 1-based rank in the dense and the lexical candidates; 0: not among them
     lexical_rank: int = 0
 
+    def but(self, **changes) -> Passage:
+        """A copy with `changes`: dataclasses.replace without its per-field work, which a
+        question, making dozens of copies, noticed (bench/api_load.py)."""
+        copy = object.__new__(Passage)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
+
 
 def span_text(p: Passage, start: int, end: int) -> str:
     """The text of an article span inside passage `p`."""

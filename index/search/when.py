@@ -15,7 +15,7 @@ import calendar
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from corpus.dates import date_part
 from index.search.params import RetrievalParams
@@ -188,7 +188,7 @@ def weigh_time(passages: list[Passage], when: tuple[dt.date, dt.date] | None,
         return passages
     top = passages[0].score or 1.0
     marks = time_marks(when)
-    lifted = [replace(p, score=p.score + params.time_weight * top * time_closeness(p, when, marks, params))
+    lifted = [p.but(score=p.score + params.time_weight * top * time_closeness(p, when, marks, params))
               for p in passages]
     return sorted(lifted, key=lambda p: -p.score)
 

@@ -6,8 +6,8 @@ Why not memory-map them: a mapped file counts in the process's RSS for every pag
 touches, and the kernel maps up to 64 KB of cached neighbours around each page that faults
 ("fault-around"; MADV_RANDOM does not turn it off). On the million-passage bench, reading ~100
 scattered sentence vectors a question left 73-296 MB of each 576 MB sentence file in the
-server's RSS after 200 questions. `pread` reads the rows asked for: one call per run of
-consecutive rows (a passage's sentences are consecutive, a term's postings one run), a few
+server's RSS after 200 questions. `pread` reads the rows asked for: one call per stretch of
+nearby rows (a passage's sentences are consecutive, a term's postings one run), a few
 microseconds each.
 """
 
@@ -23,6 +23,8 @@ import numpy as np
 class RowFile:
     """A read-only 1-d or 2-d .npy file whose rows (or elements) are read when indexed
     (`rows[ids]`, `rows[a:b]`)."""
+
+    GAP_BYTES = 4096  # rows this close are read together: one page more costs less than a call
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -69,12 +71,17 @@ class RowFile:
             return rows[0] if single else rows
         wanted, back = np.unique(ids, return_inverse=True)
         out = np.empty((len(wanted), *self.shape[1:]), dtype=self.dtype)
-        # Runs of consecutive rows: one read each.
-        breaks = np.flatnonzero(np.diff(wanted) != 1) + 1
+        # Rows close together are read in one call, the few rows between them with them: a
+        # question's sentences sit in a handful of such stretches (a read is a syscall, a
+        # skipped row a few hundred bytes).
+        near = max(1, self.GAP_BYTES // self._row_bytes)
+        breaks = np.flatnonzero(np.diff(wanted) > near) + 1
         starts = np.concatenate([[0], breaks]).astype(np.int64)
         ends = np.concatenate([breaks, [len(wanted)]]).astype(np.int64)
         for start, end in zip(starts.tolist(), ends.tolist()):
-            out[start:end] = self._run(int(wanted[start]), end - start)
+            first = int(wanted[start])
+            block = self._run(first, int(wanted[end - 1]) - first + 1)
+            out[start:end] = block[wanted[start:end] - first]
         rows = out[back.reshape(-1)]
         return rows[0] if single else rows
 
