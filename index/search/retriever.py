@@ -65,7 +65,7 @@ class Retriever:
         chosen = collapse(ranked, k, query.max_per_article, params.duplicate_jaccard,
                           generation.minhashes([p.chunk_id for p in ranked]))
         chosen = _with_cosines(chosen, dict(zip(dense, (float(s) for s in dense_scores))), generation, vector)
-        return quote_candidates(generation, chosen, focus_vector, focus, params)
+        return quote_candidates(generation, chosen, focus_vector, focus, params, scored=focus == query.text)
 
 
 def _passages(generation: GenerationReader, fused: dict[int, float], dense: list[int], lexical: list[int]) -> list[Passage]:

@@ -62,17 +62,23 @@ def rerank(generation: GenerationReader, passages: list[Passage], vector: np.nda
 
 
 def quote_candidates(generation: GenerationReader, passages: list[Passage], vector: np.ndarray, question: str,
-                     params: RetrievalParams) -> list[Passage]:
+                     params: RetrievalParams, scored: bool = False) -> list[Passage]:
     """The sentences quotes are chosen from, scored against the question alone: those of the
     top passages, and the sentences around the best passages of the top articles (the answer
-    is often a sentence or two past the passage that matched the question's words best)."""
+    is often a sentence or two past the passage that matched the question's words best).
+    `scored`: the passages' own sentences were scored by `rerank` against this same question
+    and vector, so those hits are kept rather than computed again."""
     scorer = SentenceScorer(generation, question, vector)
     head = passages[:params.quote_passages]
     groups, owners = [], []
+    found: list[list] = [[] for _ in head]
     articles_done: set[str] = set()
     for n, p in enumerate(head):
-        groups.append(scorer.within(p))
-        owners.append(n)
+        if scored and p.sentences:
+            found[n] += p.sentences
+        else:
+            groups.append(scorer.within(p))
+            owners.append(n)
         aid = p.chunk.article_id
         if aid not in articles_done and len(articles_done) < params.quote_articles:
             articles_done.add(aid)
@@ -81,7 +87,6 @@ def quote_candidates(generation: GenerationReader, passages: list[Passage], vect
                 text = generation.article_text(aid)
                 groups.append((rows, [text[s:e] for _, s, e in rows], False))
                 owners.append(n)
-    found: list[list] = [[] for _ in head]
     for n, hits in zip(owners, scorer.hits(groups)):
         found[n] += hits
     return [p.but(sentences=tuple(hits)) for p, hits in zip(head, found)] + passages[params.quote_passages:]
