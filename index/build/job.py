@@ -1,0 +1,160 @@
+"""One build that has work to do: what changed since the previous generation, the new segment,
+the merges, and the new generation's manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from corpus import Article
+from corpus.chunk import ChunkParams, split_articles
+from corpus.load import load_corpus, read_files
+from index import store
+from index.build.summary import BuildSummary, EmptyCorpus
+from index.build.vectors import pooled_vectors, vectors
+from index.embed import Embedder, text_hash
+from index.progress import Report
+from index.store import Generation, merge
+from index.store.segment import Segment, rename_into_place, write_segment
+
+class Job:
+    """One build: what changed, the new segment, the merges, the new generation."""
+
+    def __init__(self, corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkParams, recipe: dict,
+                 report: Report, cache: Path, executor=None):
+        self.corpus_dir, self.index_dir, self.embedder = corpus_dir, index_dir, embedder
+        self.params, self.recipe, self.report, self.cache = params, recipe, report, cache
+        self.executor = executor
+        self.read = executor.read_files if executor is not None else read_files  # the files that changed
+
+    def run(self, previous: Generation | None, rebuild: bool, allow_empty: bool, loaded=None) -> BuildSummary:
+        """`loaded`: the corpus as the quick look read it against the previous generation's
+        file list (files it did not parse are taken as they were); read again otherwise."""
+        read_at = dt.datetime.now(dt.timezone.utc).isoformat()
+        same_setup = (previous is not None and not rebuild
+                      and previous.manifest["model"]["name"] == self.embedder.name
+                      and previous.manifest["chunking"] == self.recipe)
+        before = previous.article_hashes() if previous else {}
+        if loaded is None or not same_setup:
+            loaded = load_corpus(self.corpus_dir, owners={aid: path for aid, (_, path) in before.items()},
+                                 known=store.read_files(previous.path) if same_setup else None,
+                                 read=self.read)
+        summary = BuildSummary(skipped=[s.as_dict() for s in loaded.skipped], model=self.embedder.name)
+        parsed = {a.id: a for a in loaded.articles}
+        kept = _kept(before, parsed, loaded)
+        current = set(parsed) | {aid for ids in loaded.reused.values() for aid in ids} | kept
+        summary.kept = sorted(kept)
+        if not current and before and not allow_empty:
+            raise EmptyCorpus(f"the corpus folder {self.corpus_dir} holds no articles, but the index holds "
+                              f"{len(before)}; if the folder is on a disk that is not mounted, mount it and run "
+                              "again; to empty the index on purpose, run `footnote index --allow-empty`")
+        changed = [a for aid, a in parsed.items() if aid in before and before[aid][0] != a.content_hash]
+        added = [a for aid, a in parsed.items() if aid not in before]
+        removed = [aid for aid in before if aid not in current]
+        summary.added, summary.changed, summary.removed = len(added), len(changed), len(removed)
+        if same_setup and not (added or changed or removed):
+            if loaded.files != store.read_files(previous.path):
+                store.refresh_files(previous.path, loaded.files)  # touched, not changed: remember it
+            return _up_to_date(summary, previous)
+        if same_setup:
+            fresh, segments = added + changed, _tombstoned(previous, [a.id for a in changed] + removed)
+        else:
+            fresh, segments = list(parsed.values()) + [previous.article(aid) for aid in kept], []
+        if fresh:
+            segments.append(self._segment(sorted(fresh, key=lambda a: a.id), summary))
+        segments = self._merged(previous, segments)
+        name = store.next_name(self.index_dir)
+        store.publish(self.index_dir, name, self._manifest(segments, read_at), loaded.files)
+        store.cleanup(self.index_dir)
+        summary.generation = name
+        summary.chunks_total = sum(merge.live_chunks(s) for s in segments)
+        summary.articles_total = len(current)
+        return summary
+
+    def _segment(self, articles: list[Article], summary: BuildSummary) -> dict:
+        """Chunk, embed and write the articles as a new segment; its manifest entry."""
+        bar = self.report.stage("chunking", len(articles), "article")
+        if self.executor is None:
+            pieces = split_articles(articles, self.embedder, self.params, bar.update)
+        else:  # the workers get the tokenizer alone, not the model
+            pieces = self.executor.split_articles(articles, self.embedder.span_tokenizer(), self.params, bar.update)
+        bar.close()
+        chunks = [c for article_chunks, _ in pieces for c in article_chunks]
+        sentences = [s for _, article_sentences in pieces for s in article_sentences]
+        if self.recipe["sentence_vectors"] == "pooled":
+            matrix, chunks_now, sentences_now = pooled_vectors(self.cache, self.embedder, chunks, sentences,
+                                                               self.report, self.executor)
+        else:
+            texts = [c.text for c in chunks] + [s.text for s in sentences]
+            matrix, embedded = vectors(self.cache, self.embedder, texts, self.report, self.executor)
+            chunk_hashes = {text_hash(c.text) for c in chunks}
+            chunks_now, sentences_now = len(embedded & chunk_hashes), len(embedded - chunk_hashes)
+        summary.chunks_embedded += chunks_now
+        summary.sentences_embedded += sentences_now
+        name = store.next_segment_name(self.index_dir)
+        final = store.segments_dir(self.index_dir) / name
+        tmp = final.with_name(f".tmp-{name}")
+        spec = write_segment(tmp, articles, chunks, sentences, matrix[:len(chunks)], matrix[len(chunks):])
+        rename_into_place(tmp, final)
+        return merge.entry(name, spec)
+
+    def _open_segment(self, segment_id: str) -> Segment:
+        return Segment.open(store.segments_dir(self.index_dir) / segment_id, self.embedder.dimension)
+
+    def _merged(self, previous: Generation | None, segments: list[dict]) -> list[dict]:
+        """The segments after the merges the policy asks for (repeated until none is due)."""
+        opened = {s.id: s for s in previous.segments} if previous is not None else {}
+        try:
+            while groups := merge.plan(segments):
+                for group in groups:
+                    parts = [opened.get(i) or opened.setdefault(i, self._open_segment(i)) for i in group]
+                    by_id = {s["id"]: s for s in segments}
+                    merged = merge.merge(self.index_dir, parts, [set(by_id[i]["deleted"]) for i in group])
+                    at = min(n for n, s in enumerate(segments) if s["id"] in group)
+                    segments = [s for s in segments if s["id"] not in group]
+                    segments.insert(at, merged)
+        finally:
+            for segment_id, segment in opened.items():
+                if previous is None or segment not in previous.segments:
+                    segment.close()
+        return segments
+
+    def _manifest(self, segments: list[dict], read_at: str) -> dict:
+        live = {k: sum(s[k] for s in segments) for k in ("articles", "chunks", "sentences")}
+        live["articles"] -= sum(len(s["deleted"]) for s in segments)
+        live["chunks"] -= sum(s["dead_chunks"] for s in segments)
+        return {"format_version": store.FORMAT_VERSION,
+                "model": {"name": self.embedder.name, "dimension": self.embedder.dimension,
+                          "vectors": self.embedder.cache_key},  # model | backend | precision
+                "chunking": self.recipe, "counts": live, "segments": segments,
+                "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                "corpus_read_at": read_at,  # files changed after this are newer than the index
+                "corpus": str(Path(self.corpus_dir).resolve())}
+
+
+def _kept(before: dict, parsed: dict, loaded) -> set[str]:
+    """Articles whose file (or folder) went bad: they stay as last indexed rather than vanish;
+    not when the file now leads out of the corpus folder."""
+    bad_files = {s.path for s in loaded.skipped if s.keep_previous and not s.path.endswith("/")}
+    bad_folders = tuple(s.path for s in loaded.skipped if s.keep_previous and s.path.endswith("/"))
+    return {aid for aid, (_, path) in before.items()
+            if aid not in parsed and (path in bad_files or path.startswith(bad_folders))}
+
+
+def _tombstoned(previous: Generation, article_ids: list[str]) -> list[dict]:
+    """The previous generation's segment entries with these articles tombstoned."""
+    segments = [dict(s, deleted=list(s.get("deleted", []))) for s in previous.manifest["segments"]]
+    by_id = {s["id"]: s for s in segments}
+    for aid in article_ids:
+        spec = by_id[previous.home_segment(aid)]
+        spec["deleted"].append(aid)
+        spec["dead_chunks"] = spec.get("dead_chunks", 0) + previous.chunks_in(aid)
+    return segments
+
+
+def _up_to_date(summary: BuildSummary, previous: Generation) -> BuildSummary:
+    summary.up_to_date = True
+    summary.generation = previous.name
+    summary.chunks_total = previous.chunk_count()
+    summary.articles_total = previous.article_count()
+    return summary

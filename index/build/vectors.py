@@ -1,0 +1,97 @@
+"""A build's embedding: the texts the vector cache lacks, embedded in slices (here, or on Ray
+through the executor), and each sentence's vector pooled from its chunk's pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index.embed import Embedder, VectorCache, text_hash
+from index.progress import Report
+
+EMBED_BATCH = 256  # chunks per progress step and per cache write
+
+
+def vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Report,
+             executor=None) -> tuple[np.ndarray, set[bytes]]:
+    """Vectors for the texts, from the cache where possible; returns (vectors, hashes embedded now).
+    An executor takes the texts in waves (each one job on its cluster), written to the cache as
+    each returns."""
+    with _open_cache(cache_path, embedder) as cache:
+        hashes = [text_hash(t) for t in texts]
+        known = cache.get_many(hashes)
+        todo = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
+        bar = report.stage("embedding", len(todo), "text")
+        step, encode = (executor.wave, executor.embed) if executor is not None else (EMBED_BATCH, embedder.encode)
+        for i in range(0, len(todo), step):
+            batch = todo[i:i + step]
+            vectors = encode([text for _, text in batch])
+            cache.put_many([h for h, _ in batch], vectors)
+            known.update(zip((h for h, _ in batch), vectors))
+            bar.update(len(batch))
+        bar.close()
+    matrix = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    for row, h in enumerate(hashes):
+        matrix[row] = known[h]
+    return matrix, {h for h, _ in todo}
+
+
+def _open_cache(cache_path: Path, embedder: Embedder) -> VectorCache:
+    """The vector cache at `cache_path`, keyed for this embedder (taking over its legacy rows)."""
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    return VectorCache(cache_path, embedder.cache_key, embedder.dimension,
+                       adopt=getattr(embedder, "legacy_cache_key", None))
+
+
+def pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences: list,
+                    report: Report, executor=None) -> tuple[np.ndarray, int, int]:
+    """Chunk vectors and, from the same pass, each sentence's vector pooled over its tokens in
+    the first chunk that holds it (chunks pack whole sentences, so one always does). Cached by
+    the chunk's text and the sentence's place in it; returns (vectors, chunks embedded now,
+    sentences embedded now). An executor (Ray) does the passes elsewhere, in waves."""
+    home = _home_chunks(chunks, sentences)
+    spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
+    members: list[list[int]] = [[] for _ in chunks]
+    for row, (sentence, c) in enumerate(zip(sentences, home)):
+        spans[c].append((sentence.start - chunks[c].start, sentence.end - chunks[c].start))
+        members[c].append(row)
+    chunk_keys = [text_hash(c.text) for c in chunks]
+    sentence_keys = [text_hash(f"pooled {s}:{e}\n{chunks[c].text}") for s, e, c in
+                     ((s.start - chunks[c].start, s.end - chunks[c].start, c) for s, c in zip(sentences, home))]
+    with _open_cache(cache_path, embedder) as cache:
+        known = cache.get_many(chunk_keys + sentence_keys)
+        todo = [c for c in range(len(chunks))
+                if chunk_keys[c] not in known or any(sentence_keys[r] not in known for r in members[c])]
+        bar = report.stage("embedding", len(todo), "chunk")
+        step, encode = ((executor.wave, executor.embed_with_spans) if executor is not None
+                        else (EMBED_BATCH, embedder.encode_with_spans))
+        for i in range(0, len(todo), step):
+            batch = todo[i:i + step]
+            vectors, pooled = encode([chunks[c].text for c in batch], [spans[c] for c in batch])
+            keys = [chunk_keys[c] for c in batch] + [sentence_keys[r] for c in batch for r in members[c]]
+            rows = np.vstack([vectors, *[p for p in pooled if len(p)]])  # a chunk's spans may be none
+            cache.put_many(keys, rows)
+            known.update(zip(keys, rows))
+            bar.update(len(batch))
+        bar.close()
+    matrix = np.array([known[k] for k in chunk_keys + sentence_keys], dtype=np.float32).reshape(-1, embedder.dimension)
+    return matrix, len(todo), sum(len(members[c]) for c in todo)
+
+
+def _home_chunks(chunks: list, sentences: list) -> list[int]:
+    """For each sentence, the first chunk of its article that holds it whole."""
+    first: dict[str, int] = {}
+    for n, c in enumerate(chunks):
+        first.setdefault(c.article_id, n)
+    home, c = [], 0
+    for s in sentences:
+        if chunks[c].article_id != s.article_id:  # the next article: its chunks come next
+            c = first[s.article_id]
+        while not (chunks[c].start <= s.start and s.end <= chunks[c].end):
+            c += 1
+            if c == len(chunks) or chunks[c].article_id != s.article_id:
+                raise ValueError(f"no chunk of {s.article_id} holds its sentence at {s.start}-{s.end}")
+        home.append(c)
+    return home
+
