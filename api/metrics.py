@@ -87,7 +87,7 @@ class RouteMetrics:
 class _IndexCollector:
     """The served generation's number and counts, read at scrape time."""
 
-    live: LiveIndex | None = None
+    live: LiveReader | None = None
 
     def collect(self):
         if self.live is None:
