@@ -230,8 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     if floor is not None and any(level["failures"] for level in floor["http"]):
         raise SystemExit(f"the floor failed requests: {floor['http']}")
     if floor is not None:
+        paired = paired_in_process(index, args.model, questions, args.reader)
         result["floor"] = floor
-        result["ratios"] = {"in_process_p50": direct["p50_ms"] / floor["in_process"]["p50_ms"],
+        result["paired_in_process"] = paired
+        result["ratios"] = {"in_process_p50": paired["ratio_p50"],
                             "http_rps": {str(mine["concurrency"]): mine["rps"] / theirs["rps"]
                                          for mine, theirs in zip(levels, floor["http"])}}
     if args.json:
@@ -243,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     if floor is not None:
         ratios = result["ratios"]
         http = ", ".join(f"c{c} {v:.2f}x" for c, v in ratios["http_rps"].items())
-        print(f"Footnote over the floor: in-process p50 {ratios['in_process_p50']:.2f}x; HTTP throughput {http}")
+        paired = result["paired_in_process"]
+        print(f"Footnote over the floor: in-process p50 {ratios['in_process_p50']:.2f}x ({paired['footnote_p50_ms']:.1f} "
+              f"vs {paired['floor_p50_ms']:.1f} ms, taking turns, {paired['n']} questions each); HTTP throughput {http}")
         print(f"floor: in-process p50 {floor['in_process']['p50_ms']:.1f} ms; HTTP "
               + ", ".join(f"c{r['concurrency']} {r['rps']:.1f} req/s ({r['failures']} failed)" for r in floor["http"]))
     print(f"in-process answer(): p50 {direct['p50_ms']:.1f} ms, p99 {direct['p99_ms']:.1f} ms ({direct['n']} calls, "
@@ -256,6 +260,40 @@ def main(argv: list[str] | None = None) -> int:
     print(f"HTTP overhead at concurrency 1: p50 {levels[0]['p50_ms']:.1f} ms over HTTP vs "
           f"{direct['p50_ms']:.1f} ms in process (ratio {result['overhead_ratio_p50']:.2f})")
     return 0
+
+
+def paired_in_process(index: Path, model: str, questions: list[str], reader: str, rounds: int = 4) -> dict:
+    """Footnote's answer() and the floor's search, taking turns question by question on one
+    query thread: a busy moment of the machine weighs on both alike, so their ratio holds from
+    run to run where two separate measurements drift apart. The ratio is of the medians."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.answer import AskRequest
+    from index.assemble import open_answerer, query_thread_setup
+    from index.reader import load_reader
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from floor import FloorSearch
+
+    answerer, floor = open_answerer(index, model, reader=load_reader(reader)), FloorSearch(index, model)
+    times: dict[str, list[float]] = {"footnote": [], "floor": []}
+
+    def both(q: str, keep: bool) -> None:
+        for name, call in (("floor", lambda: floor.search(q)), ("footnote", lambda: answerer.answer(AskRequest(q)))):
+            started = time.perf_counter()
+            call()
+            if keep:
+                times[name].append((time.perf_counter() - started) * 1000)
+
+    with ThreadPoolExecutor(1, initializer=query_thread_setup) as pool:
+        for q in questions[:5]:
+            pool.submit(both, q, False).result()
+        for _ in range(rounds):
+            for q in questions:
+                pool.submit(both, q, True).result()
+    footnote_p50, floor_p50 = percentile(times["footnote"], 0.5), percentile(times["floor"], 0.5)
+    return {"n": len(times["footnote"]), "footnote_p50_ms": footnote_p50, "floor_p50_ms": floor_p50,
+            "ratio_p50": footnote_p50 / floor_p50}
 
 
 def measure_floor(args, index: Path, questions: list[str]) -> dict:

@@ -205,8 +205,10 @@ def floor_rows(results: dict) -> list[str]:
     lines = ["", "| Footnote over the floor (issue 22, reader off, same step) | ratio | goal | met | Footnote | floor |",
              "|---|---|---|---|---|---|"]
     p50 = ratios["in_process_p50"]
-    lines.append(f"| question p50 in process | {p50:.2f}x | ≤ 1.5x | {'yes' if p50 <= 1.5 else 'no'} | "
-                 f"{api['in_process']['p50_ms']:.1f} ms | {floor['in_process']['p50_ms']:.1f} ms |")
+    paired = api.get("paired_in_process") or {"footnote_p50_ms": api["in_process"]["p50_ms"],
+                                               "floor_p50_ms": floor["in_process"]["p50_ms"]}
+    lines.append(f"| question p50 in process (the two taking turns) | {p50:.2f}x | ≤ 1.5x | "
+                 f"{'yes' if p50 <= 1.5 else 'no'} | {paired['footnote_p50_ms']:.1f} ms | {paired['floor_p50_ms']:.1f} ms |")
     for mine, theirs in zip(api["http"], floor["http"]):
         ratio = ratios["http_rps"][str(mine["concurrency"])]
         lines.append(f"| HTTP throughput at concurrency {mine['concurrency']} | {ratio:.2f}x | ≥ 0.7x | "
