@@ -141,8 +141,8 @@ def may_embed(channel) -> bool:
     default for every member is to allow it."""
     guild = getattr(channel, "guild", None)
     me = guild.me if guild is not None else None
-    if me is None or not hasattr(channel, "permissions_for"):
-        return True
+    if me is None or isinstance(channel, discord.PartialMessageable) or not hasattr(channel, "permissions_for"):
+        return True  # a channel known by its id alone: discord.py says "no permissions", which is no knowledge
     return channel.permissions_for(me).embed_links
 
 
@@ -151,5 +151,4 @@ def as_text_where_needed(channel, kwargs: dict) -> dict:
     drop it (or refuse a message of nothing but an embed)."""
     if kwargs.get("embed") is None or may_embed(channel):
         return kwargs
-    kwargs = dict(kwargs)
-    return {**kwargs, "content": embed_text(kwargs.pop("embed"))}
+    return {**{k: v for k, v in kwargs.items() if k != "embed"}, "content": embed_text(kwargs["embed"])}
