@@ -43,10 +43,13 @@ class NewArticle:
 
 def is_day(text: str) -> bool:
     """Whether `text` is a calendar day written YYYY-MM-DD."""
-    try:
-        return bool(_DAY.fullmatch(text)) and dt.date.fromisoformat(text) is not None
-    except ValueError:
+    if not _DAY.fullmatch(text):
         return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:  # 2026-13-45
+        return False
+    return True
 
 
 def slug(text: str, limit: int = 60) -> str:
