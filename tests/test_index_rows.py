@@ -1,5 +1,6 @@
-"""RowFile: rows of a saved array read with pread equal NumPy's own reading of the file, in the
-order asked, and a damaged file is refused with the fix."""
+"""RowFile: rows of a saved array, read with pread or from the whole file held in memory (a
+small one), equal NumPy's own reading of the file, in the order asked, and a damaged file is
+refused with the fix."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ import numpy as np
 import pytest
 
 from index.store.rows import RowFile
+
+
+@pytest.fixture(autouse=True, params=["pread", "whole"])
+def way(request, monkeypatch):
+    """Every test runs both ways a RowFile reads: by pread, and from the file read whole."""
+    monkeypatch.setattr(RowFile, "WHOLE_BYTES", 0 if request.param == "pread" else RowFile.WHOLE_BYTES)
+    return request.param
 
 
 @pytest.fixture

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from corpus import Chunk
 
 
-@dataclass(frozen=True)
-class SentenceHit:
-    """A sentence scored against the question."""
+class SentenceHit(NamedTuple):
+    """A sentence scored against the question. A named tuple rather than a frozen dataclass: a
+    question makes a hundred or more, and a frozen dataclass's __init__ sets each field through
+    object.__setattr__ (about 1.5 µs a hit against 0.3)."""
 
     start: int  # offsets into the article
     end: int

@@ -42,6 +42,7 @@ class Generation(OpenedGeneration):
         self.vectors = SpreadVectors(self._chunk_parts)
         self.fan_out = fanout.worth_it(self.total_chunks())  # a question's work side by side (fanout.py)
         self.sentence_vectors = SpreadVectors(self._sentence_parts)
+        self._sentence_base = {part.segment.id: part.base for part in self._sentence_parts}
         self._home = {aid: n for n, seg in enumerate(segments) for aid in seg.article_ids() if aid not in self._dead[n]}
 
     @staticmethod
@@ -153,7 +154,7 @@ class Generation(OpenedGeneration):
         """`(id, start, end)` of the sentence units inside a chunk, in order."""
         part, local = self.vectors.locate(chunk_id)
         lexicon = part.segment.lexicon
-        first, end = (int(x) for x in lexicon.chunk_sent[local])
+        first, end = lexicon.chunk_sent[local].tolist()
         return self._sentence_rows(part, first, end, None)
 
     def sentences_around(self, chunk_id: int, n: int) -> list[tuple[int, int, int]]:
@@ -172,10 +173,9 @@ class Generation(OpenedGeneration):
         return part.segment.article_row_of(local)
 
     def _sentence_rows(self, chunk_part: Part, first: int, end: int, article: int | None):
-        base = self._sentence_parts[self.segments.index(chunk_part.segment)].base
-        spans = chunk_part.segment.lexicon.sent_span[first:end]
-        return [(base + first + i, int(s), int(e)) for i, (s, e, a) in enumerate(spans)
-                if article is None or a == article]
+        base = self._sentence_base[chunk_part.segment.id] + first
+        spans = chunk_part.segment.lexicon.sent_span[first:end].tolist()  # plain ints: numpy's cost per item
+        return [(base + i, s, e) for i, (s, e, a) in enumerate(spans) if article is None or a == article]
 
     def sentence_coverage(self, sentence_ids: list[int], stems: list[str], weights: np.ndarray) -> np.ndarray:
         """For each sentence, the sum of the `weights` of the (distinct) `stems` it holds."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,8 @@ from index.store.choose import choose_store
 from index.store.vectors import HalfStore, VectorStore, store_class
 
 ROWS_FILE = "rows.sqlite"
+_CHUNK_ROWS = ('SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.published, a.url, '
+               "a.source FROM chunks c JOIN articles a ON a.id = c.article_id")
 SCHEMA = """
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, row INTEGER NOT NULL, path TEXT NOT NULL, title TEXT NOT NULL,
@@ -118,6 +121,12 @@ def _params(store) -> dict:
 class Segment:
     """One segment, opened for reading (SQLite read-only, vectors and lexicon memory-mapped)."""
 
+    # A segment whose rows file is at most this big keeps its chunks' rows in memory once a
+    # question has asked for some: a question reads ~50 of them, and SQLite's join cost about a
+    # twentieth of a question on a 2,000-article collection (issue 22). Its memory is about the
+    # chunks' text, once; larger segments are read from SQLite row by row.
+    TABLE_BYTES = 64 << 20
+
     def __init__(self, path: Path, spec: dict, db: sqlite3.Connection, chunks: VectorStore,
                  sentences: VectorStore, lexicon: Lexicon):
         self.id = path.name
@@ -129,6 +138,10 @@ class Segment:
         self.lexicon = lexicon
         self.chunk_count = spec["counts"]["chunks"]
         self.sentence_count = spec["counts"]["sentences"]
+        self._table: dict[int, tuple] | None = None
+        self._table_lock = threading.Lock()
+        size = spec.get("files", {}).get(ROWS_FILE)
+        self._in_memory = size is not None and size <= self.TABLE_BYTES
 
     @classmethod
     def open(cls, path: Path, dimension: int | None = None) -> Segment:
@@ -202,13 +215,20 @@ class Segment:
         return self.db.execute("SELECT count(*) FROM chunks WHERE article_id = ?", (article_id,)).fetchone()[0]
 
     def chunks_with_articles(self, ids: list[int]) -> list[tuple]:
-        """(id, Chunk, title, published, url, source) for these chunk ids."""
+        """(id, Chunk, title, published, url, source) for these chunk ids (each once)."""
+        if self._in_memory:
+            table = self._table if self._table is not None else self._chunk_table()
+            return [(i, *table[i]) for i in dict.fromkeys(int(i) for i in ids) if i in table]
         marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f'SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.published, a.url, '
-            f"a.source FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
-            [int(i) for i in ids])
+        rows = self.db.execute(f"{_CHUNK_ROWS} WHERE c.id IN ({marks})", [int(i) for i in ids])
         return [(row[0], Chunk(*row[1:6]), *row[6:]) for row in rows]
+
+    def _chunk_table(self) -> dict[int, tuple]:
+        """Every chunk's (Chunk, title, published, url, source) by id, read once."""
+        with self._table_lock:
+            if self._table is None:
+                self._table = {row[0]: (Chunk(*row[1:6]), *row[6:]) for row in self.db.execute(_CHUNK_ROWS)}
+            return self._table
 
     def article_row_of(self, chunk_id: int) -> int:
         """The row number of a chunk's article."""

@@ -47,9 +47,13 @@ class SpreadVectors:
 
     def split(self, ids, positions: bool = False):
         """(part, local ids[, positions in `ids`]) for every part that some of `ids` fall in."""
-        ids = np.asarray(list(ids), dtype=np.int64)
+        ids = np.asarray(ids if isinstance(ids, np.ndarray) else list(ids), dtype=np.int64)
         if not len(ids):
             return []
+        if len(self.parts) == 1:  # most collections: one segment, and its ids are the global ones
+            part = self.parts[0]
+            local = ids - part.base if part.base else ids
+            return [(part, local, np.arange(len(ids))) if positions else (part, local)]
         owner = np.searchsorted(self._bases, ids, side="right") - 1
         out = []
         for n in np.unique(owner):
@@ -78,6 +82,11 @@ class SpreadVectors:
             answers = list(fanout.pool().map(lambda piece: _search_part(piece[0], query, k, piece[1]), pieces))
         else:
             answers = [_search_part(part, query, k, local) for part, local in pieces]
+        if len(pieces) == 1:  # one segment: its answer in the same order, without the merge
+            scores = np.asarray(answers[0][0], dtype=np.float32)
+            ids = np.asarray(answers[0][1], dtype=np.int64) + pieces[0][0].base
+            order = np.lexsort((ids, -scores))[:k]  # best first, ties by id
+            return scores[order], ids[order]
         for (part, _), (scores, ids) in zip(pieces, answers):
             found += [(float(s), part.base + int(i)) for s, i in zip(scores, ids)]
         found.sort(key=lambda x: (-x[0], x[1]))
