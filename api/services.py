@@ -91,7 +91,8 @@ class Services:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: FastAPI runs a plain `def` dependency on its thread pool, a thread hop per request
     return request.app.state.services
 
 

@@ -164,6 +164,13 @@ class Connection:
 async def load(base: str, questions: list[str], concurrency: int, requests: int, path: str = "/v1/ask") -> dict:
     """`requests` POSTs of {"question"} to `path` from `concurrency` clients at once; latencies and
     throughput (the floor answers the same requests at /search)."""
+    return summary(concurrency, requests, *await timed_requests(base, questions, concurrency, requests, path))
+
+
+async def timed_requests(base: str, questions: list[str], concurrency: int, requests: int,
+                         path: str) -> tuple[float, int, list[float], list[float]]:
+    """(seconds, failures, each request's milliseconds, the server's answer milliseconds) of
+    `load`'s requests."""
     host, port = base.split("//")[1].rsplit(":", 1)
     latencies: list[float] = []
     bodies: list[bytes] = []
@@ -191,9 +198,36 @@ async def load(base: str, questions: list[str], concurrency: int, requests: int,
     for connection in connections:
         await connection.close()
     server_ms = [json.loads(body)["timings_ms"]["total"] for body in bodies if b'"timings_ms"' in body]
+    return wall, failures, latencies, server_ms
+
+
+def summary(concurrency: int, requests: int, wall: float, failures: int, latencies: list[float],
+            server_ms: list[float]) -> dict:
     return {"concurrency": concurrency, "requests": requests, "failures": failures, "rps": requests / wall,
             "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
             "answer_p50_ms": percentile(server_ms, 0.5) if server_ms else None}
+
+
+def taking_turns(bases: dict[str, tuple[str, str]], questions: list[str], concurrency: int, requests: int,
+                 rounds: int = 4) -> dict[str, dict]:
+    """`requests` to each server at `concurrency`, in `rounds` turns that alternate between them
+    (A B, B A, ...): a busy spell of the shared machine weighs on both alike, so the ratio of
+    their throughputs holds from run to run where one measured after the other drifts. Each
+    server's throughput is its requests over the time its turns took."""
+    names = list(bases)
+    done = {name: [0.0, 0, [], []] for name in names}  # seconds, failures, latencies, server ms
+    per_turn = max(concurrency, requests // rounds)
+    for turn in range(rounds):
+        for name in names if turn % 2 == 0 else names[::-1]:
+            base, path = bases[name]
+            wall, failures, latencies, server_ms = asyncio.run(
+                timed_requests(base, questions, concurrency, per_turn, path))
+            mine = done[name]
+            mine[0] += wall
+            mine[1] += failures
+            mine[2] += latencies
+            mine[3] += server_ms
+    return {name: summary(concurrency, per_turn * rounds, *d) for name, d in done.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,9 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.readers:
         return compare_readers(args, corpus, index, questions, build)
     loads = [os.getloadavg()[0]]
-    run = measure_reader(args, corpus, index, questions, args.reader)
-    loads.append(os.getloadavg()[0])
-    floor = None if args.no_floor else measure_floor(args, index, questions)
+    if args.no_floor:
+        run, floor = measure_reader(args, corpus, index, questions, args.reader), None
+        loads.append(os.getloadavg()[0])
+    else:
+        run, floor = beside_the_floor(args, corpus, index, questions, loads)
     loads.append(os.getloadavg()[0])
     direct, levels = run["in_process"], run["http"]
     result = {"articles": args.articles, "index": build, "questions": len(questions), "in_process": direct,
@@ -296,22 +332,30 @@ def paired_in_process(index: Path, model: str, questions: list[str], reader: str
             "ratio_p50": footnote_p50 / floor_p50}
 
 
-def measure_floor(args, index: Path, questions: list[str]) -> dict:
-    """The floor's in-process latency and HTTP load, on the same vectors and questions."""
+def beside_the_floor(args, corpus: Path, index: Path, questions: list[str], loads: list[float]) -> tuple[dict, dict]:
+    """Footnote's and the floor's in-process latency, then both servers up at once and loaded
+    in turns (`taking_turns`) at each concurrency, on the same vectors and questions. The load
+    average is taken between the in-process and the HTTP part."""
     sys.path.insert(0, str(ROOT / "bench"))
     from floor import FloorSearch
 
+    direct = in_process(index, args.model, questions, reader=args.reader)
     latencies = FloorSearch(index, args.model).timed(questions)
-    direct = {"n": len(latencies), "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
-    port = free_port()
-    server = start_floor(index, args.model, port)
+    floor_direct = {"n": len(latencies), "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
+    loads.append(os.getloadavg()[0])
+    ports = free_port(), free_port()
+    servers = [start_server(corpus, index, args.model, ports[0], args.workers, reader=args.reader)]
     try:
-        levels = [asyncio.run(load(f"http://127.0.0.1:{port}", questions, int(c), args.requests, "/search"))
-                  for c in args.concurrency.split(",")]
+        servers.append(start_floor(index, args.model, ports[1]))
+        bases = {"footnote": (f"http://127.0.0.1:{ports[0]}", "/v1/ask"),
+                 "floor": (f"http://127.0.0.1:{ports[1]}", "/search")}
+        levels = [taking_turns(bases, questions, int(c), args.requests) for c in args.concurrency.split(",")]
     finally:
-        server.terminate()
-        server.wait(timeout=60)
-    return {"in_process": direct, "http": levels}
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=60)
+    return ({"in_process": direct, "http": [level["footnote"] for level in levels]},
+            {"in_process": floor_direct, "http": [level["floor"] for level in levels]})
 
 
 def measure_reader(args, corpus: Path, index: Path, questions: list[str], reader: str) -> dict:

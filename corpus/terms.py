@@ -24,7 +24,13 @@ def words(text: str) -> list[str]:
 
 def content_terms(text: str) -> list[str]:
     """The lower-cased words of `text` that carry meaning, in order, without repeats."""
-    return list(dict.fromkeys(t for t in words(text) if t not in _STOPWORDS))
+    return list(_content_terms(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _content_terms(text: str) -> tuple[str, ...]:
+    # A question's words are read five times on its way (search, rerank, quotes, confidence).
+    return tuple(dict.fromkeys(t for t in words(text) if t not in _STOPWORDS))
 
 
 @functools.lru_cache(maxsize=200_000)

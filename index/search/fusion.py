@@ -50,19 +50,19 @@ def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccar
     are the passages' MinHash rows (the index stores them); made from the text when not given."""
     if signatures is None:
         signatures = np.array([minhash_of(shingle_hashes(p.chunk.text)) for p in passages], dtype=np.uint64)
-    # Every pair's estimated Jaccard similarity at once: the share of equal MinHash slots.
-    similar = (signatures[:, None, :] == signatures[None, :, :]).mean(axis=2) >= duplicate_jaccard \
-        if len(passages) else np.zeros((0, 0), dtype=bool)
+    # A passage is compared with the passages kept so far only: each kept one's estimated Jaccard
+    # similarity to every passage (the share of equal MinHash slots) is worked out when it is kept.
+    least = duplicate_jaccard * (signatures.shape[1] if signatures.ndim == 2 else 0)
     kept: list[Passage] = []
-    kept_rows: list[int] = []
+    like_kept: list[list[bool]] = []  # for each kept passage, which passages copy it
     duplicate_of: dict[str, int] = {}  # article id -> index in kept of the passage it copies
     per: dict[str, int] = {}
     for row, p in enumerate(passages):
         aid = p.chunk.article_id
         if aid in duplicate_of or per.get(aid, 0) >= per_article:
             continue
-        copy = next((i for i, r in enumerate(kept_rows)
-                     if similar[row, r] and kept[i].chunk.article_id != aid), None)
+        copy = next((i for i, like in enumerate(like_kept)
+                     if like[row] and kept[i].chunk.article_id != aid), None)
         if copy is not None:
             duplicate_of[aid] = copy
             original = kept[copy]
@@ -70,6 +70,6 @@ def collapse(passages: list[Passage], k: int, per_article: int, duplicate_jaccar
             continue
         if len(kept) < k:
             kept.append(p)
-            kept_rows.append(row)
+            like_kept.append((np.count_nonzero(signatures == signatures[row], axis=1) >= least).tolist())
             per[aid] = per.get(aid, 0) + 1
     return kept

@@ -11,7 +11,7 @@ import numpy as np
 from index.embed import Embedder
 from index.search.fusion import collapse, fuse, lift
 from index.search.params import MAX_PER_ARTICLE, RetrievalParams
-from index.search.sentences import quote_candidates, rerank
+from index.search.sentences import SentenceScorer, quote_candidates, rerank
 from index.search.terms import content_terms
 from index.search.when import weigh_time
 from index.search.types import Passage
@@ -59,13 +59,15 @@ class Retriever:
         lexical = pending.result() if pending is not None else generation.lexical(*lexical_args)
         fused = fuse([(dense, params.dense_weight), (lexical, params.lexical_weight)], k=params.rrf_k)
         ranked = _passages(generation, dict(list(fused.items())[:params.candidates]), dense, lexical)
-        ranked = rerank(generation, ranked[:params.rerank], vector, query.text, params) + ranked[params.rerank:]
+        scorer = SentenceScorer(generation, query.text, vector)
+        ranked = rerank(generation, ranked[:params.rerank], vector, query.text, params, scorer) + ranked[params.rerank:]
         ranked = weigh_time(ranked, query.when, params)
         ranked = lift(ranked, query.boost_articles, query.prefer_recent, params)
         chosen = collapse(ranked, k, query.max_per_article, params.duplicate_jaccard,
                           generation.minhashes([p.chunk_id for p in ranked]))
         chosen = _with_cosines(chosen, dict(zip(dense, (float(s) for s in dense_scores))), generation, vector)
-        return quote_candidates(generation, chosen, focus_vector, focus, params, scored=focus == query.text)
+        return quote_candidates(generation, chosen, focus_vector, focus, params,
+                                reranked_by=scorer if focus == query.text else None)
 
 
 def _passages(generation: GenerationReader, fused: dict[int, float], dense: list[int], lexical: list[int]) -> list[Passage]:

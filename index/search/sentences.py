@@ -47,11 +47,12 @@ class SentenceScorer:
 
 
 def rerank(generation: GenerationReader, passages: list[Passage], vector: np.ndarray, question: str,
-           params: RetrievalParams) -> list[Passage]:
-    """Score each passage's sentences against the question; reorder by the best of them."""
+           params: RetrievalParams, scorer: SentenceScorer | None = None) -> list[Passage]:
+    """Score each passage's sentences against the question (with `scorer` when the caller made
+    it for this question and vector); reorder by the best of them."""
     if not passages:
         return passages
-    scorer = SentenceScorer(generation, question, vector)
+    scorer = scorer or SentenceScorer(generation, question, vector)
     top = passages[0].score or 1.0
     scored = []
     for p, hits in zip(passages, scorer.hits([scorer.within(p) for p in passages])):
@@ -62,13 +63,14 @@ def rerank(generation: GenerationReader, passages: list[Passage], vector: np.nda
 
 
 def quote_candidates(generation: GenerationReader, passages: list[Passage], vector: np.ndarray, question: str,
-                     params: RetrievalParams, scored: bool = False) -> list[Passage]:
+                     params: RetrievalParams, reranked_by: SentenceScorer | None = None) -> list[Passage]:
     """The sentences quotes are chosen from, scored against the question alone: those of the
     top passages, and the sentences around the best passages of the top articles (the answer
     is often a sentence or two past the passage that matched the question's words best).
-    `scored`: the passages' own sentences were scored by `rerank` against this same question
-    and vector, so those hits are kept rather than computed again."""
-    scorer = SentenceScorer(generation, question, vector)
+    `reranked_by`: the scorer `rerank` used, given when it was made for this same question and
+    vector; the passages' own sentences it scored are kept rather than computed again."""
+    scored = reranked_by is not None
+    scorer = reranked_by or SentenceScorer(generation, question, vector)
     head = passages[:params.quote_passages]
     groups, owners = [], []
     found: list[list] = [[] for _ in head]

@@ -59,6 +59,11 @@ class RowFile:
             self._whole.flags.writeable = False
             self.close()
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the file was read whole when opened."""
+        return self._whole is not None
+
     def __len__(self) -> int:
         return self.shape[0]
 

@@ -42,6 +42,8 @@ class SpreadVectors:
         return self.parts[0].store.dimension if self.parts else 0
 
     def locate(self, gid: int) -> tuple[Part, int]:
+        if len(self.parts) == 1:
+            return self.parts[0], int(gid) - self.parts[0].base
         n = int(np.searchsorted(self._bases, gid, side="right")) - 1
         return self.parts[n], int(gid) - self.parts[n].base
 
