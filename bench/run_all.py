@@ -207,15 +207,15 @@ def floor_rows(results: dict) -> list[str]:
     p50 = ratios["in_process_p50"]
     paired = api.get("paired_in_process") or {"footnote_p50_ms": api["in_process"]["p50_ms"],
                                                "floor_p50_ms": floor["in_process"]["p50_ms"]}
-    lines.append(f"| question p50 in process (the two taking turns) | {p50:.2f}x | ≤ 1.5x | "
+    lines.append(f"| question p50 in process (taking turns question by question) | {p50:.2f}x | ≤ 1.5x | "
                  f"{'yes' if p50 <= 1.5 else 'no'} | {paired['footnote_p50_ms']:.1f} ms | {paired['floor_p50_ms']:.1f} ms |")
     for mine, theirs in zip(api["http"], floor["http"]):
         ratio = ratios["http_rps"][str(mine["concurrency"])]
-        lines.append(f"| HTTP throughput at concurrency {mine['concurrency']} | {ratio:.2f}x | ≥ 0.7x | "
+        lines.append(f"| HTTP throughput at concurrency {mine['concurrency']} (both servers up, loaded in alternating turns) | {ratio:.2f}x | ≥ 0.7x | "
                      f"{'yes' if ratio >= 0.7 else 'no'} | {mine['rps']:.1f} req/s | {theirs['rps']:.1f} req/s |")
     loads = api.get("load_averages") or []
     lines += ["", f"{api['articles']:,} Reuters articles, {api['index']['chunks']:,} chunks; load average "
-              + ", ".join(f"{x:.1f}" for x in loads) + " (before Footnote, between, after the floor)."]
+              + ", ".join(f"{x:.1f}" for x in loads) + " (before, between the in-process and the HTTP part, after)."]
     return lines
 
 
