@@ -42,10 +42,17 @@ def segments_dir(index_dir: Path) -> Path:
 
 
 def current_name(index_dir: Path) -> str | None:
+    """The generation CURRENT names. Read on every question (that is how a running server
+    follows a new build), so with plain os calls: a few microseconds, where pathlib's
+    read_text cost a tenth of a millisecond (issue 22)."""
     try:
-        name = (Path(index_dir) / POINTER).read_text().strip()
+        fd = os.open(os.path.join(index_dir, POINTER), os.O_RDONLY)
     except FileNotFoundError:
         return None
+    try:
+        name = os.read(fd, 4096).decode().strip()
+    finally:
+        os.close(fd)
     return name or None
 
 

@@ -4,7 +4,6 @@ newer one. One switch for every store: the local index folder (its CURRENT point
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -47,22 +46,9 @@ class LiveIndex(Live):
     def __init__(self, index_dir: Path, model: str | None):
         super().__init__(model)
         self.index_dir = Path(index_dir)
-        self._pointer_path = str(self.index_dir / layout.POINTER)
-        self._pointer: tuple[tuple, str | None] | None = None  # (the pointer file's stat, the name it held)
 
     def served_name(self, opened: bool) -> str | None:
-        """The name CURRENT holds, read again only when the file changed: a publish replaces it
-        by a rename (a new inode), and a stat costs a question a few microseconds where reading
-        the file cost a tenth of a millisecond."""
-        try:
-            info = os.stat(self._pointer_path)
-        except FileNotFoundError:
-            return None
-        seen = (info.st_ino, info.st_mtime_ns, info.st_size)
-        known = self._pointer
-        if known is None or known[0] != seen:
-            known = self._pointer = (seen, layout.current_name(self.index_dir))  # read after the stat
-        return known[1]
+        return layout.current_name(self.index_dir)
 
     def open(self) -> Generation:
         return Generation.open(self.index_dir, self.model)
