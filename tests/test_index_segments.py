@@ -348,3 +348,36 @@ def test_a_large_collection_fans_its_searches_out_and_finds_the_same(tmp_path, m
     # BM25 and every segment's dense search ran on the fan-out threads, none on the asking one.
     assert seen["lexical"] and all(name.startswith("footnote-fan-out") for name in seen["lexical"])
     assert seen["_search_part"] and all(name.startswith("footnote-fan-out") for name in seen["_search_part"])
+
+
+@pytest.mark.parametrize("updates", [0, 2])
+def test_a_large_collections_read_paths_find_what_a_small_ones_do(tmp_path, monkeypatch, updates):
+    """A small index is held in memory (row files read whole, chunk rows kept once asked,
+    sentence vectors in single precision); a large one is read by pread, from SQLite and in half
+    precision. Forced down the large paths, the same index gives the same passages, quotes and
+    scores, with one segment (its fast paths) and with several (the merge of their answers)."""
+    from index.answer import AskRequest
+    from index.assemble import open_answerer
+    from index.store.rows import RowFile
+    from index.store.segment import Segment
+    from index.store.vectors import HalfStore
+    corpus, index = corpus_of(tmp_path / "c", TOPICS[:5]), tmp_path / "i"
+    build(corpus, index)
+    for names in (TOPICS[5:8], TOPICS[8:])[:updates]:
+        corpus_of(tmp_path / "c", names)
+        build(corpus, index)
+    assert len(segment_ids(index)) == 1 + updates
+    requests = [AskRequest("Which project would cost more than planned?"), AskRequest("the ferry project"),
+                AskRequest("museum project", filters=Filters(article_ids=("museum", "canal", "ferry")))]
+
+    def answers() -> list:
+        answerer = open_answerer(index, HashingEmbedder(64))
+        return [answerer.answer(r).as_dict()["quotes"] + [(p.chunk.article_id, p.chunk.start, p.score)
+                                                          for p in answerer.answer(r).passages] for r in requests]
+
+    small = answers()
+    monkeypatch.setattr(RowFile, "WHOLE_BYTES", 0)
+    monkeypatch.setattr(Segment, "TABLE_BYTES", 0)
+    monkeypatch.setattr(HalfStore, "UPCAST_BYTES", 0)
+    large = answers()
+    assert large == small and all(small)
