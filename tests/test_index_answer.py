@@ -6,11 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corpus import Chunk
 from corpus.chunk import ChunkParams
 from index.answer import ABSTAIN_TEXT, Answerer, AskRequest, QuestionError, Turn
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.search import Filters, LiveIndex, Retriever
+from index.search.types import Passage
 from tests.conftest import article_txt, write
 
 NEWS = {
@@ -168,3 +170,12 @@ def test_undated_articles_pass_windows_read_from_words_but_not_explicit_ones(tmp
     explicit = answerer.answer(AskRequest("When did the lighthouse keeper retire?", filters=Filters(
         published_after=dt.date(2015, 1, 1), published_before=dt.date(2015, 12, 31))))
     assert {p.chunk.article_id for p in explicit.passages} == {"dated"}
+
+
+def test_a_passage_made_the_fast_way_is_the_dataclass_passage_with_every_field():
+    chunk = Chunk("a1", 0, 0, 11, "Hello world")
+    made = Passage(chunk, 0.5, "Title", "1987-03-02", "https://example.org/a1", "Wire", chunk_id=7, dense_rank=2,
+                   lexical_rank=1)
+    found = Passage.found(chunk, 0.5, "Title", "1987-03-02", "https://example.org/a1", "Wire", 7, 2, 1)
+    assert found == made and hash(found) == hash(made)
+    assert vars(found) == vars(made)  # a field added to Passage must be set by `found` too

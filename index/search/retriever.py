@@ -66,6 +66,7 @@ class Retriever:
         chosen = collapse(ranked, k, query.max_per_article, params.duplicate_jaccard,
                           generation.minhashes([p.chunk_id for p in ranked]))
         chosen = _with_cosines(chosen, dict(zip(dense, (float(s) for s in dense_scores))), generation, vector)
+        chosen = [p.but(sentences=scorer.sentences_of(p)) for p in chosen]  # the reranked ones' sentences
         return quote_candidates(generation, chosen, focus_vector, focus, params,
                                 reranked_by=scorer if focus == query.text else None)
 
@@ -75,8 +76,7 @@ def _passages(generation: GenerationReader, fused: dict[int, float], dense: list
     rows = generation.chunk_rows(list(fused))
     dense_rank = {c: r for r, c in enumerate(dense, 1)}
     lexical_rank = {c: r for r, c in enumerate(lexical, 1)}
-    return [Passage(rows[i][0], score, *rows[i][1:], chunk_id=i, dense_rank=dense_rank.get(i, 0),
-                    lexical_rank=lexical_rank.get(i, 0))
+    return [Passage.found(rows[i][0], score, *rows[i][1:], i, dense_rank.get(i, 0), lexical_rank.get(i, 0))
             for i, score in fused.items() if i in rows]
 
 

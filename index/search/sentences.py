@@ -24,6 +24,12 @@ class SentenceScorer:
         self.weights = np.array(weights.idfs(self.stems), dtype=np.float64)
         self.total = float(self.weights.sum()) or 1.0
         self.vector = vector
+        self._within: dict[int, tuple] = {}  # chunk id -> its sentence rows and their scores
+
+    def _scores(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(coverage, cosine) of each of these sentences."""
+        cosines = self.generation.sentence_vectors.vectors(ids) @ self.vector
+        return self.generation.sentence_coverage(ids, self.stems, self.weights) / self.total, cosines
 
     def hits(self, groups: list[tuple[list[tuple[int, int, int]], list[str], bool]]) -> list[list[SentenceHit]]:
         """Each group is (rows of (sentence id, start, end), their texts, whether inside the
@@ -31,8 +37,7 @@ class SentenceScorer:
         ids = [r[0] for rows, _, _ in groups for r in rows]
         if not ids:
             return [[] for _ in groups]
-        cosines = self.generation.sentence_vectors.vectors(ids) @ self.vector
-        coverage = self.generation.sentence_coverage(ids, self.stems, self.weights) / self.total
+        coverage, cosines = self._scores(ids)
         out, at = [], 0
         for rows, texts, in_passage in groups:
             out.append([SentenceHit(s, e, float(coverage[at + n]), float(cosines[at + n]), in_passage, text)
@@ -45,20 +50,45 @@ class SentenceScorer:
         rows = self.generation.sentences_within(p.chunk_id)
         return rows, [span_text(p, s, e) for _, s, e in rows], True
 
+    def best_within(self, passages: list[Passage], params: RetrievalParams) -> list[float]:
+        """Each passage's best sentence score (coverage and cosine, weighted), 0 for a passage
+        without sentences. The scores are kept: `sentences_of` makes a passage's hits from them
+        when it is asked for, so only the passages that reach the answer pay for their hits."""
+        rows = [self.generation.sentences_within(p.chunk_id) for p in passages]
+        ids = [r[0] for group in rows for r in group]
+        if not ids:
+            return [0.0] * len(passages)
+        coverage, cosines = self._scores(ids)
+        combined = params.coverage_weight * coverage + params.sentence_weight * cosines.astype(np.float64)
+        sizes = np.fromiter((len(group) for group in rows), dtype=np.int64, count=len(rows))
+        starts = np.cumsum(sizes) - sizes
+        filled = sizes > 0
+        best = np.zeros(len(rows), dtype=np.float64)
+        best[filled] = np.maximum.reduceat(combined, starts[filled])
+        for p, group, at in zip(passages, rows, starts.tolist()):
+            self._within[p.chunk_id] = (group, coverage[at:at + len(group)], cosines[at:at + len(group)])
+        return best.tolist()
+
+    def sentences_of(self, p: Passage) -> tuple[SentenceHit, ...]:
+        """The hits of a passage `best_within` scored; the passage's own otherwise."""
+        kept = self._within.get(p.chunk_id)
+        if kept is None:
+            return p.sentences
+        rows, coverage, cosines = kept
+        return tuple(SentenceHit(s, e, c, q, True, span_text(p, s, e))
+                     for (_, s, e), c, q in zip(rows, coverage.tolist(), cosines.tolist()))
+
 
 def rerank(generation: GenerationReader, passages: list[Passage], vector: np.ndarray, question: str,
            params: RetrievalParams, scorer: SentenceScorer | None = None) -> list[Passage]:
     """Score each passage's sentences against the question (with `scorer` when the caller made
-    it for this question and vector); reorder by the best of them."""
+    it for this question and vector); reorder by the best of them. The sentences' scores stay with
+    the scorer: `scorer.sentences_of(p)` gives a passage's hits."""
     if not passages:
         return passages
     scorer = scorer or SentenceScorer(generation, question, vector)
     top = passages[0].score or 1.0
-    scored = []
-    for p, hits in zip(passages, scorer.hits([scorer.within(p) for p in passages])):
-        best = max((params.coverage_weight * h.coverage + params.sentence_weight * h.cosine for h in hits),
-                   default=0.0)
-        scored.append(p.but(score=p.score / top + best, sentences=tuple(hits)))
+    scored = [p.but(score=p.score / top + best) for p, best in zip(passages, scorer.best_within(passages, params))]
     return sorted(scored, key=lambda p: -p.score)
 
 

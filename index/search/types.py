@@ -38,6 +38,17 @@ class Passage:
     dense_rank: int = 0  # 1-based rank in the dense and the lexical candidates; 0: not among them
     lexical_rank: int = 0
 
+    @classmethod
+    def found(cls, chunk: Chunk, score: float, title: str, published: str | None, url: str | None,
+              source: str | None, chunk_id: int, dense_rank: int, lexical_rank: int) -> Passage:
+        """A passage as a search first finds it, made without the frozen __init__'s per-field
+        object.__setattr__ (a question makes fifty)."""
+        made = object.__new__(cls)
+        made.__dict__.update(chunk=chunk, score=score, title=title, published=published, url=url, source=source,
+                             chunk_id=chunk_id, dense=0.0, duplicates=(), sentences=(), dense_rank=dense_rank,
+                             lexical_rank=lexical_rank)
+        return made
+
     def but(self, **changes) -> Passage:
         """A copy with `changes`: dataclasses.replace without its per-field work, which a
         question, making dozens of copies, noticed (bench/api_load.py)."""

@@ -86,41 +86,49 @@ def _last_month_named(month: int, as_of: dt.date) -> int:
     return as_of.year if month <= as_of.month else as_of.year - 1
 
 
-def _rules(as_of: dt.date):
-    """(pattern, handler) pairs; a handler turns a match into (after, before)."""
-    week_start = as_of - dt.timedelta(days=as_of.weekday())
-    first_of_month = as_of.replace(day=1)
-    prev_month_end = first_of_month - dt.timedelta(days=1)
-    return [
-        (r"\b(first|second|third|fourth|1st|2nd|3rd|4th|q[1-4])[\s-]+quarter(?:\s+of)?,?\s+((?:19|20)\d\d)\b"
-         r"|\b((?:19|20)\d\d)\s+(first|second|third|fourth)[\s-]+quarter\b",
-         lambda m: _quarter(m)),
-        (r"\b(?:first|1st)\s+half(?:\s+of)?\s+((?:19|20)\d\d)\b",
-         lambda m: (dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 6, 30))),
-        (r"\b(?:second|2nd)\s+half(?:\s+of)?\s+((?:19|20)\d\d)\b",
-         lambda m: (dt.date(int(m[1]), 7, 1), dt.date(int(m[1]), 12, 31))),
-        (r"\b(?:whole|all|full|calendar|fiscal)\s+(?:of\s+|year\s+)?((?:19|20)\d\d)\b",
-         lambda m: (dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 12, 31))),
-        (rf"\b(?:in|during|from|of)?\s*{_MONTH}\s+(\d{{4}})\b",
-         lambda m: _month_range(int(m[2]), _MONTHS[m[1].lower()])),
-        (rf"\b(?:in|during)\s+{_MONTH}(?!\s*\d)",
-         lambda m: _month_range(_last_month_named(_MONTHS[m[1].lower()], as_of), _MONTHS[m[1].lower()])),
-        (r"\b(?:in|during|for)\s+((?:19|20)\d{2})\b",
-         lambda m: (dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 12, 31))),
-        # lower-case "today", or "Today" opening the question: "the Today programme" is a name
-        (r"(?-i:\btoday\b|^\s*Today\b)", lambda m: (as_of, as_of)),
-        (r"\byesterday\b", lambda m: (as_of - dt.timedelta(days=1),) * 2),
-        (r"\bthis week\b", lambda m: (week_start, as_of)),
-        (r"\b(?:last|past|previous) week\b", lambda m: (as_of - dt.timedelta(days=7), as_of)),
-        (r"\bthis month\b", lambda m: (first_of_month, as_of)),
-        (r"\b(?:last|previous) month\b", lambda m: (prev_month_end.replace(day=1), prev_month_end)),
-        (r"\bpast month\b", lambda m: (as_of - dt.timedelta(days=30), as_of)),
-        (r"\bthis year\b", lambda m: (dt.date(as_of.year, 1, 1), as_of)),
-        (r"\b(?:last|previous) year\b",
-         lambda m: (dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31))),
-        (r"\bpast year\b", lambda m: (as_of - dt.timedelta(days=365), as_of)),
-        (r"\b(?:last|past) (\d{1,3}) days\b", lambda m: (as_of - dt.timedelta(days=int(m[1])), as_of)),
-    ]
+def _week_start(as_of: dt.date) -> dt.date:
+    return as_of - dt.timedelta(days=as_of.weekday())
+
+
+def _previous_month(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    last = as_of.replace(day=1) - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def _year(m: re.Match) -> tuple[dt.date, dt.date]:
+    return dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 12, 31)
+
+
+# (pattern, handler): a handler turns a match and the as-of date into (after, before). The first
+# rule that matches wins, so the order matters. Compiled once: a question reads them all.
+_RULES = [(re.compile(pattern, re.I), handler) for pattern, handler in [
+    (r"\b(first|second|third|fourth|1st|2nd|3rd|4th|q[1-4])[\s-]+quarter(?:\s+of)?,?\s+((?:19|20)\d\d)\b"
+     r"|\b((?:19|20)\d\d)\s+(first|second|third|fourth)[\s-]+quarter\b",
+     lambda m, as_of: _quarter(m)),
+    (r"\b(?:first|1st)\s+half(?:\s+of)?\s+((?:19|20)\d\d)\b",
+     lambda m, as_of: (dt.date(int(m[1]), 1, 1), dt.date(int(m[1]), 6, 30))),
+    (r"\b(?:second|2nd)\s+half(?:\s+of)?\s+((?:19|20)\d\d)\b",
+     lambda m, as_of: (dt.date(int(m[1]), 7, 1), dt.date(int(m[1]), 12, 31))),
+    (r"\b(?:whole|all|full|calendar|fiscal)\s+(?:of\s+|year\s+)?((?:19|20)\d\d)\b", lambda m, as_of: _year(m)),
+    (rf"\b(?:in|during|from|of)?\s*{_MONTH}\s+(\d{{4}})\b",
+     lambda m, as_of: _month_range(int(m[2]), _MONTHS[m[1].lower()])),
+    (rf"\b(?:in|during)\s+{_MONTH}(?!\s*\d)",
+     lambda m, as_of: _month_range(_last_month_named(_MONTHS[m[1].lower()], as_of), _MONTHS[m[1].lower()])),
+    (r"\b(?:in|during|for)\s+((?:19|20)\d{2})\b", lambda m, as_of: _year(m)),
+    # lower-case "today", or "Today" opening the question: "the Today programme" is a name
+    (r"(?-i:\btoday\b|^\s*Today\b)", lambda m, as_of: (as_of, as_of)),
+    (r"\byesterday\b", lambda m, as_of: (as_of - dt.timedelta(days=1),) * 2),
+    (r"\bthis week\b", lambda m, as_of: (_week_start(as_of), as_of)),
+    (r"\b(?:last|past|previous) week\b", lambda m, as_of: (as_of - dt.timedelta(days=7), as_of)),
+    (r"\bthis month\b", lambda m, as_of: (as_of.replace(day=1), as_of)),
+    (r"\b(?:last|previous) month\b", lambda m, as_of: _previous_month(as_of)),
+    (r"\bpast month\b", lambda m, as_of: (as_of - dt.timedelta(days=30), as_of)),
+    (r"\bthis year\b", lambda m, as_of: (dt.date(as_of.year, 1, 1), as_of)),
+    (r"\b(?:last|previous) year\b",
+     lambda m, as_of: (dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31))),
+    (r"\bpast year\b", lambda m, as_of: (as_of - dt.timedelta(days=365), as_of)),
+    (r"\b(?:last|past) (\d{1,3}) days\b", lambda m, as_of: (as_of - dt.timedelta(days=int(m[1])), as_of)),
+]]
 
 
 def stated_as_of(question: str) -> tuple[dt.date | None, str]:
@@ -157,11 +165,11 @@ def read_time(question: str, as_of: dt.date) -> TimeIntent:
     as_of = stated or as_of
     phrases = []
     after = before = None
-    for pattern, handler in _rules(as_of):
-        match = re.search(pattern, text, re.I)
+    for pattern, handler in _RULES:
+        match = pattern.search(text)
         if match:
             try:
-                after, before = handler(match)
+                after, before = handler(match, as_of)
             except (ValueError, OverflowError):  # "January 0000": no such day, so no window in time
                 continue
             phrases.append(match.group(0).strip())

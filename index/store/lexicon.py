@@ -56,6 +56,7 @@ class Lexicon:
     def __post_init__(self):
         self.terms = list(self.vocab)  # in id order, which is alphabetical
         self.df_sums = np.concatenate([[0], np.cumsum(self.df, dtype=np.int64)])
+        self._norms: tuple[float, np.ndarray] | None = None  # BM25's length norm of each chunk, for one avgdl
 
     @classmethod
     def build(cls, chunks: list[Chunk], sentences: list[Chunk], article_rows: dict[str, int]) -> Lexicon:
@@ -116,16 +117,24 @@ class Lexicon:
         chunks outside `live` (a boolean mask) score 0."""
         ids = self.term_ids(stems)
         scores = np.zeros(len(self.doc_len), dtype=np.float32)
+        norms = self._length_norms(avgdl)
         for term, weight in zip(ids, idf):
             if term < 0:
                 continue
             lo, hi = self.term_ptr[term], self.term_ptr[term + 1]
             docs, tf = self.post_doc[lo:hi], self.post_tf[lo:hi]
-            norm = K1 * (1 - B + B * self.doc_len[docs] / avgdl)
-            scores[docs] += weight * tf * (K1 + 1) / (tf + norm)
+            scores[docs] += weight * tf * (K1 + 1) / (tf + norms[docs])
         if live is not None:
             scores[~live] = 0
         return scores
+
+    def _length_norms(self, avgdl: float) -> np.ndarray:
+        """BM25's `k1 * (1 - b + b * length / avgdl)` of every chunk, worked out once for the
+        collection's average length (it changes only with the generation)."""
+        known = self._norms
+        if known is None or known[0] != avgdl:
+            known = self._norms = (avgdl, K1 * (1 - B + B * np.asarray(self.doc_len) / avgdl))
+        return known[1]
 
     def sentence_terms(self, sentence_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The term ids of these sentences, flat, and for each term the position of its sentence
