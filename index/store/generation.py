@@ -240,14 +240,17 @@ class Generation(OpenedGeneration):
             return []
         idf, avgdl = bm25_idf(self, stems)
         allowed = self._allowed(filters) if filters.active else None
-        scored = []
+        best_scores, best_ids = [], []
         for n, part in enumerate(self._chunk_parts):
             live = part.live if allowed is None else allowed[n]
             scores = part.segment.lexicon.bm25(stems, idf, avgdl, live)
             top = _best(scores, limit)
-            scored += [(float(scores[i]), part.base + int(i)) for i in top]
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        return [i for _, i in scored[:limit]]
+            best_scores.append(scores[top])
+            best_ids.append(top + part.base)
+        if len(best_ids) <= 1:  # one segment: _best's order is already the answer's
+            return best_ids[0].tolist() if best_ids else []
+        scores, ids = np.concatenate(best_scores), np.concatenate(best_ids)
+        return ids[np.lexsort((ids, -scores))][:limit].tolist()
 
     def _allowed(self, filters: Filters) -> list[np.ndarray]:
         ids = self.chunk_ids(filters)
