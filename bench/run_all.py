@@ -219,6 +219,34 @@ def floor_rows(results: dict) -> list[str]:
     return lines
 
 
+def ratio_rows(results: dict) -> list[str]:
+    """Issue 22: the earlier figures restated as ratios to a floor or a peer measured in the same
+    step, where the step has one (the absolute figures stay in the targets table above)."""
+    rows = []
+    small, large = figure(results, "costs-hash", "sizes", 0), figure(results, "costs-hash", "sizes", -1)
+    for size in (small, large) if small is not large else (large,):
+        if not size:
+            continue
+        n = f"{size['articles']:,}"
+        rows.append((f"+10 articles at {n} articles (hash), over a full build of them",
+                     size["update_10_s"] / size["full_build_s"], f"{size['update_10_s']} s / {size['full_build_s']} s"))
+        rows.append((f"unchanged re-index at {n} articles, over a full build of them",
+                     size["unchanged_s"] / size["full_build_s"], f"{size['unchanged_s']} s / {size['full_build_s']} s"))
+    if small and large and small is not large:
+        rows.append((f"+10 articles at {large['articles']:,} over +10 at {small['articles']:,}",
+                     large["update_10_s"] / small["update_10_s"], f"{large['update_10_s']} s / {small['update_10_s']} s"))
+    million = figure(results, "million")
+    if million and "p50_over_floor" in million:
+        rows.append((f"{million['passages']:,} passages: question p50 over the floor (encoding and the same "
+                     "index's dense search, question by question in the same process)",
+                     million["p50_over_floor"], f"{million['question_p50_ms']} ms / {million['floor_p50_ms']} ms"))
+    if not rows:
+        return []
+    lines = ["", "| earlier figures as ratios (issue 22) | ratio | measured |", "|---|---|---|"]
+    lines += [f"| {what} | {ratio:.3g} | {shown} |" for what, ratio, shown in rows]
+    return lines
+
+
 def render(results: dict, about: dict) -> str:
     lines = [START, "", f"## One run: `./run bench` ({about['date']}, commit {about['commit']})", "",
              f"{about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB, Python {about['python']}. "
@@ -229,6 +257,7 @@ def render(results: dict, about: dict) -> str:
     for what, goal, value, met in targets(results):
         lines.append(f"| {what} | {goal} | {value} | {'yes' if met else 'no' if met is False else '—'} |")
     lines += floor_rows(results)
+    lines += ratio_rows(results)
     lines += ["", "| step | commit | took | load before → after | outcome |", "|---|---|---|---|---|"]
     for name in STEPS:
         step = results.get(name)  # a step kept from an earlier run says so by its commit
