@@ -124,7 +124,8 @@ class Segment:
     # A segment whose rows file is at most this big keeps its chunks' rows in memory once a
     # question has asked for some: a question reads ~50 of them, and SQLite's join cost about a
     # twentieth of a question on a 2,000-article collection (issue 22). Its memory is about the
-    # chunks' text, once; larger segments are read from SQLite row by row.
+    # chunks' text, once, and its articles' texts when a question reads one (for the sentences
+    # around a passage); larger segments are read from SQLite row by row.
     TABLE_BYTES = 64 << 20
 
     def __init__(self, path: Path, spec: dict, db: sqlite3.Connection, chunks: VectorStore,
@@ -139,6 +140,7 @@ class Segment:
         self.chunk_count = spec["counts"]["chunks"]
         self.sentence_count = spec["counts"]["sentences"]
         self._table: dict[int, tuple] | None = None
+        self._texts: dict[str, str] | None = None  # article id -> text, with the table
         self._table_lock = threading.Lock()
         size = spec.get("files", {}).get(ROWS_FILE)
         self._in_memory = size is not None and size <= self.TABLE_BYTES
@@ -190,6 +192,10 @@ class Segment:
         return self.db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY row").fetchall()
 
     def article_text(self, article_id: str) -> str:
+        if self._in_memory:  # a question reads a few, for the sentences around its passages
+            text = (self._texts if self._texts is not None else self._article_texts()).get(article_id)
+            if text is not None:
+                return text
         return self.db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
 
     def listed(self, columns: tuple[str, ...], clause: str, params: list) -> list[tuple]:
@@ -229,6 +235,13 @@ class Segment:
             if self._table is None:
                 self._table = {row[0]: (Chunk(*row[1:6]), *row[6:]) for row in self.db.execute(_CHUNK_ROWS)}
             return self._table
+
+    def _article_texts(self) -> dict[str, str]:
+        """Every article's text by id, read once (a segment small enough to keep its table)."""
+        with self._table_lock:
+            if self._texts is None:
+                self._texts = dict(self.db.execute("SELECT id, text FROM articles"))
+            return self._texts
 
     def article_row_of(self, chunk_id: int) -> int:
         """The row number of a chunk's article."""
