@@ -68,6 +68,9 @@ class SpreadVectors:
         ids = list(ids)
         if not ids:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(self.parts) == 1:  # one segment: its rows as they are, without the gather
+            part = self.parts[0]
+            return part.store.vectors(np.asarray(ids, dtype=np.int64) - part.base)
         out = None
         for part, local, where in self.split(ids, positions=True):
             rows = part.store.vectors(local)

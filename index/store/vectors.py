@@ -158,7 +158,7 @@ class HalfStore:
         return scores[top], ids[top]
 
     def vectors(self, ids) -> np.ndarray:
-        ids = np.asarray(list(ids), dtype=np.int64)
+        ids = np.asarray(ids if isinstance(ids, np.ndarray) else list(ids), dtype=np.int64)
         return np.asarray(self._matrix[ids], dtype=np.float32).reshape(len(ids), self.dimension)
 
 
