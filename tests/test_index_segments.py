@@ -358,9 +358,7 @@ def test_a_large_collections_read_paths_find_what_a_small_ones_do(tmp_path, monk
     scores, with one segment (its fast paths) and with several (the merge of their answers)."""
     from index.answer import AskRequest
     from index.assemble import open_answerer
-    from index.store.rows import RowFile
     from index.store.segment import Segment
-    from index.store.vectors import HalfStore
     corpus, index = corpus_of(tmp_path / "c", TOPICS[:5]), tmp_path / "i"
     build(corpus, index)
     for names in (TOPICS[5:8], TOPICS[8:])[:updates]:
@@ -376,8 +374,32 @@ def test_a_large_collections_read_paths_find_what_a_small_ones_do(tmp_path, monk
                                                           for p in answerer.answer(r).passages] for r in requests]
 
     small = answers()
-    monkeypatch.setattr(RowFile, "WHOLE_BYTES", 0)
-    monkeypatch.setattr(Segment, "TABLE_BYTES", 0)
-    monkeypatch.setattr(HalfStore, "UPCAST_BYTES", 0)
+    assert all(held_in_memory(segment) for segment in Generation.open(index).segments)
+    monkeypatch.setattr(Segment, "SMALL_BYTES", 0)
+    assert not any(held_in_memory(segment) for segment in Generation.open(index).segments)
     large = answers()
     assert large == small and all(small)
+
+
+def held_in_memory(segment) -> bool:
+    """Whether a segment was opened as a small one: its row files read whole and its sentence
+    vectors in single precision."""
+    rows = [segment.lexicon.post_doc, segment.lexicon.sent_terms, segment.lexicon.minhash]
+    whole = [r.in_memory for r in rows]
+    assert len(set(whole)) == 1, "a segment's row files are all read one way"
+    return whole[0] and isinstance(segment.sentences._matrix, np.ndarray)  # else a RowFile of half floats
+
+
+def test_a_generation_holds_its_small_segments_in_memory_up_to_a_budget(tmp_path, monkeypatch):
+    """A million-passage collection is made of segments whose files are each small: what a
+    generation holds in memory is capped as a whole, so that its serving memory stays the pages
+    its questions touch (bench/million.py)."""
+    from index.store.segment import Segment
+    corpus, index = corpus_of(tmp_path / "c", TOPICS[:5]), tmp_path / "i"
+    build(corpus, index)
+    corpus_of(tmp_path / "c", TOPICS[5:8])
+    build(corpus, index)
+    segments = Generation.open(index).segments
+    assert len(segments) == 2 and all(held_in_memory(s) for s in segments)
+    monkeypatch.setattr(Segment, "SMALL_TOTAL_BYTES", Segment.size_of(segments[0].spec))
+    assert [held_in_memory(s) for s in Generation.open(index).segments] == [True, False]

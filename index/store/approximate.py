@@ -62,10 +62,11 @@ class HnswStore:
         return cls(index)
 
     @classmethod
-    def load(cls, path: Path, **params) -> HnswStore:
+    def load(cls, path: Path, whole: bool = True, **params) -> HnswStore:
         """Read a saved store; `params` (as `params()` returned them) must match the file, except
         `ef_search`, which may be changed here. The file is memory-mapped, graph and vectors: a
-        reader holds in memory only the pages its searches touch (shared between processes)."""
+        reader holds in memory only the pages its searches touch (shared between processes);
+        `whole` changes nothing here."""
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
         if _codes_of(index) is None or index.metric_type != faiss.METRIC_INNER_PRODUCT:
             raise ValueError(f"{path} holds a {type(index).__name__} index, not an inner-product HNSW one over "

@@ -21,7 +21,7 @@ from index.store.filters import Filters, where
 from index.store.lexicon import MINHASHES
 from index.store.layout import check_manifest
 from index.store.reader import OpenedGeneration
-from index.store.segment import Segment, article_from_row
+from index.store.segment import MemoryBudget, Segment, article_from_row
 from index.store.spread import Part, SpreadVectors, bm25_idf, dead_mask
 
 _LISTED = ("id", "title", "title_source", "published", "url", "source", "author", "tags", "path")
@@ -61,10 +61,11 @@ class Generation(OpenedGeneration):
         path = layout.generations_dir(index_dir) / name
         check_manifest(manifest, index_dir, model)
         segments = []
+        budget = MemoryBudget(Segment.SMALL_TOTAL_BYTES)
         try:
             for spec in manifest["segments"]:
                 segments.append(Segment.open(layout.segments_dir(index_dir) / spec["id"],
-                                             manifest["model"]["dimension"]))
+                                             manifest["model"]["dimension"], budget))
         except (KeyError, TypeError) as exc:
             raise IndexCorrupt(f"the manifest of generation {name} is unreadable ({exc}); "
                                "rebuild with `footnote index --rebuild`") from None

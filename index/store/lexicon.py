@@ -82,11 +82,11 @@ class Lexicon:
             np.save(folder / f"{name}.npy", getattr(self, name))
 
     @classmethod
-    def load(cls, folder: Path) -> Lexicon:
+    def load(cls, folder: Path, whole: bool = True) -> Lexicon:
         terms = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
         # Memory-mapped, seen as plain arrays (the memmap subclass costs on every small read),
-        # except those read by pread.
-        arrays = {name: RowFile(folder / f"{name}.npy") if name in _READ_BY_ROW else
+        # except those read by row (RowFile: whole, with `whole`, when they are small).
+        arrays = {name: RowFile(folder / f"{name}.npy", whole) if name in _READ_BY_ROW else
                   np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS}
         return cls({t: i for i, t in enumerate(terms)}, **arrays)
 

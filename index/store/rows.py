@@ -32,7 +32,9 @@ class RowFile:
     GAP_BYTES = 4096  # rows this close are read together: one page more costs less than a call
     WHOLE_BYTES = 64 << 20  # a file holding at most this much is read whole when opened
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, whole: bool = True):
+        """`whole`: read the file whole when it is small enough (a small segment's files are;
+        a large one's are read by rows, whatever their size)."""
         self.path = Path(path)
         with open(self.path, "rb") as handle:
             version = np.lib.format.read_magic(handle)
@@ -54,7 +56,7 @@ class RowFile:
         self._fd = os.open(self.path, os.O_RDONLY)
         self._lock = threading.Lock()  # only around closing: pread itself has no shared position
         self._whole = None
-        if shape[0] * self._row_bytes <= self.WHOLE_BYTES:
+        if whole and shape[0] * self._row_bytes <= self.WHOLE_BYTES:
             self._whole = self._run(0, shape[0])
             self._whole.flags.writeable = False
             self.close()

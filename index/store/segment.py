@@ -118,18 +118,35 @@ def _params(store) -> dict:
     return {"params": params()} if callable(params) else {}
 
 
+class MemoryBudget:
+    """What a generation's small segments may hold in memory together (Segment.SMALL_TOTAL_BYTES)."""
+
+    def __init__(self, total: int):
+        self.left = total
+
+    def take(self, size: int) -> bool:
+        if size > self.left:
+            return False
+        self.left -= size
+        return True
+
+
 class Segment:
     """One segment, opened for reading (SQLite read-only, vectors and lexicon memory-mapped)."""
 
-    # A segment whose rows file is at most this big keeps its chunks' rows in memory once a
-    # question has asked for some: a question reads ~50 of them, and SQLite's join cost about a
-    # twentieth of a question on a 2,000-article collection (issue 22). Its memory is about the
-    # chunks' text, once, and its articles' texts when a question reads one (for the sentences
-    # around a passage); larger segments are read from SQLite row by row.
-    TABLE_BYTES = 64 << 20
+    # A small segment (its files add up to at most this much) is held in memory: its row files
+    # are read whole when opened, its sentence vectors kept in single precision, and its chunks'
+    # rows and articles' texts kept once a question has asked for some. A question reads ~50
+    # chunk rows, ~100 sentence vectors and a few articles, and reading them one by one cost
+    # about a third of Footnote's own work per question on a 2,000-article collection (issue
+    # 22). A large segment is read by rows and from SQLite as questions ask: its memory stays
+    # the pages it touches (bench/million.py). Generation.open also caps what all its small
+    # segments hold together (SMALL_TOTAL_BYTES).
+    SMALL_BYTES = 64 << 20
+    SMALL_TOTAL_BYTES = 256 << 20
 
     def __init__(self, path: Path, spec: dict, db: sqlite3.Connection, chunks: VectorStore,
-                 sentences: VectorStore, lexicon: Lexicon):
+                 sentences: VectorStore, lexicon: Lexicon, small: bool = False):
         self.id = path.name
         self.path = path
         self.spec = spec
@@ -142,13 +159,14 @@ class Segment:
         self._table: dict[int, tuple] | None = None
         self._texts: dict[str, str] | None = None  # article id -> text, with the table
         self._table_lock = threading.Lock()
-        size = spec.get("files", {}).get(ROWS_FILE)
-        self._in_memory = size is not None and size <= self.TABLE_BYTES
+        self._in_memory = small
 
     @classmethod
-    def open(cls, path: Path, dimension: int | None = None) -> Segment:
+    def open(cls, path: Path, dimension: int | None = None, budget: MemoryBudget | None = None) -> Segment:
         """Open a segment, its files checked against their checksums (a segment written before
-        checksums is checked by size) and, with `dimension`, its vectors against the model's."""
+        checksums is checked by size) and, with `dimension`, its vectors against the model's.
+        A small one is held in memory (SMALL_BYTES) if `budget`, shared by a generation's
+        segments, has room for it."""
         fix = "rebuild the index with `footnote index --rebuild`"
         try:
             spec = json.loads((path / SEGMENT_FILE).read_text())
@@ -162,18 +180,30 @@ class Segment:
                                    f"makes {dimension}: it belongs to another index; {fix}")
             db = sqlite3.connect(f"file:{path / ROWS_FILE}?mode=ro", uri=True, check_same_thread=False)
             db.execute("SELECT count(*) FROM chunks").fetchone()
-            stores = {kind: _load_store(path, s) for kind, s in spec["vectors"].items()}
-            lexicon = Lexicon.load(path / "lexicon")
+            small = cls.is_small(spec) and (budget is None or budget.take(cls.size_of(spec)))
+            stores = {kind: _load_store(path, s, small) for kind, s in spec["vectors"].items()}
+            lexicon = Lexicon.load(path / "lexicon", small)
         except IndexCorrupt:
             raise
         except (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error) as exc:
             raise IndexCorrupt(f"segment {path.name} in {path.parent.parent} is damaged ({exc}); "
                                "rebuild the index with `footnote index --rebuild`") from None
-        segment = cls(path, spec, db, stores["chunks"], stores["sentences"], lexicon)
+        segment = cls(path, spec, db, stores["chunks"], stores["sentences"], lexicon, small)
         if segment.chunks.count() != segment.chunk_count or segment.sentences.count() != segment.sentence_count:
             raise IndexCorrupt(f"segment {path.name} is damaged: its vectors do not match its rows; "
                                "rebuild the index with `footnote index --rebuild`")
         return segment
+
+    @classmethod
+    def size_of(cls, spec: dict) -> int | None:
+        """The bytes of a segment's files, from its spec (None for a spec written without them)."""
+        files = spec.get("files")
+        return sum(files.values()) if files else None
+
+    @classmethod
+    def is_small(cls, spec: dict) -> bool:
+        size = cls.size_of(spec)
+        return size is not None and size <= cls.SMALL_BYTES
 
     def close(self) -> None:
         self.db.close()
@@ -277,10 +307,8 @@ class Segment:
         return found
 
 
-def _load_store(folder: Path, spec: dict) -> VectorStore:
-    cls = store_class(spec["backend"])
-    params = spec.get("params") or {}
-    return cls.load(folder / spec["file"], **params) if params else cls.load(folder / spec["file"])
+def _load_store(folder: Path, spec: dict, whole: bool) -> VectorStore:
+    return store_class(spec["backend"]).load(folder / spec["file"], whole=whole, **(spec.get("params") or {}))
 
 
 def rename_into_place(tmp: Path, final: Path) -> None:

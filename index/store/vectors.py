@@ -8,7 +8,8 @@
                  >= 0.97 (index/store/approximate.py; index/store/choose.py picks exact or HNSW)
 
 A store whose search has parameters gives them as `params()` and takes them back as
-`load(path, **params)`; a manifest carries them beside the backend's name.
+`load(path, **params)`; a manifest carries them beside the backend's name. Every `load` also
+takes `whole`: False for a large segment, whose files are then read only as questions ask.
 A segmented layout or a Milvus collection is one more class here.
 """
 
@@ -60,8 +61,9 @@ class FaissFlatStore:
         return cls(faiss.IndexFlatIP(dimension))
 
     @classmethod
-    def load(cls, path: Path) -> FaissFlatStore:
-        """Read a saved store, memory-mapped (pages are read as searches touch them)."""
+    def load(cls, path: Path, whole: bool = True) -> FaissFlatStore:
+        """Read a saved store, memory-mapped (pages are read as searches touch them); `whole`
+        changes nothing here."""
         return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC))
 
     def save(self, path: Path) -> None:
@@ -121,11 +123,12 @@ class HalfStore:
     UPCAST_BYTES = 32 << 20  # a file held whole at most this big is kept in single precision
 
     @classmethod
-    def load(cls, path: Path) -> HalfStore:
-        """The vectors of `path`. A small file is read whole (RowFile) and kept in single
-        precision: the same values, without converting each question's ~100 sentence rows from
-        half precision (a tenth of a millisecond, issue 22), for twice the memory."""
-        rows = RowFile(path)
+    def load(cls, path: Path, whole: bool = True) -> HalfStore:
+        """The vectors of `path`. With `whole` (a small segment's), a small file is read whole
+        (RowFile) and kept in single precision: the same values, without converting each
+        question's ~100 sentence rows from half precision (a tenth of a millisecond, issue 22),
+        for twice the memory. Otherwise rows are read as asked."""
+        rows = RowFile(path, whole)
         if rows.in_memory and rows.shape[0] * rows.shape[1] * 2 <= cls.UPCAST_BYTES:
             return cls(np.asarray(rows, dtype=np.float32))
         return cls(rows)
