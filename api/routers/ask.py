@@ -17,5 +17,5 @@ router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Reader])
 async def ask(body: AskIn, services: ServicesDep) -> dict:
     """Answer a question with verbatim quotes and numbered citations, or abstain."""
     answer = await services.run(services.answerer.answer, body.to_request())
-    services.metrics.count_answer(answer.abstained, "ask")
+    await services.answered(answer, "ask")
     return answer.as_dict()

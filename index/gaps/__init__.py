@@ -2,8 +2,8 @@
 (docs/gaps.md). `GapStore` keeps them; `Gaps` lists them, closing what a newer index answers."""
 
 from index.gaps.grouping import SIMILARITY, group_questions
-from index.gaps.report import Gap, Gaps, record_answer, related_of
+from index.gaps.report import Gap, Gaps, record_answer, related_of, since_of
 from index.gaps.store import FILE, GapStore, Place
 
 __all__ = ["FILE", "SIMILARITY", "Gap", "GapStore", "Gaps", "Place", "group_questions", "record_answer",
-           "related_of"]
+           "related_of", "since_of"]

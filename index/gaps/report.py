@@ -16,6 +16,7 @@ from index.gaps.grouping import SIMILARITY, central, group_questions
 from index.gaps.store import Asked, GapStore, Place, now
 
 NEAREST = 3  # articles shown per gap
+UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,20 @@ class Gap:
 
     def as_dict(self) -> dict:
         return {**asdict(self), "closed": self.closed}
+
+
+def since_of(text: str | None, at: dt.datetime | None = None) -> dt.datetime | None:
+    """`7d`, `24h`, `2w` (before `at`, default now) or a day `YYYY-MM-DD` as a UTC time; None for
+    nothing. ValueError names the forms."""
+    text = (text or "").strip().lower()
+    if not text:
+        return None
+    if text[:-1].isdigit() and text[-1:] in UNITS:
+        return (at or now()) - int(text[:-1]) * UNITS[text[-1]]
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.timezone.utc)
+    except ValueError:
+        raise ValueError(f"since {text[:40]!r} is neither a span nor a day; write e.g. 7d, 24h, 2w or 2026-11-30") from None
 
 
 def related_of(answer: Answer | dict) -> list[dict]:
@@ -119,4 +134,4 @@ def gap_of(group: list[Asked], label: Asked) -> Gap:
                closed_by=last_close.closed_by if last_close else None)
 
 
-__all__ = ["Gap", "Gaps", "Place", "now", "record_answer", "related_of"]
+__all__ = ["Gap", "Gaps", "Place", "now", "record_answer", "related_of", "since_of"]
