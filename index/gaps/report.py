@@ -93,21 +93,24 @@ class Gaps:
         return sorted(gaps, key=lambda g: (g.closed, -g.count))  # stable: the latest first within a count
 
     def _close_answered(self, groups: list[list[Asked]], labels: list[Asked]) -> bool:
-        """Ask again the open groups the served generation has not seen; True when rows changed."""
+        """Ask again the open groups the served generation has not seen (they may close), and
+        those kept without nearest articles (to find some); True when rows changed."""
         generation = self.answerer.retriever.live.current().name
         changed = False
         for group, label in zip(groups, labels):
-            waiting = [r for r in group if r.closed_at is None and (r.checked_generation or r.generation) != generation]
-            if not waiting:
-                continue
             open_rows = [r for r in group if r.closed_at is None]
+            stale = [r for r in open_rows if (r.checked_generation or r.generation) != generation]
+            unseen = [r for r in open_rows if r.checked_generation is None and not r.related]
+            if not stale and not unseen:
+                continue
             newest = max(open_rows, key=lambda r: (r.created_at, r.id))
-            answers = [(row, self.answerer.answer(AskRequest(row.question))) for row in ([label] if label is newest else [label, newest])]
-            answered = next(((row, a) for row, a in answers if _answers(row, a)), None)
+            answers = [(row, self.answerer.answer(AskRequest(row.question)))
+                       for row in ([label] if label is newest else [label, newest])]
+            answered = next((a for row, a in answers if _answers(row, a)), None) if stale else None
             if answered:
-                self.store.close_rows([r.id for r in open_rows], answered[1].citations[0].article_id, generation)
+                self.store.close_rows([r.id for r in open_rows], answered.citations[0].article_id, generation)
             else:
-                self.store.mark_checked([r.id for r in waiting], generation, related_of(answers[0][1]))
+                self.store.mark_checked([r.id for r in stale + unseen], generation, related_of(answers[0][1]))
             changed = True
         return changed
 
