@@ -63,3 +63,17 @@ def test_a_gap_closes_once_a_rebuild_answers_it(indexed):
         assert [(g["label"], g["closed"], g["closed_by"]) for g in everything] == [
             (ZOO[0], False, None), (POOL[0], True, "2026/pool")]
         assert everything[1]["closed_at"] >= everything[1]["last_asked"]
+
+
+def test_the_gaps_page_is_for_signed_in_curators_and_leaves_private_questions_out(indexed):
+    with gaps_client(indexed) as client:
+        client.post("/v1/ask", json={"question": POOL[0]})
+        store = client.app.state.services.gaps.store
+        store.record(POOL[1], "declined", "discord", guild_id=5, private=True, answer_id=9)
+        signed_out = client.get("/gaps", follow_redirects=False)
+        assert signed_out.status_code == 303 and signed_out.headers["location"] == "/key?next=%2Fgaps"
+        assert ">Gaps</a>" not in client.get("/").text
+        page = client.get("/gaps", headers=WRITE)
+        assert page.status_code == 200 and POOL[0] in page.text and POOL[1] not in page.text
+        api = client.get("/v1/gaps", headers=WRITE).json()  # the operator's API shows it, marked private
+        assert [q["private"] for q in api["gaps"][0]["questions"]] == [True, False]

@@ -140,3 +140,19 @@ def test_unknown_kind_or_origin_is_refused(world):
     _, _, store = world
     with pytest.raises(ValueError, match="kind declined/down from api/web/discord"):
         store.record("q?", "maybe", "api")
+
+
+@pytest.mark.model
+def test_the_chosen_similarity_keeps_topics_apart_with_the_bundled_model(real_embedder):
+    """bench/gap_questions.jsonl, grouped at the default similarity: no group mixes two topics,
+    and most topics asked several ways stay whole (docs/gaps.md has the sweep)."""
+    import json
+    from pathlib import Path
+
+    rows = [json.loads(line) for line in (Path(__file__).parents[1] / "bench" / "gap_questions.jsonl").open()]
+    groups = group_questions(real_embedder.encode([r["question"] for r in rows]))
+    topics = [{rows[i]["topic"] for i in members} for members in groups]
+    assert all(len(t) == 1 for t in topics), topics
+    asked_often = {r["topic"] for r in rows if sum(x["topic"] == r["topic"] for x in rows) > 1}
+    whole = [t for t in asked_often if sum(t in g for g in topics) == 1]
+    assert len(whole) >= len(asked_often) - 3, sorted(asked_often - set(whole))
