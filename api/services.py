@@ -67,10 +67,11 @@ class Services:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
 
-    async def answered(self, answer: Answer, route: str) -> None:
-        """Count an answer by `route` (ask, chat, web); keep a declined one as a gap."""
+    async def answered(self, answer: Answer, route: str, keep: bool = True) -> None:
+        """Count an answer by `route` (ask, chat, web); keep a declined one as a gap unless the
+        caller keeps its own (`keep=False`)."""
         self.metrics.count_answer(answer.abstained, route)
-        if answer.abstained:
+        if answer.abstained and keep:
             await self.run(record_answer, self.gaps.store, answer, "web" if route == "web" else "api")
 
     def warm_up(self) -> None:

@@ -77,3 +77,27 @@ def test_the_gaps_page_is_for_signed_in_curators_and_leaves_private_questions_ou
         assert page.status_code == 200 and POOL[0] in page.text and POOL[1] not in page.text
         api = client.get("/v1/gaps", headers=WRITE).json()  # the operator's API shows it, marked private
         assert [q["private"] for q in api["gaps"][0]["questions"]] == [True, False]
+
+
+def test_the_bot_on_the_api_keeps_its_own_gaps_so_the_api_keeps_none_of_its_questions(indexed):
+    """`footnote bot --api`: the bot keeps its Discord questions with their server and privacy;
+    the API it asks does not keep them again (as `api`, without either)."""
+    import asyncio
+
+    import httpx
+
+    from bot.remote import RemoteFootnote
+
+    with gaps_client(indexed) as client:
+        async def ask_as_the_bot() -> dict:
+            transport = httpx.ASGITransport(client.app)
+            remote = RemoteFootnote(httpx.AsyncClient(transport=transport, base_url="http://footnote", headers=WRITE))
+            try:
+                return await remote.ask(POOL[0])
+            finally:
+                await remote.close()
+
+        assert asyncio.run(ask_as_the_bot())["abstained"]
+        assert client.get("/v1/gaps", headers=WRITE).json() == {"gaps": []}
+        client.post("/v1/ask", json={"question": POOL[1]})  # anyone else's is kept
+        assert len(client.get("/v1/gaps", headers=WRITE).json()["gaps"]) == 1

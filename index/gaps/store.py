@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FILE = "gaps.sqlite"
+# Sent with a question by a caller that keeps its own gaps (the bot with --api): the API then
+# keeps none for it, so a Discord question is neither kept twice nor kept without its privacy.
+KEPT_BY_CALLER = ("X-Footnote-Gaps", "kept-by-caller")
 ORIGINS = ("api", "web", "discord")
 KINDS = ("declined", "down")
 SCHEMA = """
