@@ -156,3 +156,22 @@ def test_the_chosen_similarity_keeps_topics_apart_with_the_bundled_model(real_em
     asked_often = {r["topic"] for r in rows if sum(x["topic"] == r["topic"] for x in rows) > 1}
     whole = [t for t in asked_often if sum(t in g for g in topics) == 1]
     assert len(whole) >= len(asked_often) - 3, sorted(asked_often - set(whole))
+
+
+def test_each_question_is_embedded_once_per_model(world):
+    _, answerer, store = world
+    for q in POOL:
+        ask_and_keep(answerer, store, q)
+    embedder = answerer.retriever.embedder
+    calls = []
+    encode = embedder.encode
+    embedder.encode = lambda texts: calls.append(list(texts)) or encode(texts)
+    try:
+        first = Gaps(store, answerer).list()
+        ask_and_keep(answerer, store, ZOO[0])
+        calls.clear()
+        second = Gaps(store, answerer).list()
+    finally:
+        del embedder.encode
+    assert [ZOO[0]] in calls and all(POOL[0] not in c for c in calls)  # only the new question
+    assert [g.label for g in first] == [g.label for g in second if g.count > 1]

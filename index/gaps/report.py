@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from index.answer import Answer, Answerer, AskRequest
 from index.gaps.grouping import SIMILARITY, central, group_questions
 from index.gaps.store import Asked, GapStore, Place, now
@@ -80,7 +82,7 @@ class Gaps:
         rows = self.store.rows(place, since)
         if not rows:
             return []
-        vectors = self.answerer.retriever.embedder.encode([r.question for r in rows])
+        vectors = self._vectors(rows)
         found = group_questions(vectors, self.similarity)
         groups = [[rows[i] for i in members] for members in found]
         labels = [rows[central(vectors, members)] for members in found]
@@ -91,6 +93,18 @@ class Gaps:
         gaps = [g for g in gaps if closed or not g.closed]
         gaps.sort(key=lambda g: g.last_asked, reverse=True)
         return sorted(gaps, key=lambda g: (g.closed, -g.count))  # stable: the latest first within a count
+
+    def _vectors(self, rows: list[Asked]) -> np.ndarray:
+        """The rows' question vectors: stored ones reused, the others embedded once and stored."""
+        embedder = self.answerer.retriever.embedder
+        stored = self.store.vectors([r.id for r in rows], embedder.cache_key)
+        missing = [r for r in rows if r.id not in stored]
+        if missing:
+            new = embedder.encode([r.question for r in missing])
+            fresh = {r.id: v.astype(np.float32).tobytes() for r, v in zip(missing, new)}
+            self.store.keep_vectors(fresh, embedder.cache_key)
+            stored.update(fresh)
+        return np.stack([np.frombuffer(stored[r.id], dtype=np.float32) for r in rows])
 
     def _close_answered(self, groups: list[list[Asked]], labels: list[Asked]) -> bool:
         """Ask again the open groups the served generation has not seen (they may close), and

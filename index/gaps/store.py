@@ -31,7 +31,7 @@ CREATE INDEX IF NOT EXISTS asked_by_age ON asked(created_at);
 """
 # Columns added after the first version: a file written before them gains them on open.
 ADDED_COLUMNS = ("closed_at TEXT", "closed_by TEXT", "closed_generation TEXT", "checked_generation TEXT",
-                 "related TEXT")
+                 "related TEXT", "vector BLOB", "vector_key TEXT")
 # One row per Discord answer and kind: a second 👎 on the same answer is the same question.
 INDEXES = "CREATE UNIQUE INDEX IF NOT EXISTS asked_once ON asked(answer_id, kind) WHERE answer_id IS NOT NULL;"
 COLUMNS = ("id", "question", "kind", "origin", "guild_id", "private", "user_id", "answer_id", "generation",
@@ -143,6 +143,20 @@ class GapStore:
         with self._lock, self._db:
             self._db.executemany("UPDATE asked SET checked_generation = ?, related = ? WHERE id = ?",
                                  [(generation, json.dumps(related), i) for i in ids])
+
+    def vectors(self, ids: list[int], key: str) -> dict[int, bytes]:
+        """The stored question vectors of these rows made by the embedder `key` (its cache key)."""
+        found = {}
+        for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+            part = ids[start:start + 500]
+            found.update(self._run(f"SELECT id, vector FROM asked WHERE vector_key = ? AND id IN "
+                                   f"({','.join('?' * len(part))})", [key, *part]).fetchall())
+        return found
+
+    def keep_vectors(self, vectors: dict[int, bytes], key: str) -> None:
+        with self._lock, self._db:
+            self._db.executemany("UPDATE asked SET vector = ?, vector_key = ? WHERE id = ?",
+                                 [(v, key, i) for i, v in vectors.items()])
 
     def forget_answers(self, answer_ids: list[int]) -> int:
         """Delete the rows of these Discord answers (their asker used /forget-me)."""
