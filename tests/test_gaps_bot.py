@@ -103,3 +103,22 @@ def test_the_weekly_post_gives_each_server_its_own_open_questions(own_index, tmp
     assert post.custom_ids() == []
     [theirs] = other
     assert THEIRS in str(theirs.embeds) and MONGOLIA[0] not in str(theirs.embeds)
+
+
+def test_the_weekly_post_fits_discords_limits_however_many_and_long_the_gaps():
+    import discord
+
+    from bot.gaps import gaps_embed
+    from index.gaps import Gap
+
+    long = "Why " + "ever " * 400 + "?"
+    near = [{"article_id": f"a/{i}", "title": "T" * 300, "published": "2026-01-01", "url": None} for i in range(3)]
+    gaps = [Gap(label=f"{i} {long}", count=40 - i, first_asked="2026-12-01T10:00:00+00:00",
+                last_asked="2026-12-05T10:00:00+00:00",
+                questions=[{"question": long, "asked_at": "2026-12-05T10:00:00+00:00", "kind": "declined",
+                            "origin": "discord", "guild_id": 1, "private": False}] * 5, nearest=near)
+            for i in range(30)]
+    embed = gaps_embed(gaps, 7)
+    assert isinstance(embed, discord.Embed) and len(embed) <= 6000 and 1 <= len(embed.fields) <= 10
+    assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
+    assert embed.footer.text.startswith(f"{30 - len(embed.fields)} more gaps")
