@@ -175,3 +175,12 @@ def test_each_question_is_embedded_once_per_model(world):
         del embedder.encode
     assert [ZOO[0]] in calls and all(POOL[0] not in c for c in calls)  # only the new question
     assert [g.label for g in first] == [g.label for g in second if g.count > 1]
+
+
+def test_a_store_nobody_wrote_to_leaves_no_file(tmp_path):
+    store = GapStore.beside(tmp_path / "nowhere")
+    assert store.rows() == [] and store.prune(1, "discord") == 0 and store.forget_answers([1]) == 0
+    assert not (tmp_path / "nowhere").exists()
+    store.record("q?", "declined", "api")
+    assert (tmp_path / "nowhere" / "gaps.sqlite").is_file() and len(store.rows()) == 1
+    store.close()

@@ -84,28 +84,48 @@ class GapStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
         self._lock = threading.Lock()
-        self._db.executescript(SCHEMA)
-        have = {row[1] for row in self._run("PRAGMA table_info(asked)")}
-        for column in ADDED_COLUMNS:
-            if column.split()[0] not in have:
-                self._run(f"ALTER TABLE asked ADD COLUMN {column}")
-        self._db.executescript(INDEXES)
+        self._db: sqlite3.Connection | None = None  # opened on first need: see _connect
 
     @classmethod
     def beside(cls, index_dir: Path) -> GapStore:
         """The gap store of an index folder."""
         return cls(Path(index_dir) / FILE)
 
-    def close(self) -> None:
-        self._db.close()
-
-    def _run(self, sql: str, params=()) -> sqlite3.Cursor:
+    def _connect(self, create: bool = True) -> sqlite3.Connection | None:
+        """The open file. It is made only when something is kept: reading a store nobody wrote to
+        finds nothing and leaves no file (an API serving a Milvus store has no index folder)."""
         with self._lock:
-            return self._db.execute(sql, params)
+            if self._db is None and (create or self.path.exists()):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+                have = {row[1] for row in db.execute("PRAGMA table_info(asked)")}
+                for column in ADDED_COLUMNS:
+                    if column.split()[0] not in have:
+                        db.execute(f"ALTER TABLE asked ADD COLUMN {column}")
+                db.executescript(INDEXES)
+                self._db = db
+            return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+    def _run(self, sql: str, params=(), create: bool = True) -> list | int:
+        """The rows a query returns, or the rows a change changed ([] or 0 with no file to read)."""
+        db = self._connect(create)
+        if db is None:
+            return [] if sql.startswith("SELECT") else 0
+        with self._lock:
+            cur = db.execute(sql, params)
+            return cur.fetchall() if sql.startswith("SELECT") else cur.rowcount
+
+    def _run_many(self, sql: str, rows: list[tuple]) -> None:
+        db = self._connect()
+        with self._lock, db:
+            db.executemany(sql, rows)
 
     def record(self, question: str, kind: str, origin: str, generation: str | None = None, *,
                guild_id: int | None = None, private: bool = False, user_id: int | None = None,
@@ -114,10 +134,12 @@ class GapStore:
         or those it cited); returns its id (None: that answer is already kept)."""
         if kind not in KINDS or origin not in ORIGINS:
             raise ValueError(f"a gap is of kind {'/'.join(KINDS)} from {'/'.join(ORIGINS)}, not {kind!r} from {origin!r}")
-        cur = self._run("INSERT OR IGNORE INTO asked (question, kind, origin, guild_id, private, user_id, answer_id, "
-                        "generation, created_at, related) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (question, kind, origin, guild_id, int(private), user_id, answer_id, generation,
-                         (at or now()).isoformat(), json.dumps(list(related))))
+        db = self._connect()
+        with self._lock:
+            cur = db.execute("INSERT OR IGNORE INTO asked (question, kind, origin, guild_id, private, user_id, "
+                             "answer_id, generation, created_at, related) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (question, kind, origin, guild_id, int(private), user_id, answer_id, generation,
+                              (at or now()).isoformat(), json.dumps(list(related))))
         return int(cur.lastrowid) if cur.rowcount else None
 
     def rows(self, place: Place = Place(), since: dt.datetime | None = None) -> list[Asked]:
@@ -129,20 +151,18 @@ class GapStore:
         if place.shared:
             where.append("private = 0")
         sql = f"SELECT {', '.join(COLUMNS)} FROM asked WHERE {' AND '.join(where)} ORDER BY created_at, id"
-        return [Asked.from_row(row) for row in self._run(sql, params)]
+        return [Asked.from_row(row) for row in self._run(sql, params, create=False)]
 
     def close_rows(self, ids: list[int], article_id: str, generation: str, at: dt.datetime | None = None) -> None:
         """Mark rows answered: when, by which article, in which generation."""
-        with self._lock, self._db:
-            self._db.executemany("UPDATE asked SET closed_at = ?, closed_by = ?, closed_generation = ?, "
-                                 "checked_generation = ? WHERE id = ? AND closed_at IS NULL",
-                                 [((at or now()).isoformat(), article_id, generation, generation, i) for i in ids])
+        self._run_many("UPDATE asked SET closed_at = ?, closed_by = ?, closed_generation = ?, checked_generation = ? "
+                       "WHERE id = ? AND closed_at IS NULL",
+                       [((at or now()).isoformat(), article_id, generation, generation, i) for i in ids])
 
     def mark_checked(self, ids: list[int], generation: str, related: list[dict]) -> None:
         """Rows still unanswered by `generation`, with the closest articles it has."""
-        with self._lock, self._db:
-            self._db.executemany("UPDATE asked SET checked_generation = ?, related = ? WHERE id = ?",
-                                 [(generation, json.dumps(related), i) for i in ids])
+        self._run_many("UPDATE asked SET checked_generation = ?, related = ? WHERE id = ?",
+                       [(generation, json.dumps(related), i) for i in ids])
 
     def vectors(self, ids: list[int], key: str) -> dict[int, bytes]:
         """The stored question vectors of these rows made by the embedder `key` (its cache key)."""
@@ -150,24 +170,24 @@ class GapStore:
         for start in range(0, len(ids), 500):  # SQLite's limit on parameters
             part = ids[start:start + 500]
             found.update(self._run(f"SELECT id, vector FROM asked WHERE vector_key = ? AND id IN "
-                                   f"({','.join('?' * len(part))})", [key, *part]).fetchall())
+                                   f"({','.join('?' * len(part))})", [key, *part], create=False))
         return found
 
     def keep_vectors(self, vectors: dict[int, bytes], key: str) -> None:
-        with self._lock, self._db:
-            self._db.executemany("UPDATE asked SET vector = ?, vector_key = ? WHERE id = ?",
-                                 [(v, key, i) for i, v in vectors.items()])
+        self._run_many("UPDATE asked SET vector = ?, vector_key = ? WHERE id = ?",
+                       [(v, key, i) for i, v in vectors.items()])
 
     def forget_answers(self, answer_ids: list[int]) -> int:
         """Delete the rows of these Discord answers (their asker used /forget-me)."""
         if not answer_ids:
             return 0
         marks = ",".join("?" * len(answer_ids))
-        return self._run(f"DELETE FROM asked WHERE origin = 'discord' AND answer_id IN ({marks})", answer_ids).rowcount
+        return self._run(f"DELETE FROM asked WHERE origin = 'discord' AND answer_id IN ({marks})", answer_ids,
+                         create=False)
 
     def prune(self, days: int, origin: str) -> int:
         """Forget the rows from `origin` older than `days` days (0: keep everything)."""
         if days <= 0:
             return 0
         cutoff = (now() - dt.timedelta(days=days)).isoformat()
-        return self._run("DELETE FROM asked WHERE origin = ? AND created_at < ?", (origin, cutoff)).rowcount
+        return self._run("DELETE FROM asked WHERE origin = ? AND created_at < ?", (origin, cutoff), create=False)
