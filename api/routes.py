@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from api.routers import articles, ask, chat, health, index, search
+from api.routers import articles, ask, chat, gaps, health, index, search
 
 api_router = APIRouter()
-for module in (ask, search, articles, index, chat, health):
+for module in (ask, search, articles, index, gaps, chat, health):
     api_router.include_router(module.router)

@@ -18,9 +18,10 @@ from fastapi import Depends, Request
 from api.jobs import JobRunner
 from api.metrics import ApiMetrics
 from api.settings import Settings
-from index.answer import Answerer
+from index.answer import Answer, Answerer
 from index.assemble import open_answerer, query_thread_setup
 from index.embed import Embedder, load_embedder
+from index.gaps import GapStore, Gaps, record_answer
 from index.reader import load_reader
 from index.search import Retriever
 from index.store.reader import LiveReader
@@ -43,6 +44,7 @@ class Services:
     executor: ThreadPoolExecutor
     jobs: JobRunner
     metrics: ApiMetrics
+    gaps: Gaps  # declined questions, kept and grouped for curators (index/gaps)
     started_at: int = 0  # seconds since the epoch
 
     @classmethod
@@ -56,13 +58,21 @@ class Services:
         executor = ThreadPoolExecutor(settings.query_threads, thread_name_prefix="footnote-query",
                                       initializer=query_thread_setup)
         jobs = JobRunner(settings.corpus, settings.index, embedder, metrics, store)
-        return cls(settings, store, retriever.live, embedder, retriever, answerer, executor, jobs, metrics,
+        gaps = Gaps(GapStore.beside(settings.index), answerer, settings.gap_similarity)
+        return cls(settings, store, retriever.live, embedder, retriever, answerer, executor, jobs, metrics, gaps,
                    int(time.time()))
 
     async def run(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run blocking work (encode, FAISS, SQLite) on the query threads and await it."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    async def answered(self, answer: Answer, route: str, keep: bool = True) -> None:
+        """Count an answer by `route` (ask, chat, web); keep a declined one as a gap unless the
+        caller keeps its own (`keep=False`)."""
+        self.metrics.count_answer(answer.abstained, route)
+        if answer.abstained and keep:
+            await self.run(record_answer, self.gaps.store, answer, "web" if route == "web" else "api")
 
     def warm_up(self) -> None:
         """Load the model now, so that the first question does not pay for it."""
@@ -89,6 +99,7 @@ class Services:
             self._stop_watching.set()
         self.jobs.close()
         self.executor.shutdown(wait=True, cancel_futures=True)
+        self.gaps.store.close()
 
 
 async def get_services(request: Request) -> Services:

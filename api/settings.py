@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from index.answer import THRESHOLD
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.embed import DEFAULT_MODEL
+from index.gaps import SIMILARITY
 
 MIN_KEY_CHARS = 16
 
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     reader: str = "bundled"  # the answer reader: bundled, off, or a folder from `footnote train-reader`
     warm_up: bool = True  # load the model at start rather than on the first question
     watch: bool = False  # re-index a moment after files in the corpus folder change
+    gap_similarity: float = Field(SIMILARITY, ge=-1.0, le=1.0)  # questions this alike are one gap (docs/gaps.md)
 
     @field_validator("api_keys")
     @classmethod

@@ -19,6 +19,7 @@ from bot.config import rules_for
 from bot.asking import answer_question, mention_question
 from bot.errors import NONE, error_text, reply_error
 from bot.feedback import FEEDBACK_ITEMS, handle_form, report_declined
+from bot.gaps import gap_list_for, weekly
 from bot.guards import Cooldown, Hush, Refused, as_text_where_needed, check_channel, parent_id
 from bot.footnote import Footnote
 from bot.settings import BotSettings
@@ -26,6 +27,7 @@ from bot.store import BotStore, OffLoop
 from bot.views import SourcesButton, ThreadButton, PageButton
 from corpus.fetch import fetch_page
 from corpus.formats import load_html_extractor
+from index.gaps import GapStore
 
 log = logging.getLogger("footnote.bot")
 DYNAMIC_ITEMS = (SourcesButton, ThreadButton, PageButton, *FEEDBACK_ITEMS)
@@ -55,12 +57,16 @@ def add_commands(tree: app_commands.CommandTree, home: list[int] | None = None) 
 class FootnoteBot(discord.Client):
     def __init__(self, service: Footnote, store: BotStore, settings: BotSettings,
                  fetch: Callable[[str], tuple[str, str]] = fetch_page,
-                 clock: Callable[[], float] = time.monotonic, **options):
+                 clock: Callable[[], float] = time.monotonic, gaps: GapStore | None = None, **options):
         super().__init__(intents=intents(), allowed_mentions=NONE, **options)
         self.service = service
         self.store = store
         self.db = OffLoop(store)  # the store from the event loop: `await self.db.method(...)`
         self.guild_configs: dict[int, dict] = {}  # each server's /config, loaded at start
+        self.gaps = gaps  # declined questions and 👎 answers (index/gaps), None: not kept
+        self.gap_db = OffLoop(gaps) if gaps is not None else None
+        self.gap_list = gap_list_for(service, gaps)  # the weekly post's lists; None with an API service
+        self._weekly: asyncio.Task | None = None
         self.settings = settings
         self.fetch_page = fetch  # (url) -> (final url, html), blocking: corpus/fetch.py's guarded fetcher
         self.clock = clock
@@ -92,8 +98,15 @@ class FootnoteBot(discord.Client):
         self._pruned_at = self.clock()
         self._pruning = asyncio.ensure_future(self._prune())
 
+    async def on_ready(self) -> None:
+        """Connected: the weekly gaps post starts (once, however often Discord reconnects)."""
+        if self._weekly is None and self.gap_list is not None:
+            self._weekly = asyncio.ensure_future(weekly(self))
+
     async def _prune(self) -> None:
         removed = await self.db.prune(self.settings.retention_days)
+        if self.gap_db is not None:
+            removed += await self.gap_db.prune(self.settings.retention_days, "discord")
         if removed:
             log.info("forgot %d stored rows older than %d days", removed, self.settings.retention_days)
 
@@ -181,9 +194,14 @@ class FootnoteBot(discord.Client):
 
     async def _close_all(self) -> None:
         await discord.Client.close(self)
+        if self._weekly is not None:
+            self._weekly.cancel()
         await self.service.close()
         self.db.shutdown()
         self.store.close()
+        if self.gap_db is not None:
+            self.gap_db.shutdown()
+            self.gaps.close()
 
 
 def known_component(interaction: discord.Interaction) -> bool:

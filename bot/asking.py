@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.gaps import keep_gap
 from bot.guards import can_hold_threads, seen_by_everyone
 from bot.render import answer_embed
 from bot.views import answer_view
@@ -35,7 +36,9 @@ async def answer_question(bot, question: str, user_id: int, channel, private: bo
     history = await bot.db.history(channel_id) if in_thread else ()
     answer = await bot.within(bot.service.ask(question, history, bot.settings.k))
     # Kept as private (never shown to curators) unless asked openly where the whole server reads.
-    answer_id = await bot.db.save_answer(answer, user_id, channel_id, guild_id, private or not seen_by_everyone(channel))
+    private_here = private or not seen_by_everyone(channel)
+    answer_id = await bot.db.save_answer(answer, user_id, channel_id, guild_id, private_here)
+    await keep_gap(bot, answer, answer_id, "declined", guild_id, private_here, user_id)
     if in_thread and not private:  # a private question is not the thread's: it never steers others' follow-ups
         await bot.db.add_turn(channel_id, answer, user_id)
     bot.tidy_store()

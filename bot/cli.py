@@ -77,6 +77,7 @@ def build_bot(args, settings, store):
     from bot.app import FootnoteBot
     from bot.remote import RemoteFootnote
     from bot.footnote import LocalFootnote
+    from index.gaps import GapStore
 
     if settings.api_url:
         key = settings.api_key.get_secret_value() if settings.api_key else None
@@ -90,4 +91,4 @@ def build_bot(args, settings, store):
         answerer = open_answerer(index_store, args.model, reader=load_reader(args.reader))
         answerer.retriever.live.current()  # fail now, with the fix, if there is no index or another model built it
         service = LocalFootnote(answerer, args.corpus, args.index, store=index_store)
-    return FootnoteBot(service, store, settings)
+    return FootnoteBot(service, store, settings, gaps=GapStore.beside(args.index))

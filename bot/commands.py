@@ -10,6 +10,7 @@ from bot.asking import answer_question, is_question
 from bot.clip import clip
 from bot.errors import NONE
 from bot.feedback import report_declined
+from bot.gaps import forget_gaps
 from bot.guards import Refused, parent_id
 from bot.passages import search_embed
 from bot.respond import in_time, say
@@ -79,7 +80,13 @@ def message_text_of(message: discord.Message) -> str:
 async def forget_me(interaction: discord.Interaction) -> None:
     """Everyone may: what the bot stored about you goes now, not after the retention period.
     The messages in Discord are Discord's: delete those there."""
-    counts = await in_time(interaction, interaction.client.db.forget_user(interaction.user.id))
+    bot = interaction.client
+
+    async def forget() -> dict[str, int]:
+        await forget_gaps(bot, interaction.user.id)
+        return await bot.db.forget_user(interaction.user.id)
+
+    counts = await in_time(interaction, forget())
     done = ", ".join(f"{n} {name}" for name, n in counts.items())
     await say(interaction, f"Deleted what Footnote kept about you: {done}. Messages already posted stay in Discord; "
                            "delete them there if you want them gone too.")

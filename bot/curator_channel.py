@@ -76,10 +76,16 @@ async def tell_curators(bot, answer_id: int, build: Callable[[int | None], disco
     rules = await curators_of(bot, answer_id)
     if rules is None:
         return False
+    return await send_to_channel(bot, rules, build(user_id if rules.mentions else None), view)
+
+
+async def send_to_channel(bot, rules: ServerRules, embed: discord.Embed, view: discord.ui.View | None = None) -> bool:
+    """Post `embed` to the curator channel of `rules` (`view` only in a home server); a failure
+    is logged, and False returned."""
     channel_id = rules.curator_channel
     try:
         channel = bot.get_channel(channel_id) or bot.get_partial_messageable(channel_id)
-        message = as_text_where_needed(channel, {"embed": build(user_id if rules.mentions else None)})
+        message = as_text_where_needed(channel, {"embed": embed})
         await channel.send(**message, view=view if rules.home else None, allowed_mentions=NONE)
         return True
     except discord.HTTPException as exc:

@@ -11,6 +11,7 @@ import discord
 from bot.adding import add_from_url
 from bot.curator_channel import REASONS, curators_of, declined_embed, tell_curators, vote_embed
 from bot.errors import NONE, Reported
+from bot.gaps import keep_thumbs_down
 from bot.guards import check_curator
 from bot.respond import in_time, say
 
@@ -34,7 +35,8 @@ class VoteButton(Reported, discord.ui.DynamicItem[discord.ui.Button], template=r
         bot = interaction.client
         if self.vote == "down":  # the form first (it cannot follow a deferral); the vote counts even if it is closed
             await interaction.response.send_modal(WhyForm(self.answer_id))
-            await bot.db.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote])
+            if await bot.db.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote]):
+                await keep_thumbs_down(bot, self.answer_id, interaction.user.id)
         elif not await in_time(interaction, bot.db.record_feedback(self.answer_id, interaction.user.id, VOTES[self.vote])):
             await say(interaction, "That answer is no longer stored, so the vote was not kept.")
         else:

@@ -14,6 +14,7 @@ import httpx
 from corpus.additions import NewArticle
 from bot.footnote import Listing, Progress, ServiceError, best_matches
 from index.answer import Turn
+from index.gaps import KEPT_BY_CALLER
 
 log = logging.getLogger("footnote.bot")
 # A job's status (api/schemas.py JobOut): queued, running, succeeded or failed.
@@ -54,7 +55,7 @@ class RemoteFootnote:
     async def ask(self, question: str, history: tuple[Turn, ...] = (), k: int = 5) -> dict:
         body = {"question": question, "k": k,
                 "history": [{"question": t.question, "article_ids": list(t.article_ids)} for t in history]}
-        return await self._call("POST", "/v1/ask", json=body)
+        return await self._call("POST", "/v1/ask", json=body, headers=dict([KEPT_BY_CALLER]))  # the bot keeps its own
 
     async def search(self, query: str, k: int = 20) -> list[dict]:
         return (await self._call("GET", "/v1/search", params={"q": query, "k": k}))["passages"]

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS searches (
     user_id INTEGER);
 CREATE TABLE IF NOT EXISTS guild_config (
     guild_id INTEGER PRIMARY KEY, config TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS posts (
+    guild_id INTEGER NOT NULL, kind TEXT NOT NULL, posted_at TEXT NOT NULL, PRIMARY KEY (guild_id, kind));
 """
 # What is looked up: a thread's turns, an answer's thread, a person's rows (/forget-me), and the
 # age of every row (the daily prune). Created after ADDED_COLUMNS, which some of them index.
@@ -195,6 +197,18 @@ class BotStore:
         """Replace one server's own settings (kept until changed: they are not personal data)."""
         self._run("INSERT OR REPLACE INTO guild_config VALUES (?, ?, ?)", (guild_id, json.dumps(config), _now()))
 
+    def last_post(self, guild_id: int, kind: str) -> dt.datetime | None:
+        """When the bot last made a regular post of `kind` (the weekly gaps) in a server."""
+        row = self._run("SELECT posted_at FROM posts WHERE guild_id = ? AND kind = ?", (guild_id, kind)).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row else None
+
+    def set_last_post(self, guild_id: int, kind: str, at: dt.datetime) -> None:
+        self._run("INSERT OR REPLACE INTO posts VALUES (?, ?, ?)", (guild_id, kind, at.isoformat()))
+
+    def answers_of(self, user_id: int) -> list[int]:
+        """The ids of a person's stored questions."""
+        return [r[0] for r in self._run("SELECT id FROM answers WHERE user_id = ?", (user_id,))]
+
     def forget_user(self, user_id: int) -> dict[str, int]:
         """Delete what a person left here (/forget-me): their questions and the answers to them
         (with everyone's votes on those), their votes, their follow-ups and their searches."""
@@ -231,6 +245,10 @@ class OffLoop:
     def __init__(self, store: BotStore):
         self.store = store
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="footnote-store")
+
+    async def call(self, fn, *args, **kwargs):
+        """`fn(store, *args, **kwargs)` on the store's thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, partial(fn, self.store, *args, **kwargs))
 
     def __getattr__(self, name: str):
         method = getattr(self.store, name)

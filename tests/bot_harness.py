@@ -25,6 +25,7 @@ from bot.app import FootnoteBot
 from bot.footnote import LocalFootnote
 from bot.settings import BotSettings
 from bot.store import BotStore
+from index.gaps import GapStore
 from index.answer import Answerer
 from index.search import LiveIndex, Retriever
 from tests.conftest import article_txt
@@ -358,7 +359,8 @@ def make_bot(corpus: Path, index: Path, embedder, tmp_path: Path, service=None, 
     settings.setdefault("discord_curator_guilds", [GUILD_ID])  # the test server is the home server
     config = BotSettings(_env_file=None, **settings)
     extra = {"clock": clock} if clock else {}
-    return FootnoteBot(service, BotStore(tmp_path / "bot.sqlite", config.history_turns), config, **extra)
+    return FootnoteBot(service, BotStore(tmp_path / "bot.sqlite", config.history_turns), config,
+                       gaps=GapStore(tmp_path / "gaps.sqlite"), **extra)
 
 
 def run(scenario, bot: FootnoteBot, fake: FakeDiscord | None = None):

@@ -21,7 +21,8 @@ SERVERS = {"fastapi", "uvicorn", "starlette", "discord", "aiohttp", "httpx", "py
 LIBRARIES = {"numpy", "faiss", "yaml", "frontmatter", "dateutil", "syntok", "trafilatura", "lxml", "watchfiles",
              *MODEL_RUNTIMES, *SERVERS}
 # The only Footnote modules `--help` may load: the parser and the defaults it shows.
-LIGHT = {"index.cli", "index.cli.main", "index.defaults", "index.paths", "index.watch", "index.eval", "index.eval.cli",
+LIGHT = {"index.cli", "index.cli.main", "index.cli.gaps",
+         "index.defaults", "index.paths", "index.watch", "index.eval", "index.eval.cli",
          "index.eval.squad", "index.reader", "index.reader.command", "index.reader.params", "api.cli", "bot.cli"}
 ANSWER_PATH = {"index.answer", "index.search", "index.reader.model", "index.build", "trafilatura"}
 

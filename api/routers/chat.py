@@ -83,7 +83,7 @@ async def chat_completions(body: ChatIn, services: ServicesDep):
     if question is None:
         raise ApiError(422, "messages: there is no `user` message; the last user message is the question")
     answer = await services.run(services.answerer.answer, AskRequest(question, history))
-    services.metrics.count_answer(answer.abstained, "chat")
+    await services.answered(answer, "chat")
     completion_id, created = f"chatcmpl-{secrets.token_hex(12)}", int(time.time())
     if body.stream:
         return StreamingResponse(completion_chunks(answer, completion_id, created), media_type="text/event-stream",

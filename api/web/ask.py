@@ -42,7 +42,7 @@ async def ask(request: Request, _: ReaderDep, services: ServicesDep, generation:
         context = await _page(services, generation, fields, error=str(exc))
         return render(request, "ask.html", context, 422)
     answer = await services.run(services.answerer.answer, asked)
-    services.metrics.count_answer(answer.abstained, "web")
+    await services.answered(answer, "web")
     history = write_history((*asked.history, Turn(answer.question, cited_ids(answer))))
     turn = turn_view(answer, len(asked.history) + 1)
     if fragment:

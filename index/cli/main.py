@@ -15,6 +15,7 @@ from pathlib import Path
 # (tests/test_cli_start.py); each command imports its own machinery when it runs.
 from index.defaults import (DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_SENTENCE_VECTORS, EXECUTORS, READER_ENV,
                             SENTENCE_VECTORS, env_default)
+from index.cli.gaps import register_gaps
 from index.eval.cli import register_eval
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.reader.command import register_train_reader
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the answer object as JSON (the API's schema)")
     p.set_defaults(run=cmd_ask)
     register_eval(sub, common)
+    register_gaps(sub, common)
     register_train_reader(sub, common)
     # `serve` (api/) and `bot` (bot/) plug in through entry points, so that index/ never
     # imports the packages built on top of it.
