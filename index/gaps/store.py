@@ -100,6 +100,7 @@ class GapStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
                 db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # in WAL: no fsync per kept question, still never torn
                 db.executescript(SCHEMA)
                 have = {row[1] for row in db.execute("PRAGMA table_info(asked)")}
                 for column in ADDED_COLUMNS:
