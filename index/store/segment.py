@@ -14,6 +14,8 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -62,12 +64,26 @@ def article_from_row(row) -> Article:
 
 def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], sentences: list[Chunk],
                   chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
-                  chunk_store: VectorStore | None = None, lexicon: Lexicon | None = None) -> dict:
+                  chunk_store: VectorStore | None = None, lexicon: Lexicon | None = None,
+                  phase: Callable[[str], ContextManager] = nullcontext) -> dict:
     """Write a whole segment into `folder` (a temporary name: the caller renames it) and sync it.
-    Chunks and sentences must be in article order (the order of `articles`), then offset order."""
+    Chunks and sentences must be in article order (the order of `articles`), then offset order.
+    `phase(name)` times each step (a build's Phases: rows, vectors, lexicon, sync)."""
     folder.mkdir(parents=True)
     rows = {a.id: n for n, a in enumerate(articles)}
-    db = sqlite3.connect(folder / ROWS_FILE)
+    with phase("rows"):
+        _write_rows(folder / ROWS_FILE, articles, rows, chunks, sentences)
+    with phase("vectors"):
+        stores, chosen = _write_vectors(folder, chunk_vectors, sentence_vectors, chunk_store)
+    with phase("lexicon"):
+        (lexicon or Lexicon.build(chunks, sentences, rows)).save(folder / "lexicon")
+    with phase("sync"):
+        return _seal(folder, articles, chunks, sentences, stores, chosen, chunk_vectors.shape[1])
+
+
+def _write_rows(path: Path, articles: list[Article], rows: dict[str, int], chunks: list[Chunk],
+                sentences: list[Chunk]) -> None:
+    db = sqlite3.connect(path)
     with db:
         db.executescript(SCHEMA)
         db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -80,6 +96,11 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
         db.executemany('INSERT INTO sentences (id, article_id, ordinal, start, "end") VALUES (?,?,?,?,?)',
                        [(i, s.article_id, s.ordinal, s.start, s.end) for i, s in enumerate(sentences)])
     db.close()
+
+
+def _write_vectors(folder: Path, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
+                   chunk_store: VectorStore | None) -> tuple[dict, dict]:
+    """The chunk and sentence vector stores saved in `folder`: ({kind: (store, file)}, the choice)."""
     dimension = chunk_vectors.shape[1]
     # Chunk vectors: exact search for a small segment, an HNSW graph tuned to recall@10 >= 0.97
     # for a large one (index/store/choose.py); the choice and what it measured are recorded.
@@ -94,7 +115,13 @@ def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], se
     stores = {"chunks": (chunk_store, "vectors.faiss"), "sentences": (sentence_store, "sentences.npy")}
     for store, file in stores.values():
         store.save(folder / file)
-    (lexicon or Lexicon.build(chunks, sentences, rows)).save(folder / "lexicon")
+    return stores, chosen
+
+
+def _seal(folder: Path, articles: list[Article], chunks: list[Chunk], sentences: list[Chunk], stores: dict,
+          chosen: dict, dimension: int) -> dict:
+    """The segment's description (counts, vector stores, file sizes and checksums) written, and
+    every file synced; returns it."""
     spec = {"counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
             "vectors": {kind: {"backend": store.backend, "file": file, **_params(store)}
                         for kind, (store, file) in stores.items()},
