@@ -3,6 +3,7 @@ through the executor), and each sentence's vector pooled from its chunk's pass."
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,12 @@ import numpy as np
 from index.embed import Embedder, VectorCache, text_hash
 from index.progress import Report
 
-EMBED_BATCH = 256  # chunks per progress step and per cache write
+EMBED_BATCH = 256  # chunks per progress step
+# A cache write (its transaction, its fsyncs) costs 10-20 ms: nothing beside a model's batch of
+# 256 chunks (about 15 s), but as much as the hash embedder's whole batch. So the vectors of
+# batches that came quickly wait and go in one write, at most this long after the last one; a
+# killed build loses no more than that much embedding.
+CACHE_WRITE_S = 1.0
 
 
 def vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Report,
@@ -22,14 +28,15 @@ def vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Repo
         hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)
         todo = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
-        bar = report.stage("embedding", len(todo), "text")
+        bar, pending = report.stage("embedding", len(todo), "text"), _Pending(cache)
         step, encode = (executor.wave, executor.embed) if executor is not None else (EMBED_BATCH, embedder.encode)
         for i in range(0, len(todo), step):
             batch = todo[i:i + step]
             vectors = encode([text for _, text in batch])
-            cache.put_many([h for h, _ in batch], vectors)
+            pending.add([h for h, _ in batch], vectors)
             known.update(zip((h for h, _ in batch), vectors))
             bar.update(len(batch))
+        pending.write()
         bar.close()
     matrix = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     for row, h in enumerate(hashes):
@@ -42,6 +49,25 @@ def _open_cache(cache_path: Path, embedder: Embedder) -> VectorCache:
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     return VectorCache(cache_path, embedder.cache_key, embedder.dimension,
                        adopt=getattr(embedder, "legacy_cache_key", None))
+
+
+class _Pending:
+    """Vectors embedded and not yet in the cache: written together once CACHE_WRITE_S has passed
+    since the last write, and at the end (not after a failure: what is pending is lost)."""
+
+    def __init__(self, cache: VectorCache):
+        self.cache, self.keys, self.rows, self.written = cache, [], [], time.monotonic()
+
+    def add(self, keys: list[bytes], rows: np.ndarray) -> None:
+        self.keys += keys
+        self.rows.append(rows)
+        if time.monotonic() - self.written >= CACHE_WRITE_S:
+            self.write()
+
+    def write(self) -> None:
+        if self.keys:
+            self.cache.put_many(self.keys, np.concatenate(self.rows))
+        self.keys, self.rows, self.written = [], [], time.monotonic()
 
 
 def pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences: list,
@@ -63,7 +89,7 @@ def pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences
         known = cache.get_many(chunk_keys + sentence_keys)
         todo = [c for c in range(len(chunks))
                 if chunk_keys[c] not in known or any(sentence_keys[r] not in known for r in members[c])]
-        bar = report.stage("embedding", len(todo), "chunk")
+        bar, pending = report.stage("embedding", len(todo), "chunk"), _Pending(cache)
         step, encode = ((executor.wave, executor.embed_with_spans) if executor is not None
                         else (EMBED_BATCH, embedder.encode_with_spans))
         for i in range(0, len(todo), step):
@@ -71,9 +97,10 @@ def pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences
             vectors, pooled = encode([chunks[c].text for c in batch], [spans[c] for c in batch])
             keys = [chunk_keys[c] for c in batch] + [sentence_keys[r] for c in batch for r in members[c]]
             rows = np.vstack([vectors, *[p for p in pooled if len(p)]])  # a chunk's spans may be none
-            cache.put_many(keys, rows)
+            pending.add(keys, rows)
             known.update(zip(keys, rows))
             bar.update(len(batch))
+        pending.write()
         bar.close()
     matrix = np.array([known[k] for k in chunk_keys + sentence_keys], dtype=np.float32).reshape(-1, embedder.dimension)
     return matrix, len(todo), sum(len(members[c]) for c in todo)
