@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Iterable
 
 _STOPWORDS = frozenset("""a an and are as at be been being by can could did do does for from had
 has have he her his how i if in into is it its me my of on or our she so than that the their them
@@ -47,9 +48,30 @@ def index_terms(text: str) -> list[str]:
     return [stem(t) for t in words(text) if t not in _STOPWORDS]
 
 
+def index_terms_of_words(texts: Iterable[list[str]]) -> list[list[str]]:
+    """`index_terms` of many texts given as their `words`: what a build counts, each distinct
+    word looked at once."""
+    stems = _Stems()
+    return [[s for s in map(stems.__getitem__, found) if s] for found in texts]
+
+
+class _Stems(dict):
+    """word -> its stem, or "" for a stop word (a word's stem is never empty)."""
+
+    def __missing__(self, word: str) -> str:
+        self[word] = found = "" if word in _STOPWORDS else stem(word)
+        return found
+
+
 def shingle_hashes(text: str) -> list[int]:
     """Sorted, distinct 63-bit hashes of the word trigrams of `text` (near-duplicate detection)."""
-    found = words(text)
-    grams = {" ".join(found[i:i + 3]) for i in range(max(len(found) - 2, 1))} if found else set()
-    return sorted({int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little") >> 1
-                   for g in grams})
+    digests = shingle_digests(words(text))
+    return sorted({int.from_bytes(digests[i:i + 8], "little") >> 1 for i in range(0, len(digests), 8)})
+
+
+def shingle_digests(found: list[str]) -> bytes:
+    """The 8-byte blake2b digest of each word trigram of a text given as its `words` (a text of
+    one or two words is one gram), end to end; each read as a little-endian integer shifted
+    right by one bit is a shingle hash. Grams repeated in the text are digested again."""
+    grams = map(" ".join, zip(found, found[1:], found[2:])) if len(found) > 2 else [" ".join(found)] if found else []
+    return b"".join([hashlib.blake2b(g, digest_size=8).digest() for g in map(str.encode, grams)])
