@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterable
 
 _STOPWORDS = frozenset("""a an and are as at be been being by can could did do does for from had
 has have he her his how i if in into is it its me my of on or our she so than that the their them
@@ -48,19 +47,9 @@ def index_terms(text: str) -> list[str]:
     return [stem(t) for t in words(text) if t not in _STOPWORDS]
 
 
-def index_terms_of_words(texts: Iterable[list[str]]) -> list[list[str]]:
-    """`index_terms` of many texts given as their `words`: what a build counts, each distinct
-    word looked at once."""
-    stems = _Stems()
-    return [[s for s in map(stems.__getitem__, found) if s] for found in texts]
-
-
-class _Stems(dict):
-    """word -> its stem, or "" for a stop word (a word's stem is never empty)."""
-
-    def __missing__(self, word: str) -> str:
-        self[word] = found = "" if word in _STOPWORDS else stem(word)
-        return found
+def index_term(word: str) -> str | None:
+    """What `index_terms` counts a lower-cased word as: its stem, or None for a stop word."""
+    return None if word in _STOPWORDS else stem(word)
 
 
 def shingle_hashes(text: str) -> list[int]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Chunk
-from corpus.terms import index_terms_of_words, shingle_digests, words
+from corpus.terms import index_term, shingle_digests, words
 from index.store.rows import RowFile
 
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
@@ -65,11 +65,10 @@ class Lexicon:
         article then offset order, as chunks are. Term ids are given in alphabetical order, so
         that the words sharing a prefix have consecutive ids."""
         chunk_found = [words(c.text) for c in chunks]
-        chunk_words = index_terms_of_words(chunk_found)
-        sentence_words = index_terms_of_words(words(s.text) for s in sentences)
-        vocab = {t: i for i, t in enumerate(sorted({t for row in chunk_words + sentence_words for t in row}))}
-        chunk_terms, chunk_lengths = _term_ids(chunk_words, vocab)
-        sentence_terms, sentence_lengths = _term_ids(sentence_words, vocab)
+        sentence_found = [words(s.text) for s in sentences]
+        vocab, term_of = _vocabulary(chunk_found + sentence_found)
+        chunk_terms, chunk_lengths = _term_ids(chunk_found, term_of)
+        sentence_terms, sentence_lengths = _term_ids(sentence_found, term_of)
         return cls(vocab, *_postings(chunk_terms, chunk_lengths, len(vocab)), chunk_lengths.astype(np.float32),
                    *_distinct_per_row(sentence_terms, sentence_lengths, len(vocab)), _minhashes(chunk_found),
                    _chunk_sentences(chunks, sentences),
@@ -149,12 +148,23 @@ def minhash_of(hashes: list[int]) -> np.ndarray:
         return (values * _SEEDS[0] + _SEEDS[1]).min(axis=0)
 
 
-def _term_ids(rows: list[list[str]], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The rows' term ids end to end, and each row's length."""
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    ids = np.fromiter(map(vocab.__getitem__, itertools.chain.from_iterable(rows)), dtype=np.int64,
-                      count=int(lengths.sum()))
-    return ids, lengths
+def _vocabulary(rows: list[list[str]]) -> tuple[dict[str, int], dict[str, int]]:
+    """(stem -> term id, in alphabetical order; word -> its stem's id, -1 for a stop word) of
+    texts given as their words: each distinct word looked at once."""
+    stems = {word: index_term(word) for word in set().union(*rows)}
+    vocab = {t: i for i, t in enumerate(sorted(set(stems.values()) - {None}))}
+    return vocab, {word: -1 if s is None else vocab[s] for word, s in stems.items()}
+
+
+def _term_ids(rows: list[list[str]], term_of: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The term ids of texts given as their words (stop words left out) end to end, and how
+    many each text has: `index_terms` of each, as ids."""
+    counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    ids = np.fromiter(map(term_of.__getitem__, itertools.chain.from_iterable(rows)), dtype=np.int64,
+                      count=int(counts.sum()))
+    kept = ids >= 0
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    return ids[kept], np.bincount(owner[kept], minlength=len(rows)).astype(np.int64)
 
 
 def _postings(terms: np.ndarray, lengths: np.ndarray, n_terms: int):
