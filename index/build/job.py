@@ -16,7 +16,8 @@ from index.build.vectors import pooled_vectors, vectors
 from index.embed import Embedder, text_hash
 from index.progress import Report
 from index.store import Generation, merge
-from index.store.segment import Segment, rename_into_place, write_segment
+from index.store.segment import Segment
+from index.store.segment_write import rename_into_place, write_segment
 
 class Job:
     """One build: what changed, the new segment, the merges, the new generation."""
