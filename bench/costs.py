@@ -2,11 +2,14 @@
 question's latency, on Reuters-21578 at two sizes, with the model-free `hash` embedder so that
 the figures are Footnote's own work and not the model's.
 
-For each size: a full build (from an empty cache), +10 articles (a new file beside the
-collection's JSONL), an unchanged re-index, the index folder's size with the vector cache
-against the raw bytes of its vectors, and the p50/p99 of `answer()` over 200 questions made
-from titles (in process, one thread). Prints figures, judges nothing; ratios between the two
-sizes are what to read (the machine is shared).
+For each size: a full build (from an empty cache) with the time of each of its phases, then
+the plain pass (the floor of a build, issue 22: read the same articles, chunk them with the same
+chunker and write the chunks and sentences as SQLite rows, with no vectors, lexicon or cache)
+and the full build over it, +10 articles (a new file beside the collection's JSONL), an
+unchanged re-index, the index folder's size with the vector cache against the raw bytes of its
+vectors, and the p50/p99 of `answer()` over 200 questions made from titles (in process, one
+thread). Prints figures, judges nothing; ratios are what to read (the machine is shared: the
+load average is given at the end of each size).
 
     .venv/bin/python bench/costs.py [--sizes 2000,19043] [--questions 200] [--json]
 """
@@ -28,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from corpus.chunk import ChunkParams  # noqa: E402
+from corpus.chunk import ChunkParams, split_articles  # noqa: E402
+from corpus.load import load_corpus  # noqa: E402
 from reuters import REUTERS, reuters_records, write_jsonl  # noqa: E402
 from index.answer import AskRequest  # noqa: E402
 from index.assemble import open_answerer, query_thread_setup  # noqa: E402
@@ -56,6 +60,8 @@ def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path, 
     params = ChunkParams(DEFAULT_MAX_TOKENS)
     options = {"progress": False, "cache_path": cache, "sentence_vectors": sentence_vectors}
     full, full_s = timed(build_index, corpus, index, embedder, params, **options)
+    plain, plain_s = timed(plain_pass, corpus, work / f"plain-{n}.sqlite", embedder, params)
+    assert plain == full.chunks_total, f"the plain pass cut {plain} chunks, the build {full.chunks_total}"
     write_jsonl(corpus / "update.jsonl", extra)
     added, added_s = timed(build_index, corpus, index, embedder, params, **options)
     same, same_s = timed(build_index, corpus, index, embedder, params, **options)
@@ -65,6 +71,8 @@ def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path, 
     latencies = ask_all(index, model, [f"What happened with {r['title'].lower()}?" for r in rows if r.get("title")],
                         questions)
     return {"articles": n, "chunks": full.chunks_total, "full_build_s": round(full_s, 2),
+            "plain_pass_s": round(plain_s, 2), "full_build_over_plain": round(full_s / plain_s, 3),
+            "full_build_phases_s": {name: round(s, 2) for name, s in full.phases_s.items()},
             "update_10_s": round(added_s, 3), "update_10_chunks": added.chunks_embedded,
             "update_share_of_full": round(added_s / full_s, 4), "unchanged_s": round(same_s, 3),
             "up_to_date": same.up_to_date, "index_mb": round(folder_bytes(index) / 2**20, 1),
@@ -72,7 +80,26 @@ def one_size(n: int, extra: list[dict], model: str, questions: int, work: Path, 
             "raw_vector_mb": round(raw / 2**20, 1),
             "cache_over_raw": round(sum(p.stat().st_size for p in cache_files) / max(raw, 1), 2),
             "question_p50_ms": round(statistics.median(latencies), 2),
-            "question_p99_ms": round(sorted(latencies)[int(0.99 * (len(latencies) - 1))], 2)}
+            "question_p99_ms": round(sorted(latencies)[int(0.99 * (len(latencies) - 1))], 2),
+            "load_avg": [round(x, 2) for x in os.getloadavg()]}
+
+
+def plain_pass(corpus: Path, out: Path, tokenizer, params: ChunkParams) -> int:
+    """The least a build does: the corpus read as a build reads it, chunked by the build's
+    chunker, the chunks and sentences written as SQLite rows (committed, so synced). No
+    vectors, no lexicon, no cache. Returns the number of chunks."""
+    articles = sorted(load_corpus(corpus).articles, key=lambda a: a.id)
+    pieces = split_articles(articles, tokenizer, params)
+    db = sqlite3.connect(out)
+    with db:
+        for table, rows in (("chunks", [c for chunks, _ in pieces for c in chunks]),
+                            ("sentences", [s for _, sentences in pieces for s in sentences])):
+            db.execute(f'CREATE TABLE {table} (article_id TEXT, ordinal INTEGER, start INTEGER, "end" INTEGER, '
+                       "text TEXT)")
+            db.executemany(f"INSERT INTO {table} VALUES (?,?,?,?,?)",
+                           [(r.article_id, r.ordinal, r.start, r.end, r.text) for r in rows])
+    db.close()
+    return sum(len(chunks) for chunks, _ in pieces)
 
 
 def cached_vectors(cache: Path) -> int:

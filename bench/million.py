@@ -41,7 +41,7 @@ from corpus.terms import index_terms, shingle_hashes  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
 from index.store import layout, merge  # noqa: E402
 from index.store.lexicon import Lexicon, minhash_of  # noqa: E402
-from index.store.segment import write_segment  # noqa: E402
+from index.store.segment_write import write_segment  # noqa: E402
 
 
 def real_vectors(dimension: int = 384) -> np.ndarray:

@@ -47,9 +47,20 @@ def index_terms(text: str) -> list[str]:
     return [stem(t) for t in words(text) if t not in _STOPWORDS]
 
 
+def index_term(word: str) -> str | None:
+    """What `index_terms` counts a lower-cased word as: its stem, or None for a stop word."""
+    return None if word in _STOPWORDS else stem(word)
+
+
 def shingle_hashes(text: str) -> list[int]:
     """Sorted, distinct 63-bit hashes of the word trigrams of `text` (near-duplicate detection)."""
-    found = words(text)
-    grams = {" ".join(found[i:i + 3]) for i in range(max(len(found) - 2, 1))} if found else set()
-    return sorted({int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little") >> 1
-                   for g in grams})
+    digests = shingle_digests(words(text))
+    return sorted({int.from_bytes(digests[i:i + 8], "little") >> 1 for i in range(0, len(digests), 8)})
+
+
+def shingle_digests(found: list[str]) -> bytes:
+    """The 8-byte blake2b digest of each word trigram of a text given as its `words` (a text of
+    one or two words is one gram), end to end; each read as a little-endian integer shifted
+    right by one bit is a shingle hash. Grams repeated in the text are digested again."""
+    grams = map(" ".join, zip(found, found[1:], found[2:])) if len(found) > 2 else [" ".join(found)] if found else []
+    return b"".join([hashlib.blake2b(g, digest_size=8).digest() for g in map(str.encode, grams)])

@@ -109,3 +109,27 @@ def test_the_tokenizer_alone_travels_and_counts_tokens_as_the_embedder_does(embe
     alone = pickle.loads(pickle.dumps(embedder.span_tokenizer()))
     assert alone.token_spans(TEXTS) == embedder.token_spans(TEXTS) and len(alone.token_spans(TEXTS)[0]) > 10
     assert alone.special_tokens == embedder.special_tokens
+
+
+@pytest.mark.parametrize("at_once", [2, 1024])  # texts counted in one array: several arrays, or one
+def test_the_model_free_vectors_are_their_words_hashed_one_by_one(monkeypatch, at_once):
+    """The hash embedder's definition, word by word: each lower-cased word adds +1 or -1 (its
+    blake2b's fifth byte) to one bucket (its first four bytes); the row scaled to unit length.
+    The same after the embedder travels (its remembered words stay behind)."""
+    import hashlib
+    import re
+
+    from index.embed import hashing
+
+    monkeypatch.setattr(hashing, "COUNTED_AT_ONCE", at_once)
+    texts = [*TEXTS, "", "...", "Ferry ferry FERRY", "straße STRASSE"]
+    expected = np.zeros((len(texts), 64), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in re.findall(r"\w+", text.lower()):
+            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+            expected[row, int.from_bytes(digest[:4], "little") % 64] += 1.0 if digest[4] & 1 else -1.0
+    expected /= np.maximum(np.linalg.norm(expected, axis=1, keepdims=True), 1e-12)
+    embedder = HashingEmbedder(64)
+    for _ in range(2):  # the second time from the words it remembers
+        assert np.array_equal(embedder.encode(texts), expected)
+    assert np.array_equal(pickle.loads(pickle.dumps(embedder)).encode(texts), expected)

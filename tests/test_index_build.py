@@ -181,6 +181,7 @@ def put_then_die(self, hashes, vectors, _put=VectorCache.put_many):
     if calls["n"] == 2:
         die()
 index.build.vectors.EMBED_BATCH = 2
+index.build.vectors.CACHE_WRITE_S = 0  # each batch written as it comes
 if point == "mid-embedding":
     VectorCache.put_many = put_then_die
 elif point == "writing-vectors":

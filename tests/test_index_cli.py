@@ -10,7 +10,7 @@ import pytest
 
 from index.cli import main
 from index.store import Generation
-from tests.conftest import DEMO, ROOT, article_txt, write
+from tests.conftest import ARTICLES, DEMO, ROOT, article_txt, make_corpus, write
 
 
 def run(capsys, *argv):
@@ -38,6 +38,25 @@ def test_index_json_summary_and_exit_codes(tmp_path, capsys):
 
     code, out, err = run(capsys, "index", *common)
     assert code == 1 and "up to date: 2 articles" in out and "skipped broken.txt: is a binary file" in err
+
+
+def test_index_json_says_how_long_each_phase_took(tmp_path, capsys):
+    """A build's phases are timed apart (never nested), so their seconds add up to no more than the
+    build's; a build with nothing to do only read the folder."""
+    corpus = make_corpus(tmp_path / "c")
+    common = ["--corpus", corpus, "--index", tmp_path / "i", "--model", "hash:64"]
+    code, out, _ = run(capsys, "index", "--json", *common)
+    summary = json.loads(out)
+    assert code == 0 and summary["added"] == len(ARTICLES)
+    phases, total = summary["phases_s"], summary["total_s"]
+    assert {"read", "chunk", "embed", "rows", "vectors", "lexicon", "sync", "merge", "publish"} <= set(phases)
+    assert all(isinstance(s, float) and s >= 0 for s in [*phases.values(), total])
+    assert 0 < sum(phases.values()) <= total
+
+    code, out, _ = run(capsys, "index", "--json", *common)
+    again = json.loads(out)
+    assert again["up_to_date"] and list(again["phases_s"]) == ["read"]
+    assert again["phases_s"]["read"] <= again["total_s"]
 
 
 def test_status_reports_model_counts_and_files_newer_than_the_index(tmp_path, capsys):

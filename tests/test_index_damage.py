@@ -194,6 +194,7 @@ def test_a_build_that_fills_the_disk_names_the_fix_keeps_serving_and_leaves_the_
         real_put(self, hashes, vectors)
 
     monkeypatch.setattr(VectorCache, "put_many", put_then_fill)
+    monkeypatch.setattr("index.build.vectors.CACHE_WRITE_S", 0)  # each batch written as it comes
     with pytest.raises(DiskFull, match=rf"the disk holding {index} is full .*free space there .*run "
                                        r"`footnote index` again"):
         build(corpus, index)

@@ -168,6 +168,37 @@ def test_the_lexicon_scores_bm25_as_defined(tmp_path):
     assert [chunks[i].text for i in found] == [chunks[i].text for i in np.argsort(-np.array(expected))[:3]]
 
 
+@pytest.mark.parametrize("block", [5, 1 << 16])  # grams per MinHash block: many blocks, or one
+def test_the_lexicon_holds_what_each_text_defines(monkeypatch, block):
+    """Built all at once, the lexicon matches its definitions taken text by text: postings of each
+    chunk's index terms, each sentence's distinct term ids, each chunk's MinHash of its shingles
+    (all ones for a chunk with no words)."""
+    from corpus import Chunk
+    from corpus.terms import shingle_hashes
+    from index.store import lexicon
+
+    monkeypatch.setattr(lexicon, "MINHASH_BLOCK", block)
+    texts = ["The ferries sail daily, and the ferry sails.", "— —", "Bridges", "Tram tram", "the of and",
+             "Striking workers struck the striking yards; the yards struck back."]
+    chunks = [Chunk("a", n, 0, len(t), t) for n, t in enumerate(texts)]
+    sentences = [Chunk("a", n, 0, len(t), t) for n, t in enumerate(reversed(texts))]
+    built = lexicon.Lexicon.build(chunks, sentences, {"a": 0})
+    for n, c in enumerate(chunks):
+        terms = index_terms(c.text)
+        assert built.doc_len[n] == len(terms)
+        for term in set(terms):
+            at = built.term_ptr[built.vocab[term]] + list(
+                built.post_doc[built.term_ptr[built.vocab[term]]:built.term_ptr[built.vocab[term] + 1]]).index(n)
+            assert built.post_tf[at] == terms.count(term)
+        assert built.minhash[n].tolist() == lexicon.minhash_of(shingle_hashes(c.text)).tolist()
+    assert built.minhash[1].tolist() == [np.iinfo(np.uint64).max] * lexicon.MINHASHES
+    for n, s in enumerate(sentences):
+        expected = sorted({built.vocab[t] for t in index_terms(s.text)})
+        assert built.sent_terms[built.sent_ptr[n]:built.sent_ptr[n + 1]].tolist() == expected
+    assert built.df.tolist() == [int((built.post_doc[built.term_ptr[t]:built.term_ptr[t + 1]] >= 0).sum())
+                                 for t in range(len(built.vocab))]
+
+
 def _idf(generation, stems):
     from index.store.spread import bm25_idf
 

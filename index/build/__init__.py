@@ -17,7 +17,7 @@ from index.progress import Progress, Report, build_lock
 from index.store import Generation, IndexUnavailable
 from index.store.integrity import looks_whole
 from index.build.job import Job
-from index.build.summary import BuildSummary, DiskFull, EmptyCorpus  # noqa: F401 - re-exported
+from index.build.summary import BuildSummary, DiskFull, EmptyCorpus, Phases  # noqa: F401 - re-exported
 from index.build.vectors import EMBED_BATCH  # noqa: F401 - re-exported
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
@@ -38,20 +38,22 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder,
     index keeps the way it was built (DEFAULT_SENTENCE_VECTORS for a new one); a change
     re-embeds the sentences. `executor` reads the changed files, chunks the new and changed
     articles and embeds what the cache lacks elsewhere (index/executor.py's RayExecutor); None
-    does it all here.
+    does it all here. The summary says how long each phase took (summary.py's Phases).
     """
-    index_dir = Path(index_dir)
+    index_dir, phases = Path(index_dir), Phases()
     recipe = _chunking(params, sentence_vectors or _built_with(index_dir))
     with build_lock(index_dir):
         store.cleanup(index_dir)
         cache = Path(cache_path) if cache_path else index_dir / "cache.sqlite"
-        job = Job(corpus_dir, index_dir, embedder, params, recipe, Report(progress, on_progress), cache, executor)
-        loaded, unchanged = _quick_look(corpus_dir, index_dir, embedder, recipe, rebuild, job.read)
+        job = Job(corpus_dir, index_dir, embedder, params, recipe, Report(progress, on_progress), cache, executor,
+                  phases)
+        with phases("read"):
+            loaded, unchanged = _quick_look(corpus_dir, index_dir, embedder, recipe, rebuild, job.read)
         if unchanged is not None:
-            return unchanged
+            return phases.stamp(unchanged)
         previous = _open_previous(index_dir)
         try:
-            return job.run(previous, rebuild, allow_empty, loaded)
+            return phases.stamp(job.run(previous, rebuild, allow_empty, loaded))
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise

@@ -4,27 +4,30 @@ the merges, and the new generation's manifest."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 from corpus import Article
 from corpus.chunk import ChunkParams, split_articles
 from corpus.load import load_corpus, read_files
 from index import store
-from index.build.summary import BuildSummary, EmptyCorpus
+from index.build.summary import BuildSummary, EmptyCorpus, Phases
 from index.build.vectors import pooled_vectors, vectors
 from index.embed import Embedder, text_hash
 from index.progress import Report
 from index.store import Generation, merge
-from index.store.segment import Segment, rename_into_place, write_segment
+from index.store.segment import Segment
+from index.store.segment_write import rename_into_place, write_segment
 
 class Job:
     """One build: what changed, the new segment, the merges, the new generation."""
 
     def __init__(self, corpus_dir, index_dir: Path, embedder: Embedder, params: ChunkParams, recipe: dict,
-                 report: Report, cache: Path, executor=None):
+                 report: Report, cache: Path, executor=None, phases: Phases | None = None):
         self.corpus_dir, self.index_dir, self.embedder = corpus_dir, index_dir, embedder
         self.params, self.recipe, self.report, self.cache = params, recipe, report, cache
         self.executor = executor
+        self.phase = phases if phases is not None else Phases()
         self.read = executor.read_files if executor is not None else read_files  # the files that changed
 
     def run(self, previous: Generation | None, rebuild: bool, allow_empty: bool, loaded=None) -> BuildSummary:
@@ -36,9 +39,10 @@ class Job:
                       and previous.manifest["chunking"] == self.recipe)
         before = previous.article_hashes() if previous else {}
         if loaded is None or not same_setup:
-            loaded = load_corpus(self.corpus_dir, owners={aid: path for aid, (_, path) in before.items()},
-                                 known=store.read_files(previous.path) if same_setup else None,
-                                 read=self.read)
+            with self.phase("read"):
+                loaded = load_corpus(self.corpus_dir, owners={aid: path for aid, (_, path) in before.items()},
+                                     known=store.read_files(previous.path) if same_setup else None,
+                                     read=self.read)
         summary = BuildSummary(skipped=[s.as_dict() for s in loaded.skipped], model=self.embedder.name)
         parsed = {a.id: a for a in loaded.articles}
         kept = _kept(before, parsed, loaded)
@@ -62,10 +66,12 @@ class Job:
             fresh, segments = list(parsed.values()) + [previous.article(aid) for aid in kept], []
         if fresh:
             segments.append(self._segment(sorted(fresh, key=lambda a: a.id), summary))
-        segments = self._merged(previous, segments)
-        name = store.next_name(self.index_dir)
-        store.publish(self.index_dir, name, self._manifest(segments, read_at), loaded.files)
-        store.cleanup(self.index_dir)
+        with self.phase("merge"):
+            segments = self._merged(previous, segments)
+        with self.phase("publish"):
+            name = store.next_name(self.index_dir)
+            store.publish(self.index_dir, name, self._manifest(segments, read_at), loaded.files)
+            store.cleanup(self.index_dir)
         summary.generation = name
         summary.chunks_total = sum(merge.live_chunks(s) for s in segments)
         summary.articles_total = len(current)
@@ -73,30 +79,47 @@ class Job:
 
     def _segment(self, articles: list[Article], summary: BuildSummary) -> dict:
         """Chunk, embed and write the articles as a new segment; its manifest entry."""
+        with self.phase("chunk"):
+            chunks, sentences = self._split(articles)
+        # The articles, chunks and sentences live until the segment is written: they are kept out
+        # of the garbage collector's full passes meanwhile, which would walk them again each time
+        # (about a sixth of the lexicon's time on full Reuters).
+        gc.freeze()
+        try:
+            with self.phase("embed"):
+                matrix, chunks_now, sentences_now = self._embed(chunks, sentences)
+            summary.chunks_embedded += chunks_now
+            summary.sentences_embedded += sentences_now
+            name = store.next_segment_name(self.index_dir)
+            final = store.segments_dir(self.index_dir) / name
+            tmp = final.with_name(f".tmp-{name}")
+            spec = write_segment(tmp, articles, chunks, sentences, matrix[:len(chunks)], matrix[len(chunks):],
+                                 phase=self.phase)
+        finally:
+            gc.unfreeze()
+        with self.phase("sync"):
+            rename_into_place(tmp, final)
+        return merge.entry(name, spec)
+
+    def _split(self, articles: list[Article]) -> tuple[list, list]:
+        """The articles' chunks and sentences, each in article then offset order."""
         bar = self.report.stage("chunking", len(articles), "article")
         if self.executor is None:
             pieces = split_articles(articles, self.embedder, self.params, bar.update)
         else:  # the workers get the tokenizer alone, not the model
             pieces = self.executor.split_articles(articles, self.embedder.span_tokenizer(), self.params, bar.update)
         bar.close()
-        chunks = [c for article_chunks, _ in pieces for c in article_chunks]
-        sentences = [s for _, article_sentences in pieces for s in article_sentences]
+        return ([c for article_chunks, _ in pieces for c in article_chunks],
+                [s for _, article_sentences in pieces for s in article_sentences])
+
+    def _embed(self, chunks: list, sentences: list) -> tuple:
+        """(the chunks' then the sentences' vectors, chunks embedded now, sentences embedded now)."""
         if self.recipe["sentence_vectors"] == "pooled":
-            matrix, chunks_now, sentences_now = pooled_vectors(self.cache, self.embedder, chunks, sentences,
-                                                               self.report, self.executor)
-        else:
-            texts = [c.text for c in chunks] + [s.text for s in sentences]
-            matrix, embedded = vectors(self.cache, self.embedder, texts, self.report, self.executor)
-            chunk_hashes = {text_hash(c.text) for c in chunks}
-            chunks_now, sentences_now = len(embedded & chunk_hashes), len(embedded - chunk_hashes)
-        summary.chunks_embedded += chunks_now
-        summary.sentences_embedded += sentences_now
-        name = store.next_segment_name(self.index_dir)
-        final = store.segments_dir(self.index_dir) / name
-        tmp = final.with_name(f".tmp-{name}")
-        spec = write_segment(tmp, articles, chunks, sentences, matrix[:len(chunks)], matrix[len(chunks):])
-        rename_into_place(tmp, final)
-        return merge.entry(name, spec)
+            return pooled_vectors(self.cache, self.embedder, chunks, sentences, self.report, self.executor)
+        texts = [c.text for c in chunks] + [s.text for s in sentences]
+        matrix, embedded = vectors(self.cache, self.embedder, texts, self.report, self.executor)
+        chunk_hashes = {text_hash(c.text) for c in chunks}
+        return matrix, len(embedded & chunk_hashes), len(embedded - chunk_hashes)
 
     def _open_segment(self, segment_id: str) -> Segment:
         return Segment.open(store.segments_dir(self.index_dir) / segment_id, self.embedder.dimension)

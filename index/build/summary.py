@@ -1,7 +1,12 @@
-"""What a build reports, and the two ways it refuses to finish."""
+"""What a build reports (what changed, and how long each phase took), and the two ways it
+refuses to finish."""
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from index.store import IndexUnavailable
@@ -29,6 +34,40 @@ class BuildSummary:
     generation: str | None = None
     up_to_date: bool = False
     model: str = ""
+    # Seconds per phase (Phases' names), in the order they first ran, and for the whole build.
+    phases_s: dict[str, float] = field(default_factory=dict)
+    total_s: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+class Phases:
+    """How long each phase of a build took: `with phases("embed"): ...` adds its seconds to
+    that phase's (a phase may run more than once). Phases never nest, so they add up to no
+    more than the build.
+
+    The phases: read (files parsed into articles), chunk (sentences and chunks), embed (the
+    vector cache and the embedder), rows (SQLite), vectors (the chunk store, chosen and saved,
+    and the sentence store), lexicon (postings, sentence terms, MinHash), sync (checksums and
+    fsync of the new segment), merge, publish (the generation's manifest, CURRENT, cleanup).
+    """
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+    def stamp(self, summary: BuildSummary) -> BuildSummary:
+        """The summary with the phases' times and the total so far, to the tenth of a millisecond:
+        phases rounded down and the total up, so that they still add up to no more than it."""
+        summary.phases_s = {name: math.floor(s * 1e4) / 1e4 for name, s in self.seconds.items()}
+        summary.total_s = math.ceil((time.perf_counter() - self.started) * 1e4) / 1e4
+        return summary

@@ -3,6 +3,7 @@ through the executor), and each sentence's vector pooled from its chunk's pass."
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,12 @@ import numpy as np
 from index.embed import Embedder, VectorCache, text_hash
 from index.progress import Report
 
-EMBED_BATCH = 256  # chunks per progress step and per cache write
+EMBED_BATCH = 256  # chunks per progress step
+# A cache write (its transaction, its fsyncs) costs 10-20 ms: nothing beside a model's batch of
+# 256 chunks (about 15 s), but as much as the hash embedder's whole batch. So the vectors of
+# batches that came quickly wait and go in one write, at most this long after the last one; a
+# killed build loses no more than that much embedding.
+CACHE_WRITE_S = 1.0
 
 
 def vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Report,
@@ -20,21 +26,17 @@ def vectors(cache_path: Path, embedder: Embedder, texts: list[str], report: Repo
     each returns."""
     with _open_cache(cache_path, embedder) as cache:
         hashes = [text_hash(t) for t in texts]
-        known = cache.get_many(hashes)
+        known = _Known(cache, hashes)
         todo = list({h: t for h, t in zip(hashes, texts) if h not in known}.items())
         bar = report.stage("embedding", len(todo), "text")
         step, encode = (executor.wave, executor.embed) if executor is not None else (EMBED_BATCH, embedder.encode)
         for i in range(0, len(todo), step):
             batch = todo[i:i + step]
-            vectors = encode([text for _, text in batch])
-            cache.put_many([h for h, _ in batch], vectors)
-            known.update(zip((h for h, _ in batch), vectors))
+            known.add([h for h, _ in batch], encode([text for _, text in batch]))
             bar.update(len(batch))
+        known.write()
         bar.close()
-    matrix = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    for row, h in enumerate(hashes):
-        matrix[row] = known[h]
-    return matrix, {h for h, _ in todo}
+    return known.matrix(hashes), {h for h, _ in todo}
 
 
 def _open_cache(cache_path: Path, embedder: Embedder) -> VectorCache:
@@ -42,6 +44,52 @@ def _open_cache(cache_path: Path, embedder: Embedder) -> VectorCache:
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     return VectorCache(cache_path, embedder.cache_key, embedder.dimension,
                        adopt=getattr(embedder, "legacy_cache_key", None))
+
+
+class _Known:
+    """A build's vectors by key: those the cache has, then each batch embedded now (a key
+    embedded again has its newest vector). The batches go to the cache together once
+    CACHE_WRITE_S has passed since the last write, and at the end (not after a failure: what is
+    not written yet is lost)."""
+
+    def __init__(self, cache: VectorCache, keys: list[bytes]):
+        found = cache.get_many(keys)
+        self.cache, self.written = cache, time.monotonic()
+        self.blocks = [np.array(list(found.values()), dtype=np.float32).reshape(len(found), cache.dimension)]
+        self.row = {key: n for n, key in enumerate(found)}
+        self.rows = len(found)
+        self.unwritten: list[tuple[list[bytes], np.ndarray]] = []
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self.row
+
+    def add(self, keys: list[bytes], vectors: np.ndarray) -> None:
+        self.row.update(zip(keys, range(self.rows, self.rows + len(keys))))
+        self.rows += len(keys)
+        self.blocks.append(vectors)
+        self.unwritten.append((keys, vectors))
+        if time.monotonic() - self.written >= CACHE_WRITE_S:
+            self.write()
+
+    def write(self) -> None:
+        if self.unwritten:
+            self.cache.put_many([k for keys, _ in self.unwritten for k in keys],
+                                np.concatenate([vectors for _, vectors in self.unwritten]))
+        self.unwritten, self.written = [], time.monotonic()
+
+    def matrix(self, keys: list[bytes]) -> np.ndarray:
+        """The vectors of these keys, one row each, as float32: copied once, block by block
+        (joining the blocks first would copy them twice)."""
+        rows = np.fromiter(map(self.row.__getitem__, keys), dtype=np.int64, count=len(keys))
+        out = np.empty((len(keys), self.cache.dimension), dtype=np.float32)
+        starts = np.cumsum([0] + [len(b) for b in self.blocks])
+        block = np.searchsorted(starts, rows, side="right") - 1
+        order = np.argsort(block, kind="stable")
+        bounds = np.searchsorted(block[order], np.arange(len(self.blocks) + 1))
+        for n, vectors in enumerate(self.blocks):
+            at = order[bounds[n]:bounds[n + 1]]
+            out[at] = vectors[rows[at] - starts[n]]
+        return out
 
 
 def pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences: list,
@@ -60,7 +108,7 @@ def pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences
     sentence_keys = [text_hash(f"pooled {s}:{e}\n{chunks[c].text}") for s, e, c in
                      ((s.start - chunks[c].start, s.end - chunks[c].start, c) for s, c in zip(sentences, home))]
     with _open_cache(cache_path, embedder) as cache:
-        known = cache.get_many(chunk_keys + sentence_keys)
+        known = _Known(cache, chunk_keys + sentence_keys)
         todo = [c for c in range(len(chunks))
                 if chunk_keys[c] not in known or any(sentence_keys[r] not in known for r in members[c])]
         bar = report.stage("embedding", len(todo), "chunk")
@@ -70,13 +118,11 @@ def pooled_vectors(cache_path: Path, embedder: Embedder, chunks: list, sentences
             batch = todo[i:i + step]
             vectors, pooled = encode([chunks[c].text for c in batch], [spans[c] for c in batch])
             keys = [chunk_keys[c] for c in batch] + [sentence_keys[r] for c in batch for r in members[c]]
-            rows = np.vstack([vectors, *[p for p in pooled if len(p)]])  # a chunk's spans may be none
-            cache.put_many(keys, rows)
-            known.update(zip(keys, rows))
+            known.add(keys, np.vstack([vectors, *[p for p in pooled if len(p)]]))  # a chunk's spans may be none
             bar.update(len(batch))
+        known.write()
         bar.close()
-    matrix = np.array([known[k] for k in chunk_keys + sentence_keys], dtype=np.float32).reshape(-1, embedder.dimension)
-    return matrix, len(todo), sum(len(members[c]) for c in todo)
+    return known.matrix(chunk_keys + sentence_keys), len(todo), sum(len(members[c]) for c in todo)
 
 
 def _home_chunks(chunks: list, sentences: list) -> list[int]:

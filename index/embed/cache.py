@@ -31,7 +31,7 @@ log = logging.getLogger("footnote.index")
 
 
 def vector_checksum(vector: np.ndarray) -> bytes:
-    return hashlib.blake2b(np.ascontiguousarray(vector, dtype=np.float32).tobytes(), digest_size=8).digest()
+    return hashlib.blake2b(np.ascontiguousarray(vector, dtype=np.float32), digest_size=8).digest()
 
 
 def text_hash(text: str) -> bytes:
@@ -106,10 +106,13 @@ class VectorCache:
     def put_many(self, hashes: list[bytes], vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(hashes), self.dimension)
         first = self._append(vectors)
+        # In hash order, so that SQLite fills its pages in turn (a stable sort: of a hash given
+        # twice, the later row still replaces the earlier).
+        entries = sorted([(self.model, h, first + n, vector_checksum(v))
+                          for n, (h, v) in enumerate(zip(hashes, vectors))], key=lambda entry: entry[1])
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO entries (key, hash, row, checksum) VALUES (?, ?, ?, ?)",
-                                 [(self.model, h, first + n, vector_checksum(v))
-                                  for n, (h, v) in enumerate(zip(hashes, vectors))])
+                                 entries)
 
     def close(self) -> None:
         self._db.close()

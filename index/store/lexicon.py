@@ -16,13 +16,14 @@ Files, in the segment's `lexicon/` folder (memory-mapped when read):
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from corpus import Chunk
-from corpus.terms import index_terms, shingle_hashes
+from corpus.terms import index_term, shingle_digests, words
 from index.store.rows import RowFile
 
 K1, B = 1.2, 0.75  # BM25's usual constants (SQLite FTS5 uses the same)
@@ -37,6 +38,7 @@ _READ_BY_ROW = {"post_doc", "post_tf", "sent_terms", "minhash"}
 MINHASHES = 32
 # Multiply-add hash functions modulo 2**64 (odd multipliers): NumPy's uint64 arithmetic wraps.
 _SEEDS = np.random.default_rng(20261201).integers(0, 2**63, size=(2, MINHASHES), dtype=np.uint64) | np.uint64(1)
+MINHASH_BLOCK = 65536  # grams whose hashes are spread over the MINHASHES functions at once (16 MB)
 
 
 @dataclass
@@ -63,15 +65,14 @@ class Lexicon:
         """The lexicon of chunks and sentences numbered 0.. in the order given; sentences are in
         article then offset order, as chunks are. Term ids are given in alphabetical order, so
         that the words sharing a prefix have consecutive ids."""
-        chunk_words = [index_terms(c.text) for c in chunks]
-        sentence_words = [index_terms(s.text) for s in sentences]
-        vocab = {t: i for i, t in enumerate(sorted({t for row in chunk_words + sentence_words for t in row}))}
-        chunk_terms = [[vocab[t] for t in row] for row in chunk_words]
-        sent_terms = [sorted({vocab[t] for t in row}) for row in sentence_words]
-        postings = _postings(chunk_terms, len(vocab))
-        minhash = np.array([minhash_of(shingle_hashes(c.text)) for c in chunks], dtype=np.uint64).reshape(-1, MINHASHES)
-        return cls(vocab, *postings, np.array([len(t) for t in chunk_terms], dtype=np.float32),
-                   *_csr(sent_terms, np.int32), minhash, _chunk_sentences(chunks, sentences),
+        chunk_found = [words(c.text) for c in chunks]
+        sentence_found = [words(s.text) for s in sentences]
+        vocab, term_of = _vocabulary(chunk_found + sentence_found)
+        chunk_terms, chunk_lengths = _term_ids(chunk_found, term_of)
+        sentence_terms, sentence_lengths = _term_ids(sentence_found, term_of)
+        return cls(vocab, *_postings(chunk_terms, chunk_lengths, len(vocab)), chunk_lengths.astype(np.float32),
+                   *_distinct_per_row(sentence_terms, sentence_lengths, len(vocab)), _minhashes(chunk_found),
+                   _chunk_sentences(chunks, sentences),
                    np.array([(s.start, s.end, article_rows[s.article_id]) for s in sentences],
                             dtype=np.int64).reshape(-1, 3))
 
@@ -156,22 +157,73 @@ def minhash_of(hashes: list[int]) -> np.ndarray:
         return (values * _SEEDS[0] + _SEEDS[1]).min(axis=0)
 
 
-def _postings(chunk_terms: list[list[int]], n_terms: int):
-    """(df, term_ptr, post_doc, post_tf) for chunks given as lists of term ids."""
-    n_docs = max(len(chunk_terms), 1)
-    terms = np.concatenate([np.asarray(row, dtype=np.int64) for row in chunk_terms]) if chunk_terms else \
-        np.zeros(0, dtype=np.int64)
-    docs = np.repeat(np.arange(len(chunk_terms), dtype=np.int64), [len(row) for row in chunk_terms])
-    keys, counts = np.unique(terms * n_docs + docs, return_counts=True)  # sorted by term, then chunk
+def _vocabulary(rows: list[list[str]]) -> tuple[dict[str, int], dict[str, int]]:
+    """(stem -> term id, in alphabetical order; word -> its stem's id, -1 for a stop word) of
+    texts given as their words: each distinct word looked at once."""
+    stems = {word: index_term(word) for word in set().union(*rows)}
+    vocab = {t: i for i, t in enumerate(sorted(set(stems.values()) - {None}))}
+    return vocab, {word: -1 if s is None else vocab[s] for word, s in stems.items()}
+
+
+def _term_ids(rows: list[list[str]], term_of: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The term ids of texts given as their words (stop words left out) end to end, and how
+    many each text has: `index_terms` of each, as ids."""
+    counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    ids = np.fromiter(map(term_of.__getitem__, itertools.chain.from_iterable(rows)), dtype=np.int64,
+                      count=int(counts.sum()))
+    kept = ids >= 0
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    return ids[kept], np.bincount(owner[kept], minlength=len(rows)).astype(np.int64)
+
+
+def _postings(terms: np.ndarray, lengths: np.ndarray, n_terms: int):
+    """(df, term_ptr, post_doc, post_tf) for chunks given as their term ids end to end (`lengths`
+    of them each)."""
+    n_docs = max(len(lengths), 1)
+    docs = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    keys, counts = _sorted_distinct(terms * n_docs + docs, counts=True)  # by term, then chunk
     df = np.bincount(keys // n_docs, minlength=n_terms).astype(np.int32)
     term_ptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
     return df, term_ptr, (keys % n_docs).astype(np.int32), counts.astype(np.float32)
 
 
-def _csr(rows: list, dtype) -> tuple[np.ndarray, np.ndarray]:
-    ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows], dtype=np.int64)]).astype(np.int64)
-    flat = np.concatenate([np.asarray(r, dtype=dtype) for r in rows]) if rows else np.zeros(0, dtype=dtype)
-    return ptr, flat.astype(dtype)
+def _distinct_per_row(terms: np.ndarray, lengths: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's distinct term ids in order, as CSR: (row pointers, int32 ids)."""
+    width = max(n_terms, 1)
+    keys = _sorted_distinct(np.repeat(np.arange(len(lengths), dtype=np.int64), lengths) * width + terms)
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(keys // width, minlength=len(lengths)), dtype=np.int64)])
+    return ptr.astype(np.int64), (keys % width).astype(np.int32)
+
+
+def _sorted_distinct(keys: np.ndarray, counts: bool = False):
+    """np.unique(keys[, return_counts]) by one sort (NumPy 2's unique hashes first: slower here)."""
+    keys = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else np.zeros(0, np.int64)
+    if not counts:
+        return keys[starts]
+    return keys[starts], np.diff(np.append(starts, len(keys)))
+
+
+def _minhashes(chunk_words: list[list[str]]) -> np.ndarray:
+    """`minhash_of(shingle_hashes(text))` of each chunk, given its words: the grams digested
+    chunk by chunk, the signatures taken in blocks of about MINHASH_BLOCK grams (a gram
+    repeated within a chunk is counted twice, which leaves its minimum as it is)."""
+    digests = [shingle_digests(found) for found in chunk_words]
+    hashes = np.frombuffer(b"".join(digests), dtype="<u8") >> np.uint64(1)
+    counts = np.fromiter((len(d) // 8 for d in digests), dtype=np.int64, count=len(digests))
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    signatures = np.full((len(counts), MINHASHES), np.iinfo(np.uint64).max, dtype=np.uint64)
+    first = 0
+    while first < len(counts):
+        last = max(first + 1, int(np.searchsorted(ends, starts[first] + MINHASH_BLOCK, side="right")))
+        held = first + np.flatnonzero(counts[first:last])  # chunks with at least one gram
+        if len(held):
+            with np.errstate(over="ignore"):
+                values = hashes[starts[first]:ends[last - 1], None] * _SEEDS[0] + _SEEDS[1]
+            signatures[held] = np.minimum.reduceat(values, starts[held] - starts[first], axis=0)
+        first = last
+    return signatures
 
 
 def _chunk_sentences(chunks: list[Chunk], sentences: list[Chunk]) -> np.ndarray:

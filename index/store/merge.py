@@ -17,7 +17,8 @@ import numpy as np
 
 from corpus import Chunk
 from index.store import layout
-from index.store.segment import ARTICLE_COLUMNS, Segment, article_from_row, rename_into_place, write_segment
+from index.store.segment import ARTICLE_COLUMNS, Segment, article_from_row
+from index.store.segment_write import rename_into_place, write_segment
 
 SEGMENTS_PER_TIER = 8
 TIER_FACTOR = 8

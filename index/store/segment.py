@@ -1,6 +1,7 @@
 """A segment: an immutable slice of the index (some articles, their chunks and sentences, their
-vectors and their lexicon), written once under a temporary name and renamed into place.
-Generations list segments; an update adds one, a merge replaces several by one.
+vectors and their lexicon), written once under a temporary name and renamed into place
+(segment_write.py). Generations list segments; an update adds one, a merge replaces several by
+one. This module opens and reads them.
 
     INDEX_DIR/segments/ID/rows.sqlite     articles, chunks, sentences (ids local to the segment)
     INDEX_DIR/segments/ID/<vector files>  chunk and sentence vector stores (backends in segment.json)
@@ -11,7 +12,6 @@ Generations list segments; an update adds one, a merge replaces several by one.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -19,38 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Article, Chunk
-from corpus.disk import fsync_path
 from corpus.terms import index_terms
-from index.embed import text_hash
 from index.store.errors import IndexCorrupt
-from index.store.integrity import SEGMENT_FILE, checked, file_sha256, sentence_dimension
+from index.store.integrity import SEGMENT_FILE, checked, sentence_dimension
 from index.store.lexicon import Lexicon
-from index.store.choose import choose_store
-from index.store.vectors import HalfStore, VectorStore, store_class
+from index.store.vectors import VectorStore, store_class
 
 ROWS_FILE = "rows.sqlite"
 _CHUNK_ROWS = ('SELECT c.id, c.article_id, c.ordinal, c.start, c."end", c.text, a.title, a.published, a.url, '
                "a.source FROM chunks c JOIN articles a ON a.id = c.article_id")
-SCHEMA = """
-CREATE TABLE articles (
-    id TEXT PRIMARY KEY, row INTEGER NOT NULL, path TEXT NOT NULL, title TEXT NOT NULL,
-    title_source TEXT NOT NULL, published TEXT, url TEXT, source TEXT, author TEXT, tags TEXT NOT NULL,
-    text TEXT NOT NULL, content_hash TEXT NOT NULL);
-CREATE TABLE chunks (
-    id INTEGER PRIMARY KEY,  -- the row of its vector in the chunk store
-    article_id TEXT NOT NULL REFERENCES articles(id), ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, text_hash BLOB NOT NULL);
-CREATE INDEX chunks_by_article ON chunks(article_id, ordinal);
-CREATE TABLE sentences (
-    id INTEGER PRIMARY KEY,  -- the row of its vector in the sentence store
-    article_id TEXT NOT NULL REFERENCES articles(id), ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL);
-CREATE INDEX sentences_by_article ON sentences(article_id, start);
-CREATE INDEX articles_by_published ON articles(published);
-CREATE INDEX articles_by_source ON articles(source);
-"""
-
-
 ARTICLE_COLUMNS = "id, text, title, title_source, published, url, source, author, tags, path"
 
 
@@ -58,64 +35,6 @@ def article_from_row(row) -> Article:
     """An Article from a row of ARTICLE_COLUMNS."""
     *head, tags, path = row
     return Article(*head, tags=tuple(json.loads(tags)), path=path)
-
-
-def write_segment(folder: Path, articles: list[Article], chunks: list[Chunk], sentences: list[Chunk],
-                  chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
-                  chunk_store: VectorStore | None = None, lexicon: Lexicon | None = None) -> dict:
-    """Write a whole segment into `folder` (a temporary name: the caller renames it) and sync it.
-    Chunks and sentences must be in article order (the order of `articles`), then offset order."""
-    folder.mkdir(parents=True)
-    rows = {a.id: n for n, a in enumerate(articles)}
-    db = sqlite3.connect(folder / ROWS_FILE)
-    with db:
-        db.executescript(SCHEMA)
-        db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                       [(a.id, rows[a.id], a.path, a.title, a.title_source, a.published, a.url, a.source, a.author,
-                         json.dumps(list(a.tags)), a.text, a.content_hash) for a in articles])
-        db.executemany('INSERT INTO chunks (id, article_id, ordinal, start, "end", text, text_hash) '
-                       "VALUES (?,?,?,?,?,?,?)",
-                       [(i, c.article_id, c.ordinal, c.start, c.end, c.text, text_hash(c.text))
-                        for i, c in enumerate(chunks)])
-        db.executemany('INSERT INTO sentences (id, article_id, ordinal, start, "end") VALUES (?,?,?,?,?)',
-                       [(i, s.article_id, s.ordinal, s.start, s.end) for i, s in enumerate(sentences)])
-    db.close()
-    dimension = chunk_vectors.shape[1]
-    # Chunk vectors: exact search for a small segment, an HNSW graph tuned to recall@10 >= 0.97
-    # for a large one (index/store/choose.py); the choice and what it measured are recorded.
-    if chunk_store is None:
-        chunk_store, chosen = choose_store(chunk_vectors, dimension=dimension)
-    else:
-        chunk_store.add(chunk_vectors)
-        chosen = {"backend": chunk_store.backend, "reason": "given by the caller"}
-    # Sentence vectors only rerank and pick quotes: half precision is plenty.
-    sentence_store = HalfStore.empty(dimension)
-    sentence_store.add(sentence_vectors)
-    stores = {"chunks": (chunk_store, "vectors.faiss"), "sentences": (sentence_store, "sentences.npy")}
-    for store, file in stores.values():
-        store.save(folder / file)
-    (lexicon or Lexicon.build(chunks, sentences, rows)).save(folder / "lexicon")
-    spec = {"counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
-            "vectors": {kind: {"backend": store.backend, "file": file, **_params(store)}
-                        for kind, (store, file) in stores.items()},
-            "chunk_store_choice": {k: v for k, v in chosen.items() if k != "params"},
-            "dimension": int(dimension),
-            # Sizes, so that a quick look can tell a damaged or truncated segment without reading it;
-            # checksums, so that opening it can tell a damaged byte.
-            "files": {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*"))
-                      if p.is_file()},
-            "sha256": {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*"))
-                       if p.is_file()}}
-    (folder / SEGMENT_FILE).write_text(json.dumps(spec, indent=1) + "\n")
-    for path in sorted(folder.rglob("*"), reverse=True):
-        fsync_path(path)
-    fsync_path(folder)
-    return spec
-
-
-def _params(store) -> dict:
-    params = getattr(store, "params", None)
-    return {"params": params()} if callable(params) else {}
 
 
 class MemoryBudget:
@@ -310,8 +229,3 @@ class Segment:
 def _load_store(folder: Path, spec: dict, whole: bool) -> VectorStore:
     return store_class(spec["backend"]).load(folder / spec["file"], whole=whole, **(spec.get("params") or {}))
 
-
-def rename_into_place(tmp: Path, final: Path) -> None:
-    """The last step of writing a segment or a generation: one rename, then sync the folder."""
-    os.rename(tmp, final)
-    fsync_path(final.parent)
