@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_ask)
     register_eval(sub, common)
     register_train_reader(sub, common)
+    from index.cli.feeds import register_feeds  # here: it imports this module's exit codes
+
+    register_feeds(sub, common)
     # `serve` (api/) and `bot` (bot/) plug in through entry points, so that index/ never
     # imports the packages built on top of it.
     for entry in sorted(entry_points(group="footnote.commands"), key=lambda e: e.name):
@@ -183,11 +186,12 @@ def cmd_watch(args) -> int:
 
 def cmd_status(args) -> int:
     from index.cli.render import render_status
-    from index.status import status_of
+    from index.status import feeds_status, status_of
     from index.stores import open_store
 
     store = open_store(args.index, args.store)
     status = status_of(store.served(), store.where, args.corpus)  # the manifest: no segment is opened
+    status["feeds"] = feeds_status(args.corpus)
     print(json.dumps(status) if args.json else render_status(status))
     return EXIT_OK
 
