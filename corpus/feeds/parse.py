@@ -71,10 +71,11 @@ def parse_feed(data: bytes, url: str) -> ParsedFeed:
 
 
 def _entry(entry: dict, feed_url: str) -> Entry:
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: feedparser's own get maps a missing `updated` to `published`, with a warning
+    stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     return Entry(link=_link(entry.get("link", ""), feed_url), title=_plain(entry.get("title", "")),
                  published=time.strftime("%Y-%m-%d", stamp) if stamp else "",
-                 updated=str(entry.get("updated") or entry.get("published") or ""),
+                 updated=str(dict.get(entry, "updated") or dict.get(entry, "published") or ""),
                  author=_plain(entry.get("author", "")))
 
 
@@ -102,7 +103,9 @@ def _day(stamp: str) -> str:
 
 
 def _link(link: str, feed_url: str) -> str:
-    link = urljoin(feed_url, (link or "").strip())
+    if not (link or "").strip():
+        return ""
+    link = urljoin(feed_url, link.strip())
     return link if urlsplit(link).scheme in ("http", "https") else ""
 
 

@@ -29,6 +29,7 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9,
 MAX_FEED_BYTES = 8 * 1024 * 1024
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_ATTEMPTS = 3  # an entry whose page fails this often is left alone until the feed updates it
+GIVEN_UP = f"(tried {MAX_ATTEMPTS} times: not fetched again until the feed updates the entry)"
 
 
 @dataclass
@@ -123,7 +124,11 @@ class Poller:
         known = state.seen.get(key, {})
         if known.get("feed", feed.url) != feed.url:
             return  # the same story through another feed: one file per address
-        if known.get("updated") == entry.updated and (known.get("file") or known.get("attempts", 0) >= MAX_ATTEMPTS):
+        if known.get("file") and known.get("updated") == entry.updated:
+            return
+        failed = known.get("failed", {})
+        if failed.get("updated") == entry.updated and failed.get("attempts", 0) >= MAX_ATTEMPTS:
+            report.problems.append(f"{failed['error']} {GIVEN_UP}")  # still reported: it still wants fixing
             return
         if len(report.new) + len(report.updated) >= self.max_new:
             report.waiting += 1
@@ -131,12 +136,12 @@ class Poller:
         try:
             saved = self._save(entry, feed, known.get("file_id", ""), state, key)
         except (FetchError, ArticleError, CorpusWriteError) as exc:
-            attempts = known.get("attempts", 0) + 1 if known.get("updated") == entry.updated else 1
-            state.seen[key] = {**known, "feed": feed.url, "updated": entry.updated, "attempts": attempts,
-                               "error": str(exc)}
+            # Kept apart from `updated`: a saved article whose update failed is tried again.
+            attempts = failed.get("attempts", 0) + 1 if failed.get("updated") == entry.updated else 1
             message = str(exc) if str(exc).startswith(entry.link) else f"{entry.link}: {exc}"
-            report.problems.append(message + ("" if attempts < MAX_ATTEMPTS else
-                                              " (given up until the feed updates the entry)"))
+            state.seen[key] = {**known, "feed": feed.url,
+                               "failed": {"updated": entry.updated, "attempts": attempts, "error": message}}
+            report.problems.append(message if attempts < MAX_ATTEMPTS else f"{message} {GIVEN_UP}")
             return
         if saved:
             (report.updated if known.get("file") else report.new).append(saved)
