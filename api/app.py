@@ -4,6 +4,7 @@ lifespan; nothing happens at import time."""
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 
 import anyio
@@ -20,6 +21,7 @@ from api.routes import api_router
 from api.security import without_paths
 from api.services import Services
 from api.settings import Settings
+from corpus.fetch import allowed_from_env
 from index.store import IndexUnavailable
 
 log = logging.getLogger("footnote.api")
@@ -48,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
             except IndexUnavailable as exc:
                 log.warning("not ready yet: %s", exc)  # /readyz says 503 until an index appears
             if settings.watch:
-                services.start_watching()
+                services.start_watching(allowed_from_env(os.environ))
                 log.info("watching %s: changes are indexed a moment after they are saved", settings.corpus)
             yield
         finally:

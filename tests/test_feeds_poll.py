@@ -149,10 +149,11 @@ def test_robots_txt_is_obeyed_for_pages_and_for_the_feed(tmp_path):
     assert asked.count("/robots.txt") == 1  # once per host
 
 
-def test_requests_to_one_host_are_spaced_by_the_delay():
-    clock, slept = [100.0], []
+def test_requests_to_one_host_are_spaced_by_the_delay_and_robots_txt_is_read_hourly():
+    clock, slept, asked = [100.0], [], []
 
     def fetch(url, accept, headers=None, max_bytes=0):
+        asked.append(url)
         clock[0] += 0.25  # each request takes a quarter of a second
         return Fetched(url, 404 if url.endswith("robots.txt") else 200, {}, b"")
 
@@ -166,6 +167,11 @@ def test_requests_to_one_host_are_spaced_by_the_delay():
     polite.get("https://harbour.example/a", "text/html")
     # quay: robots.txt, wait, /a, wait, /b; harbour: robots.txt at once (another host), wait, /a
     assert slept == [2.0, 2.0, 2.0]
+    asked.clear()
+    polite.get("https://quay.example/c", "text/html")
+    clock[0] += 3600
+    polite.get("https://quay.example/d", "text/html")
+    assert asked == ["https://quay.example/c", "https://quay.example/robots.txt", "https://quay.example/d"]
 
 
 def test_a_gzipped_feed_is_read(tmp_path):

@@ -14,6 +14,7 @@ from corpus.fetch import Fetched, FetchError
 USER_AGENT = b"Footnote/0.1 (feed reader for a curated collection; obeys robots.txt)"
 ROBOTS_NAME = "Footnote"  # the name a robots.txt addresses us by
 MAX_ROBOTS_BYTES = 512 * 1024
+ROBOTS_TTL_S = 3600.0  # a long-running watch reads each robots.txt again after this long
 
 Fetch = Callable[..., Fetched]  # corpus.fetch.fetch with its guards bound: (url, accept, headers, max_bytes=)
 
@@ -32,7 +33,7 @@ class PoliteFetcher:
         self.host_delay_s = host_delay_s
         self.sleep = sleep
         self.clock = clock
-        self._robots: dict[str, RobotFileParser] = {}
+        self._robots: dict[str, tuple[float, RobotFileParser]] = {}  # site -> (read at, rules)
         self._last: dict[str, float] = {}
 
     def get(self, url: str, accept: str, headers: Mapping[str, str] | None = None, max_bytes: int = 0) -> Fetched:
@@ -55,9 +56,11 @@ class PoliteFetcher:
     def _robots_for(self, url: str) -> RobotFileParser:
         parts = urlsplit(url)
         site = f"{parts.scheme}://{parts.netloc}".lower()
-        if site not in self._robots:
-            self._robots[site] = self._read_robots(site)
-        return self._robots[site]
+        read_at, robots = self._robots.get(site, (-ROBOTS_TTL_S, None))
+        if robots is None or self.clock() - read_at >= ROBOTS_TTL_S:
+            robots = self._read_robots(site)
+            self._robots[site] = (self.clock(), robots)
+        return robots
 
     def _read_robots(self, site: str) -> RobotFileParser:
         """A missing robots.txt (4xx) allows everything; one that cannot be read (5xx, no answer)

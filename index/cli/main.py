@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", parents=[common], help="re-index a moment after the corpus folder changes",
                        description="Bring the index up to date now, then again each time files in the corpus "
-                                   "folder change (debounced), printing one line per update. Ctrl-C stops it.")
+                                   "folder change (debounced), printing one line per update; the feeds in "
+                                   "feeds.toml are polled on their schedule meanwhile. Ctrl-C stops it.")
     p.add_argument("--debounce-ms", type=int, default=DEFAULT_DEBOUNCE_MS, metavar="MS",
                    help=f"wait until the folder has been quiet this long (default {DEFAULT_DEBOUNCE_MS})")
     p.set_defaults(run=cmd_watch)
@@ -167,6 +168,10 @@ def cmd_index(args) -> int:
 
 
 def cmd_watch(args) -> int:
+    import threading
+
+    from corpus.feeds.schedule import start_polling
+    from corpus.fetch import allowed_from_env
     from index.embed import load_embedder
     from index.stores import open_store
     from index.watch import watch
@@ -180,7 +185,13 @@ def cmd_watch(args) -> int:
     first = update()
     print(f"watching {args.corpus} (generation {first['generation']}, {first['articles_total']} articles); "
           "Ctrl-C stops", flush=True)
-    watch(args.corpus, update, lambda line: print(line, flush=True), args.debounce_ms)
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    stop = threading.Event()
+    start_polling(args.corpus, allowed_from_env(os.environ), say, stop)  # saves feed articles; the watch indexes them
+    try:
+        watch(args.corpus, update, say, args.debounce_ms)
+    finally:
+        stop.set()
     return EXIT_OK
 
 
