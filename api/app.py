@@ -50,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
             except IndexUnavailable as exc:
                 log.warning("not ready yet: %s", exc)  # /readyz says 503 until an index appears
             if settings.watch:
-                services.start_watching(allowed_from_env(os.environ))
+                services.start_watching(app.state.fetch_allowed)
                 log.info("watching %s: changes are indexed a moment after they are saved", settings.corpus)
             yield
         finally:
@@ -60,6 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Footnote", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
+    # Where feeds may be fetched from (public addresses; loopback too only under the test setting)
+    app.state.fetch_allowed = allowed_from_env(os.environ)
     install_error_handlers(app, without_paths)
     install_docs(app)
     app.include_router(api_router)

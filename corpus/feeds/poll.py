@@ -16,7 +16,7 @@ from pathlib import Path
 
 from corpus.additions import from_page
 from corpus.article import ArticleError
-from corpus.feeds.config import Feed
+from corpus.feeds.config import Feed, find_feed, load_feeds
 from corpus.feeds.parse import Entry, FeedError, parse_feed
 from corpus.feeds.polite import USER_AGENT, PoliteFetcher
 from corpus.feeds.state import FeedsState, polling_lock, utc_now
@@ -181,3 +181,13 @@ class Poller:
 
 def _short_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def poll_feeds(corpus: Path, allowed: Callable[[str], bool], which: list[str] | tuple[str, ...] = (),
+               due_only: bool = False) -> list[FeedReport]:
+    """Poll the feeds in the corpus folder's feeds.toml (those named by address or source in
+    `which`, else all) through the guarded fetcher: the CLI's, the web page's and the bot's poll."""
+    feeds = load_feeds(corpus)
+    if which:
+        feeds = [find_feed(feeds, name) for name in which]
+    return Poller.guarded(corpus, allowed).poll(feeds, due_only=due_only)

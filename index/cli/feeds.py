@@ -70,13 +70,10 @@ def cmd_remove(args) -> int:
 
 
 def cmd_poll(args) -> int:
-    from corpus.feeds import Poller, find_feed, load_feeds
+    from corpus.feeds import poll_feeds
     from corpus.fetch import allowed_from_env
 
-    feeds = load_feeds(args.corpus)
-    if args.feed:
-        feeds = [find_feed(feeds, which) for which in args.feed]
-    reports = Poller.guarded(args.corpus, allowed_from_env(os.environ)).poll(feeds, due_only=args.due)
+    reports = poll_feeds(args.corpus, allowed_from_env(os.environ), args.feed, due_only=args.due)
     summary = None
     if any(r.new or r.updated for r in reports) and not args.no_index:
         summary = _index(args)
