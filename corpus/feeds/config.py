@@ -119,13 +119,20 @@ def _feed(table: object, where: str) -> Feed:
             raise FeedsFileError(f"{where} has no `{key}`; add {key} = \"...\" (url: the feed's address, "
                                  "source: the name to record on its articles)")
     try:
-        return check_feed(table["url"], table["source"], table.get("every", DEFAULT_EVERY), table.get("keep", ""))
+        return _checked(table["url"], table["source"], table.get("every", DEFAULT_EVERY), table.get("keep", ""))
     except ValueError as exc:
         raise FeedsFileError(f"{where}: {exc}") from None
 
 
 def check_feed(url: str, source: str, every: str = DEFAULT_EVERY, keep: str = "") -> Feed:
-    """A Feed from a curator's input; ValueError naming the fix."""
+    """A Feed from a curator's input; FeedsFileError naming the fix."""
+    try:
+        return _checked(url, source, every, keep)
+    except ValueError as exc:
+        raise FeedsFileError(str(exc)) from None
+
+
+def _checked(url: str, source: str, every: str, keep: str) -> Feed:
     try:
         url = web_address(url)
     except FetchError as exc:
