@@ -106,6 +106,24 @@ def test_an_updated_article_replaces_its_file_and_keeps_its_id(tmp_path):
     assert len(list(tmp_path.rglob("*.md"))) == 1
 
 
+def test_a_lost_state_file_rewrites_the_same_files_and_another_story_with_the_title_gets_its_own(tmp_path):
+    routes: dict = {}
+    with serve_feeds(routes) as (base, _):
+        routes.update({"/rss": (200, RSS, rss(("Ferry timetable changes", f"{base}/ferry", MAY_4))),
+                       "/ferry": (200, HTML, FERRY), "/ferry-2": (200, HTML, FERRY)})
+        feed = check_feed(f"{base}/rss", "Quay Post")
+        [first] = poller(tmp_path).poll([feed])
+        (tmp_path / ".feeds-state.json").unlink()
+        [again] = poller(tmp_path).poll([feed])
+        routes["/rss"] = (200, RSS, rss(("Ferry timetable changes", f"{base}/ferry-2", MAY_4)))
+        [other] = poller(tmp_path).poll([feed])
+    assert again.new == first.new == ["feeds/quay-post/ferry-timetable-changes.md"]
+    [suffixed] = other.new
+    assert suffixed.startswith("feeds/quay-post/ferry-timetable-changes-") and suffixed != first.new[0]
+    assert md(tmp_path, suffixed)["url"] == f"{base}/ferry-2" and md(tmp_path, first.new[0])["url"] == f"{base}/ferry"
+    assert len(list(tmp_path.rglob("*.md"))) == 2
+
+
 def test_bad_entries_are_reported_and_the_others_saved(tmp_path):
     routes: dict = {}
     with serve_feeds(routes) as (base, seen):

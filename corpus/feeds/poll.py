@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import frontmatter
+import yaml
+
 from corpus.additions import from_page
 from corpus.article import ArticleError
 from corpus.feeds.config import Feed, find_feed, load_feeds
@@ -163,7 +166,7 @@ class Poller:
                 raise
             raise ArticleError(f"{entry.link}: neither the page nor the feed's entry gives a publication date; ask "
                                "the publisher to add one, or save the article by hand with its date") from None
-        if not file_id and self._taken(new.file_id, key, state):
+        if not file_id and self._taken(new.file_id, {key, final}, state):
             new = from_page(clean_url(entry.link), html, feed.folder, f"{new.file_id}-{_short_hash(key)}", **options)
         path, _, _ = self.folder.write(new.file_id, new.suffix, new.data, self.max_article_bytes)
         saved = {"file": self.folder.relative(path), "file_id": new.file_id, "feed": feed.url,
@@ -173,10 +176,20 @@ class Poller:
             state.seen[final] = saved
         return saved["file"]
 
-    def _taken(self, file_id: str, key: str, state: FeedsState) -> bool:
-        """Whether another address, or a file Footnote did not write, holds this id already."""
-        owners = {k for k, v in state.seen.items() if v.get("file_id") == file_id}
-        return bool(owners - {key}) or bool(self.folder.files_of(file_id))
+    def _taken(self, file_id: str, keys: set[str], state: FeedsState) -> bool:
+        """Whether another address holds this id already, in the state or in a file's front matter
+        (a file saved from this address before the state was lost is rewritten in place)."""
+        if any(v.get("file_id") == file_id for k, v in state.seen.items() if k not in keys):
+            return True
+        return any(_address_in(path) not in keys for path in self.folder.files_of(file_id))
+
+
+def _address_in(path: Path) -> str:
+    """The normalised `url` of a Markdown file's front matter, or "" when it has none."""
+    try:
+        return normalise_url(str(frontmatter.load(path).get("url") or "")) if path.suffix == ".md" else ""
+    except (OSError, ValueError, yaml.YAMLError):
+        return ""
 
 
 def _short_hash(key: str) -> str:
