@@ -96,6 +96,8 @@ def test_the_cli_adds_lists_and_removes(tmp_path, capsys):
     assert main(["feeds", "remove", "Quay Post", "--corpus", str(corpus)]) == 0
     assert main(["feeds", "remove", "Quay Post", "--corpus", str(corpus)]) == 2
     assert "no feed 'Quay Post'" in capsys.readouterr().err
+    assert main(["feeds", "poll", "--corpus", str(corpus)]) == 0
+    assert "no feeds to poll; add one with `footnote feeds add" in capsys.readouterr().out
 
 
 def test_feeds_toml_and_the_poll_state_are_not_articles_but_feed_pages_are(tmp_path):

@@ -76,6 +76,25 @@ def test_a_feed_that_has_not_changed_answers_304_to_its_etag(tmp_path):
         assert state["feeds"][feed.url]["etag"] == '"v1"' and state["feeds"][feed.url]["failures"] == 0
 
 
+def test_entries_left_for_the_next_poll_are_not_lost_to_a_304(tmp_path):
+    routes: dict = {}
+
+    def feed_route(headers):
+        if headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {**RSS, "ETag": '"v1"'}, rss(("Ferry", f"{base}/ferry", MAY_4), ("Market", f"{base}/market", MAY_4))
+
+    with serve_feeds(routes) as (base, _):
+        routes.update({"/rss": feed_route, "/ferry": (200, HTML, FERRY), "/market": (200, HTML, MARKET)})
+        feed = check_feed(f"{base}/rss", "Quay Post")
+        one_at_a_time = poller(tmp_path)
+        one_at_a_time.max_new = 1
+        first, second, third = (one_at_a_time.poll([feed])[0] for _ in range(3))
+    assert (len(first.new), first.waiting) == (1, 1)
+    assert (len(second.new), second.waiting, second.status) == (1, 0, "ok")  # the whole feed, not a 304
+    assert third.status == "not modified"  # everything dealt with: the ETag is used again
+
+
 def test_the_same_story_from_two_feeds_is_kept_once(tmp_path):
     routes: dict = {}
     with serve_feeds(routes) as (base, _):

@@ -48,6 +48,7 @@ class FeedReport:
     error: str = ""
     retry_after: str | None = None
     waiting: int = 0  # new entries left for the next poll (more than one poll takes)
+    retrying: int = 0  # entries that failed and are tried again next time
 
     def as_dict(self) -> dict:
         return {"feed": self.feed.url, "source": self.feed.source, "status": self.status, "new": self.new,
@@ -96,7 +97,7 @@ class Poller:
         try:
             got = self.fetcher.get(feed.url, FEED_ACCEPT, conditional, MAX_FEED_BYTES)
             if got.status == 304:
-                state.succeeded(feed.url, now, None, None, record.get("problems", []))
+                state.succeeded(feed.url, now, record.get("problems", []))
                 report.status = "not modified"
                 return report
             if got.status != 200:
@@ -112,7 +113,11 @@ class Poller:
             report.problems.append(f"{feed.url}: {parsed.warning}; tell the publisher")
         for entry in parsed.entries:
             self._take(entry, feed, state, report)
-        state.succeeded(feed.url, now, got.header("etag"), got.header("last-modified"), report.problems)
+        # Entries left for later (more than one poll takes, or to be tried again) need the whole
+        # feed next time, not a 304: the validators are kept only when every entry was dealt with.
+        done = not (report.waiting or report.retrying)
+        validators = (got.header("etag"), got.header("last-modified")) if done else (None, None)
+        state.succeeded(feed.url, now, report.problems, validators)
         return report
 
     def _take(self, entry: Entry, feed: Feed, state: FeedsState, report: FeedReport) -> None:
@@ -145,6 +150,7 @@ class Poller:
             state.seen[key] = {**known, "feed": feed.url,
                                "failed": {"updated": entry.updated, "attempts": attempts, "error": message}}
             report.problems.append(message if attempts < MAX_ATTEMPTS else f"{message} {GIVEN_UP}")
+            report.retrying += attempts < MAX_ATTEMPTS
             return
         if saved:
             (report.updated if known.get("file") else report.new).append(saved)

@@ -68,13 +68,15 @@ class FeedsState:
         record.update(last_poll=now.isoformat(), last_error=error,
                       retry_after=(now + dt.timedelta(seconds=wait_s)).isoformat())
 
-    def succeeded(self, url: str, now: dt.datetime, etag: str | None, modified: str | None,
-                  problems: list[str]) -> None:
+    def succeeded(self, url: str, now: dt.datetime, problems: list[str],
+                  validators: tuple[str | None, str | None] | None = None) -> None:
+        """Record a successful poll; `validators` (ETag, Last-Modified) replace the stored ones when
+        given (None, None clears them: the next poll then reads the whole feed again)."""
         record = self.feed(url)
         record.update(last_poll=now.isoformat(), last_success=now.isoformat(), failures=0, last_error=None,
                       retry_after=None, problems=problems[:20])
-        if etag is not None or modified is not None:
-            record.update(etag=etag, last_modified=modified)
+        if validators is not None:
+            record.update(etag=validators[0], last_modified=validators[1])
 
     def forget(self, url: str) -> None:
         """Drop a removed feed's record; the addresses it saved stay known, so nothing comes twice."""

@@ -111,6 +111,8 @@ def render_feeds(rows: list[dict]) -> str:
 
 def render_poll(rows: list[dict]) -> str:
     """`footnote feeds poll` as a table, then each feed's trouble with its fix."""
+    if not rows:
+        return "no feeds to poll; add one with `footnote feeds add URL --source NAME` (docs/feeds.md)"
     lines = [f"{'SOURCE':<20} {'STATUS':<13} {'NEW':>4} {'UPDATED':>7} {'PROBLEMS':>8} FEED"]
     for row in rows:
         lines.append(f"{row['source'][:20]:<20} {row['status']:<13} {len(row['new']):>4} {len(row['updated']):>7} "

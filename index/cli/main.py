@@ -185,7 +185,9 @@ def cmd_watch(args) -> int:
     first = update()
     print(f"watching {args.corpus} (generation {first['generation']}, {first['articles_total']} articles); "
           "Ctrl-C stops", flush=True)
-    say = lambda line: print(line, flush=True)  # noqa: E731
+    def say(line: str) -> None:
+        print(line, flush=True)
+
     stop = threading.Event()
     start_polling(args.corpus, allowed_from_env(os.environ), say, stop)  # saves feed articles; the watch indexes them
     try:
