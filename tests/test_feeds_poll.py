@@ -11,7 +11,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from corpus.feeds import Poller, check_feed
+from corpus.feeds import Poller, add_feed, check_feed, load_feeds, remove_feed
 from corpus.feeds.parse import parse_feed
 from corpus.feeds.polite import PoliteFetcher
 from corpus.fetch import Fetched
@@ -106,6 +106,26 @@ def test_the_same_story_from_two_feeds_is_kept_once(tmp_path):
                                                check_feed(f"{base}/b", "Harbour Times")])
     assert first.new == ["feeds/quay-post/ferry-timetable-changes.md"] and second.new == []
     assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.md")] == first.new
+
+
+def test_when_the_feed_that_kept_a_story_is_removed_another_feed_takes_over_its_updates(tmp_path):
+    routes: dict = {}
+    with serve_feeds(routes) as (base, _):
+        routes.update({"/a": (200, RSS, rss(("Ferry timetable changes", f"{base}/ferry", MAY_4))),
+                       "/b": (200, RSS, rss(("Ferry timetable changes", f"{base}/ferry", MAY_4))),
+                       "/ferry": (200, HTML, FERRY)})
+        add_feed(tmp_path, check_feed(f"{base}/a", "Quay Post"))
+        add_feed(tmp_path, check_feed(f"{base}/b", "Harbour Times"))
+        first, second = poller(tmp_path).poll(load_feeds(tmp_path))
+        remove_feed(tmp_path, "Quay Post")
+        routes.update({"/b": (200, RSS, rss(("Ferry timetable changes", f"{base}/ferry", MAY_5))),
+                       "/ferry": (200, HTML, page("Ferry timetable changes", "The ferry now leaves at eight.",
+                                                  date="2026-05-05"))})
+        [later] = poller(tmp_path).poll(load_feeds(tmp_path))
+    assert first.new == ["feeds/quay-post/ferry-timetable-changes.md"] and second.new == []
+    assert later.updated == first.new and "leaves at eight" in md(tmp_path, first.new[0]).content
+    state = json.loads((tmp_path / ".feeds-state.json").read_text())
+    assert list(state["feeds"]) == [f"{base}/b"]
 
 
 def test_an_updated_article_replaces_its_file_and_keeps_its_id(tmp_path):

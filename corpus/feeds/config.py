@@ -21,6 +21,7 @@ from pathlib import Path
 import tomlkit
 
 from corpus.additions import slug
+from corpus.feeds.state import forget_feed
 from corpus.fetch import FetchError, web_address
 
 FEEDS_FILE = "feeds.toml"  # corpus/load.py leaves it out of the articles (NOT_ARTICLES)
@@ -181,6 +182,7 @@ def remove_feed(corpus: Path, which: str) -> Feed:
     if not tables:
         del document["feed"]
     _write(path, tomlkit.dumps(document))
+    forget_feed(corpus, feed.url)
     return feed
 
 

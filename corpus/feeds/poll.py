@@ -130,8 +130,10 @@ class Poller:
             return
         key = normalise_url(entry.link)
         known = state.seen.get(key, {})
-        if known.get("feed", feed.url) != feed.url:
+        if state.owner(key) not in (None, feed.url):
             return  # the same story through another feed: one file per address
+        if known:
+            known = state.seen[key] = {**known, "feed": feed.url}  # its feed was removed: this one keeps it
         if known.get("file") and known.get("updated") == entry.updated:
             return
         failed = known.get("failed", {})

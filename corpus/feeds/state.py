@@ -79,8 +79,14 @@ class FeedsState:
             record.update(etag=validators[0], last_modified=validators[1])
 
     def forget(self, url: str) -> None:
-        """Drop a removed feed's record; the addresses it saved stay known, so nothing comes twice."""
+        """Drop a removed feed's record. The addresses it saved stay known, so nothing comes twice;
+        another feed that carries one of them takes it over (and its updates)."""
         self.feeds.pop(url, None)
+
+    def owner(self, key: str) -> str | None:
+        """The feed that keeps the article at this address, while that feed is still polled."""
+        feed = self.seen.get(key, {}).get("feed")
+        return feed if feed in self.feeds else None
 
     def overview(self, feeds: list) -> list[dict]:
         """Each feed (corpus.feeds.Feed) with what its polls left: last poll and success, failures,
@@ -125,3 +131,13 @@ def polling_lock(corpus: Path) -> Iterator[None]:
 
 def _time(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
+
+
+def forget_feed(corpus: Path, url: str) -> None:
+    """Forget a feed taken out of feeds.toml (its record; its articles stay), between two polls."""
+    if not (Path(corpus) / STATE_FILE).exists():
+        return
+    with polling_lock(corpus):
+        state = FeedsState.load(corpus)
+        state.forget(url)
+        state.save()
