@@ -39,16 +39,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_feeds(routes: dict) -> Iterator[tuple[str, list]]:
-    """Serve `routes` on 127.0.0.1: yields (the base address, the (path, request headers) asked for).
-    The routes dict may be changed while it serves."""
+def serve_feeds(routes: dict, host: str = "127.0.0.1") -> Iterator[tuple[str, list]]:
+    """Serve `routes` on `host` (a loopback address): yields (the base address, the (path, request
+    headers) asked for). The routes dict may be changed while it serves."""
     handler = type("Handler", (_Handler,), {"routes": routes, "seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", handler.seen
+        yield f"http://{host}:{server.server_port}", handler.seen
     finally:
         server.shutdown()
         server.server_close()

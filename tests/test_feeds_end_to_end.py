@@ -45,7 +45,7 @@ def cli(tmp_path, capsys, monkeypatch):
     return run
 
 
-def test_a_polled_feeds_new_article_answers_a_question_only_it_can(cli):
+def test_a_polled_feeds_new_article_answers_a_question_only_it_can(cli, tmp_path):
     routes: dict = {}
     with serve_feeds(routes) as (base, _):
         routes.update({
@@ -88,3 +88,8 @@ def test_a_polled_feeds_new_article_answers_a_question_only_it_can(cli):
     rows = json.loads(out)["feeds"]["feeds"]
     assert [(r["source"], r["articles"], r["failures"]) for r in rows] == [("Cobble Bay Courier", 2, 0),
                                                                           ("Broken Gazette", 0, 1)]
+
+    feeds_toml = tmp_path / "corpus" / "feeds.toml"
+    feeds_toml.write_text(feeds_toml.read_text() + "[[feed]]\nurl = 'https://x.example/rss'\n")
+    code, out, _ = cli("status")
+    assert code == 0 and "feeds      cannot be read: " in out and "feed 3 has no `source`" in out

@@ -126,6 +126,20 @@ def test_redirects_to_loopback_name_the_guard(tmp_path, site):
     assert "resolves to an address inside this machine or a private network" in report.error
 
 
+def test_a_redirect_to_127_0_0_1_is_refused_when_loopback_is_not_allowed(tmp_path):
+    """The feed's site stands on 127.0.0.2, the one address this poller may reach (a public site,
+    as far as the test goes); it redirects to a server on 127.0.0.1, which is never contacted."""
+    inside: dict = {}
+    with serve_feeds(inside) as (inside_base, inside_seen):
+        inside["/secret"] = (200, RSS, rss(("Secret", f"{inside_base}/s", MAY_4)))
+        with serve_feeds({"/rss": (302, {"Location": f"{inside_base}/secret"}, b"")}, host="127.0.0.2") as (base, _):
+            poller = Poller.guarded(tmp_path, "127.0.0.2".__eq__, host_delay_s=0)
+            [report] = poller.poll([check_feed(f"{base}/rss", "Outside")])
+    assert report.status == "failed"
+    assert f"redirects to {inside_base}/secret, and 127.0.0.1 resolves to an address inside this machine" in report.error
+    assert inside_seen == []
+
+
 def test_an_endless_slow_response_is_cut_at_the_deadline(tmp_path, site):
     base, _, _ = site
     report, took_s = poll_beside_a_good_feed(tmp_path, base, "/slow", timeout_s=1.5)
