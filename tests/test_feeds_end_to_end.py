@@ -82,7 +82,7 @@ def test_a_polled_feeds_new_article_answers_a_question_only_it_can(cli, tmp_path
     assert first["source"] == "Cobble Bay Courier" and first["url"] == f"{base}/lighthouse"
 
     code, out, _ = cli("status")
-    assert code == 0 and "feeds      2 in feeds.toml, 2 articles saved, 1 with problems:" in out
+    assert code == 0 and "feeds      2 in feeds.toml, 2 article(s) saved, 1 with problems:" in out
     assert "Broken Gazette: failed 1 time(s)" in out and "check the address points at the" in out
     code, out, _ = cli("status", "--json")
     rows = json.loads(out)["feeds"]["feeds"]

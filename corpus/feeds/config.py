@@ -10,7 +10,6 @@ Adding and removing go through tomlkit, so a curator's comments and layout survi
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import secrets
@@ -161,7 +160,9 @@ def add_feed(corpus: Path, feed: Feed) -> list[Feed]:
                              f"with the feed {clash.url} ({clash.source}); remove that one first, or give "
                              "another source name")
     path = feeds_path(corpus)
-    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else _new_document()
+    # A blank line before the new [[feed]], as a person would leave one.
+    document = tomlkit.parse(path.read_text(encoding="utf-8").rstrip("\n") + "\n\n") if path.is_file() \
+        else _new_document()
     table = tomlkit.table()
     for key, value in (("url", feed.url), ("source", feed.source), ("every", feed.every), ("keep", feed.keep)):
         if value:
@@ -203,7 +204,7 @@ def _new_document() -> tomlkit.TOMLDocument:
     document = tomlkit.document()
     document.add(tomlkit.comment("Feeds Footnote polls into feeds/<source>/ (docs/feeds.md). Each [[feed]]: url, "
                                  "source, every (\"1h\"), keep (optional regular expression)."))
-    document.add(tomlkit.comment(f"Written {dt.date.today()}; edit it freely, or use `footnote feeds add|remove`."))
+    document.add(tomlkit.comment("Edit it freely, or use `footnote feeds add|remove`."))
     return document
 
 

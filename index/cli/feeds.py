@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
-from index.cli.main import EXIT_FATAL, EXIT_OK, EXIT_PARTIAL
+from index.cli.main import EXIT_OK, EXIT_PARTIAL
 
 
 def register_feeds(sub, common) -> None:
@@ -39,14 +38,10 @@ def register_feeds(sub, common) -> None:
 
 
 def cmd_add(args) -> int:
-    from corpus.feeds import FeedsFileError, add_feed, check_feed
+    from corpus.feeds import add_feed, check_feed
 
-    try:
-        feed = check_feed(args.url, args.source, args.every, args.keep)
-        add_feed(args.corpus, feed)
-    except (FeedsFileError, ValueError) as exc:
-        print(f"footnote: error: {exc}", file=sys.stderr)
-        return EXIT_FATAL
+    feed = check_feed(args.url, args.source, args.every, args.keep)  # FeedsFileError: main() prints it, exit 2
+    add_feed(args.corpus, feed)
     print(f"added {feed.url} ({feed.source}, every {feed.every}) into {feed.folder}/; `footnote feeds poll` fetches "
           "it now")
     return EXIT_OK
@@ -105,7 +100,7 @@ def render_feeds(rows: list[dict]) -> str:
         if row["failures"]:
             polled = f"failed x{row['failures']}"
         lines.append(f"{row['source'][:20]:<20} {row['every']:>5} {row['articles']:>8} {polled:<25} {row['url']}")
-    lines += _troubles(rows, "url", "last_error")
+    lines += _troubles(rows, "last_error")
     return "\n".join(lines)
 
 
@@ -117,18 +112,18 @@ def render_poll(rows: list[dict]) -> str:
     for row in rows:
         lines.append(f"{row['source'][:20]:<20} {row['status']:<13} {len(row['new']):>4} {len(row['updated']):>7} "
                      f"{len(row['problems']):>8} {row['feed']}")
-    lines += _troubles(rows, "feed", "error")
+    lines += _troubles(rows, "error")
     lines += [f"  saved {path}" for row in rows for path in row["new"] + row["updated"]]
     lines += [f"  {row['waiting']} more entries of {row['feed']} wait for the next poll" for row in rows
               if row["waiting"]]
     return "\n".join(lines)
 
 
-def _troubles(rows: list[dict], name: str, error: str) -> list[str]:
+def _troubles(rows: list[dict], error: str) -> list[str]:
     lines = []
     for row in rows:
         if row[error]:
-            retry = f" (retried after {row['retry_after']})" if row.get("retry_after") else ""
-            lines.append(f"  {row[name]} failed: {row[error]}{retry}")
-        lines += [f"  {problem}" for problem in row["problems"]]
+            retry = f" (tried again after {row['retry_after']})" if row.get("retry_after") else ""
+            lines.append(f"  {row['source']}: failed{retry}: {row[error]}")
+        lines += [f"  {row['source']}: {problem}" for problem in row["problems"]]
     return lines

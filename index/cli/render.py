@@ -66,11 +66,11 @@ def _feed_lines(feeds: dict) -> list[str]:
     if not rows:
         return []
     troubled = [row for row in rows if row["last_error"] or row["problems"]]
-    lines = [f"feeds      {len(rows)} in feeds.toml, {sum(r['articles'] for r in rows)} articles saved, "
+    lines = [f"feeds      {len(rows)} in feeds.toml, {sum(r['articles'] for r in rows)} article(s) saved, "
              f"{len(troubled)} with problems{':' if troubled else ''}"]
     for row in troubled:
         if row["last_error"]:
-            lines.append(f"  {row['source']}: failed {row['failures']} time(s), retried after {row['retry_after']}: "
+            lines.append(f"  {row['source']}: failed {row['failures']} time(s), tried again after {row['retry_after']}: "
                          f"{row['last_error']}")
         lines += [f"  {row['source']}: {problem}" for problem in row["problems"]]
     return lines
