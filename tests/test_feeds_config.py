@@ -122,3 +122,14 @@ def test_different_stories_keep_different_addresses():
     assert normalise_url("https://news.example/story?id=1") != normalise_url("https://news.example/story?id=2")
     assert normalise_url("https://news.example/a") != normalise_url("https://news.example/b")
     assert clean_url("https://news.example/a?utm_campaign=x&id=3#top") == "https://news.example/a?id=3"
+
+
+def test_the_shared_flags_work_before_and_after_the_action(tmp_path):
+    """argparse copies a subcommand's defaults over its parent's values: `feeds --corpus X list`
+    must not quietly list the default corpus's feeds."""
+    from index.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["feeds", "--corpus", str(tmp_path), "list"], ["feeds", "list", "--corpus", str(tmp_path)]):
+        assert parser.parse_args(argv).corpus == tmp_path, argv
+    assert parser.parse_args(["feeds", "--model", "hash:8", "poll", "--index", str(tmp_path)]).model == "hash:8"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 
@@ -14,19 +15,20 @@ def register_feeds(sub, common) -> None:
                                    "polled into feeds/<source>/ as Markdown (docs/feeds.md). `footnote watch` and "
                                    "`serve --watch` poll them on their schedule.")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    a = actions.add_parser("add", parents=[common], help="add a feed to feeds.toml")
+    again = _given_only(common)  # `feeds --corpus X list` and `feeds list --corpus X` both work
+    a = actions.add_parser("add", parents=[again], help="add a feed to feeds.toml")
     a.add_argument("url", help="the feed's address (RSS, Atom or news sitemap)")
     a.add_argument("--source", required=True, help="the source name recorded on its articles; names feeds/<source>/")
     a.add_argument("--every", default="1h", help="how often to poll it: 30m, 2h, 1d (default 1h, at least 5m)")
     a.add_argument("--keep", default="", metavar="REGEX", help="keep only links matching this regular expression")
     a.set_defaults(run=cmd_add)
-    a = actions.add_parser("list", parents=[common], help="the feeds, when each was polled and what went wrong")
+    a = actions.add_parser("list", parents=[again], help="the feeds, when each was polled and what went wrong")
     a.add_argument("--json", action="store_true", help="print the feeds as one JSON list")
     a.set_defaults(run=cmd_list)
-    a = actions.add_parser("remove", parents=[common], help="take a feed out of feeds.toml (its articles stay)")
+    a = actions.add_parser("remove", parents=[again], help="take a feed out of feeds.toml (its articles stay)")
     a.add_argument("feed", help="its address or source name")
     a.set_defaults(run=cmd_remove)
-    a = actions.add_parser("poll", parents=[common], help="poll feeds now, then bring the index up to date",
+    a = actions.add_parser("poll", parents=[again], help="poll feeds now, then bring the index up to date",
                            description="Fetch each feed (all, or those named), save new and updated articles under "
                                        "feeds/<source>/, then index them. Exit status: 0 ok, 1 some feed or entry "
                                        "had a problem (listed with its fix), 2 error.")
@@ -35,6 +37,17 @@ def register_feeds(sub, common) -> None:
     a.add_argument("--no-index", action="store_true", help="save the articles but do not index them")
     a.add_argument("--json", action="store_true", help="print the poll as one JSON object")
     a.set_defaults(run=cmd_poll)
+
+
+def _given_only(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The shared flags again, for the actions: set only when given there, so that an action's
+    default never overrides the same flag given before it (argparse copies a subcommand's
+    defaults over its parent's values)."""
+    again = argparse.ArgumentParser(add_help=False)
+    for action in common._actions:
+        again.add_argument(*action.option_strings, dest=action.dest, type=action.type, metavar=action.metavar,
+                           help=action.help, default=argparse.SUPPRESS)
+    return again
 
 
 def cmd_add(args) -> int:
