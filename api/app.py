@@ -4,6 +4,7 @@ lifespan; nothing happens at import time."""
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 
 import anyio
@@ -20,6 +21,7 @@ from api.routes import api_router
 from api.security import without_paths
 from api.services import Services
 from api.settings import Settings
+from corpus.fetch import allowed_from_env
 from index.store import IndexUnavailable
 
 log = logging.getLogger("footnote.api")
@@ -48,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
             except IndexUnavailable as exc:
                 log.warning("not ready yet: %s", exc)  # /readyz says 503 until an index appears
             if settings.watch:
-                services.start_watching()
+                services.start_watching(app.state.fetch_allowed)
                 log.info("watching %s: changes are indexed a moment after they are saved", settings.corpus)
             yield
         finally:
@@ -58,6 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Footnote", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
+    # Where feeds may be fetched from (public addresses; loopback too only under the test setting)
+    app.state.fetch_allowed = allowed_from_env(os.environ)
     install_error_handlers(app, without_paths)
     install_docs(app)
     app.include_router(api_router)

@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from api.jobs import JobRunner
 from api.metrics import ApiMetrics
 from api.settings import Settings
+from corpus.feeds.schedule import start_polling
 from index.answer import Answer, Answerer
 from index.assemble import open_answerer, query_thread_setup
 from index.embed import Embedder, load_embedder
@@ -78,9 +79,10 @@ class Services:
         """Load the model now, so that the first question does not pay for it."""
         self.embedder.encode(["warm up"])
 
-    def start_watching(self) -> None:
+    def start_watching(self, allowed: Callable[[str], bool]) -> None:
         """Re-index a moment after the corpus folder changes (`footnote serve --watch`): each batch of
-        changes queues a build job, and one line per update goes to the log."""
+        changes queues a build job, and one line per update goes to the log. The feeds in feeds.toml
+        are polled on their schedule, fetching from the addresses `allowed` accepts."""
         self._stop_watching = threading.Event()
 
         def update() -> dict:
@@ -93,6 +95,8 @@ class Services:
                                   args=(self.settings.corpus, update, log.info),
                                   kwargs={"stop": self._stop_watching})
         thread.start()
+        # Feeds due a poll save their articles into the corpus folder, where the watch finds them.
+        start_polling(self.settings.corpus, allowed, log.info, self._stop_watching)
 
     def close(self) -> None:
         if getattr(self, "_stop_watching", None) is not None:

@@ -4,6 +4,7 @@ the only place in bot/ that reads the environment and builds the long-lived obje
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -90,5 +91,8 @@ def build_bot(args, settings, store):
         index_store = open_store(args.index, args.store)
         answerer = open_answerer(index_store, args.model, reader=load_reader(args.reader))
         answerer.retriever.live.current()  # fail now, with the fix, if there is no index or another model built it
-        service = LocalFootnote(answerer, args.corpus, args.index, store=index_store)
+        from corpus.fetch import allowed_from_env
+
+        service = LocalFootnote(answerer, args.corpus, args.index, store=index_store,
+                                fetch_allowed=allowed_from_env(os.environ))
     return FootnoteBot(service, store, settings, gaps=GapStore.beside(args.index))

@@ -1,27 +1,22 @@
-"""Curator commands: add and remove articles, re-index, status. Hidden from members without
-Manage Server unless a server admin grants them (Server Settings, Integrations); checked again
-when run, so the curator roles setting works too."""
+"""Curator commands: add and remove articles, re-index, status, and the feeds (bot/feeds.py).
+Hidden from members without Manage Server unless a server admin grants them (Server Settings,
+Integrations); checked again when run, so the curator roles setting works too."""
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
 
+from bot import feeds as feed_commands
 from bot.adding import add_from_file, add_from_url
 from bot.clip import clip_words
 from bot.errors import NONE, error_text
-from bot.guards import Refused, check_curator
+from bot.guards import CURATORS, Refused, check_curator, curators_only
 from bot.markdown import escape
 from bot.reindexing import reindex_in_channel
 from bot.render import message_text, status_embed
 
-CURATORS = discord.Permissions(manage_guild=True)
 CHOICES = 25  # Discord shows at most 25 suggestions
-
-
-def curators_only(interaction: discord.Interaction) -> bool:
-    check_curator(interaction)
-    return True
 
 
 article = app_commands.Group(name="article", description="Add or remove articles (curators)", guild_only=True,
@@ -89,4 +84,4 @@ async def status(interaction: discord.Interaction) -> None:
     await interaction.edit_original_response(embed=embed, allowed_mentions=NONE)
 
 
-COMMANDS = (article, reindex, status)
+COMMANDS = (article, reindex, status, *feed_commands.COMMANDS)

@@ -12,12 +12,13 @@ from discord import app_commands
 from bot.render import message_text
 from bot.footnote import ServiceError
 from corpus.article import ArticleError
+from corpus.feeds import FeedsFileError
 from corpus.folder import CorpusWriteError
 from index.answer import QuestionError
 
 log = logging.getLogger("footnote.bot")
 NONE = discord.AllowedMentions.none()
-USER_ERRORS = (QuestionError, ServiceError, ArticleError, CorpusWriteError)
+USER_ERRORS = (QuestionError, ServiceError, ArticleError, CorpusWriteError, FeedsFileError)
 ALREADY_ANSWERED, UNKNOWN_INTERACTION = 40060, 10062
 
 

@@ -12,14 +12,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
+from collections.abc import Callable
 
 from bot.building import Builder, Progress, ServiceError
 from corpus.additions import NewArticle
+from corpus.feeds import add_feed, check_feed, poll_feeds, remove_feed
+from corpus.fetch import is_public
 from corpus.folder import CorpusFolder
 from corpus.load import MAX_FILE_BYTES, article_id_for, corpus_files
 from index.answer import Answerer, AskRequest, Turn, check_question, passage_dict
 from index.search import Query
-from index.status import index_status
+from index.status import feeds_status, index_status
 from index.stores import Store, open_store
 
 ANSWER_THREADS = 4  # answers and searches at once; more wait their turn (within the answer timeout)
@@ -83,6 +86,18 @@ class Footnote(Protocol):
     async def status(self) -> dict:
         """The generation being served, its model and counts."""
 
+    async def feeds(self) -> list[dict]:
+        """The feeds in feeds.toml with their last poll and trouble (corpus/feeds/state.py's overview)."""
+
+    async def add_feed(self, url: str, source: str, every: str, keep: str) -> dict:
+        """Add a feed to feeds.toml; returns it. FeedsFileError names the fix."""
+
+    async def remove_feed(self, which: str) -> dict:
+        """Take the feed with this address or source name out of feeds.toml; returns it."""
+
+    async def poll_feeds(self) -> list[dict]:
+        """Poll every feed now; each feed's report (corpus/feeds/poll.py's FeedReport.as_dict)."""
+
     async def close(self) -> None:
         """Release what the service holds."""
 
@@ -92,8 +107,10 @@ class LocalFootnote:
     builds in a worker process (`bot.building`)."""
 
     def __init__(self, answerer: Answerer, corpus_dir: Path, index_dir: Path,
-                 progress_interval_s: float = 5.0, store: Store | None = None, answer_threads: int = ANSWER_THREADS):
+                 progress_interval_s: float = 5.0, store: Store | None = None, answer_threads: int = ANSWER_THREADS,
+                 fetch_allowed: Callable[[str], bool] = is_public):
         self.answerer = answerer
+        self.fetch_allowed = fetch_allowed  # where feeds may be fetched from (corpus/fetch.py)
         # Answers and searches run here, not in the loop's shared pool: an answer that times out
         # is abandoned (nobody waits for it) and can at worst fill this pool, never the threads
         # that autocomplete, /status and the store's callers use.
@@ -155,6 +172,22 @@ class LocalFootnote:
 
     def _status(self) -> dict:
         return index_status(self.answerer.retriever.live.current(), self.store.where, self.corpus_dir)
+
+    async def feeds(self) -> list[dict]:
+        return (await asyncio.to_thread(feeds_status, self.corpus_dir))["feeds"]
+
+    async def add_feed(self, url: str, source: str, every: str, keep: str) -> dict:
+        feed = check_feed(url, source, every, keep)
+        await asyncio.to_thread(add_feed, self.corpus_dir, feed)
+        return feed.as_dict()
+
+    async def remove_feed(self, which: str) -> dict:
+        return (await asyncio.to_thread(remove_feed, self.corpus_dir, which)).as_dict()
+
+    async def poll_feeds(self) -> list[dict]:
+        reports = await asyncio.to_thread(poll_feeds, self.corpus_dir, self.fetch_allowed)
+        self._ids.forget()
+        return [r.as_dict() for r in reports]
 
     async def close(self) -> None:
         await self.builder.stop()

@@ -89,6 +89,15 @@ def check_curator(interaction: discord.Interaction) -> None:
                   + (" or a curator role" if roles else "") + ". Ask a server admin.")
 
 
+CURATORS = discord.Permissions(manage_guild=True)  # who sees the curator commands by default
+
+
+def curators_only(interaction: discord.Interaction) -> bool:
+    """`check_curator` as an app_commands check."""
+    check_curator(interaction)
+    return True
+
+
 class Hush:
     """Each person is told a refusal once per `quiet_s` seconds: a reply in a channel cannot be
     private, so repeated mentions must not fill the channel with refusals."""

@@ -17,6 +17,8 @@ from index.answer import Turn
 from index.gaps import KEPT_BY_CALLER
 
 log = logging.getLogger("footnote.bot")
+FEEDS_ON_THE_SERVER = ("this bot answers from a Footnote server, and feeds are kept beside its corpus folder: manage "
+                       "them on the server's web page (Collection, Feeds) or with `footnote feeds` there")
 # A job's status (api/schemas.py JobOut): queued, running, succeeded or failed.
 RUNNING = {"queued", "running"}
 LIST_PAGE, LIST_PAGES = 500, 20  # autocomplete looks through at most 10,000 article ids
@@ -96,6 +98,19 @@ class RemoteFootnote:
 
     async def status(self) -> dict:
         return await self._call("GET", "/v1/index")
+
+    # Feeds live beside the corpus folder, on the server; the API has no feed endpoints (yet).
+    async def feeds(self) -> list[dict]:
+        raise ServiceError(FEEDS_ON_THE_SERVER)
+
+    async def add_feed(self, url: str, source: str, every: str, keep: str) -> dict:
+        raise ServiceError(FEEDS_ON_THE_SERVER)
+
+    async def remove_feed(self, which: str) -> dict:
+        raise ServiceError(FEEDS_ON_THE_SERVER)
+
+    async def poll_feeds(self) -> list[dict]:
+        raise ServiceError(FEEDS_ON_THE_SERVER)
 
     async def close(self) -> None:
         await self.client.aclose()

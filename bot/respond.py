@@ -9,7 +9,7 @@ reply follows through `say`, where Discord shows the acknowledgement.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import discord
@@ -42,3 +42,12 @@ async def say(interaction: discord.Interaction, content: str | None = None, **kw
         await interaction.followup.send(content, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+async def privately(interaction: discord.Interaction, work: Awaitable[T], text: Callable[[T], str],
+                    timed: bool = True) -> None:
+    """Defer privately, await `work` (within the answer timeout unless not `timed`), and put
+    `text(result)` where Discord shows "thinking"."""
+    await interaction.response.defer(thinking=True, ephemeral=True)
+    result = await (interaction.client.within(work) if timed else work)
+    await interaction.edit_original_response(content=text(result), allowed_mentions=NONE)

@@ -75,10 +75,11 @@ def from_upload(filename: str, data: bytes, folder: str, file_id: str = "") -> N
     return NewArticle(file_id, suffix, data, tuple(articles))
 
 
-def from_page(url: str, html: str, folder: str, file_id: str = "", date: str = "") -> NewArticle:
+def from_page(url: str, html: str, folder: str, file_id: str = "", date: str = "", title: str = "",
+              author: str = "", source: str = "") -> NewArticle:
     """A fetched page (its text extracted by trafilatura) as Markdown with front matter, under
-    `file_id` or `<folder>/<slug of its title>`; `date` (YYYY-MM-DD) is used when the page
-    states none."""
+    `file_id` or `<folder>/<slug of its title>`; `date` (YYYY-MM-DD), `title` and `author` are
+    used when the page states none (a feed's entry gives them), `source` over the page's own."""
     try:
         [page] = parse_html("page", "page.html", html)
     except ArticleError as exc:
@@ -90,11 +91,11 @@ def from_page(url: str, html: str, folder: str, file_id: str = "", date: str = "
     if not published:
         raise ArticleError(f"{url}: the page states no publication date Footnote can read; give its date "
                            "(YYYY-MM-DD) with the address")
-    meta = {k: v for k, v in (("title", page.title if page.title_source == "metadata" else None),
-                              ("date", published), ("url", page.url or url), ("source", page.source),
-                              ("author", page.author)) if v}
+    title = page.title if page.title_source == "metadata" else title.strip()
+    meta = {k: v for k, v in (("title", title), ("date", published), ("url", page.url or url),
+                              ("source", source or page.source), ("author", page.author or author)) if v}
     text = f"---\n{yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)}---\n\n{page.text}\n"
-    file_id = check_id(file_id or f"{folder}/{slug(page.title)}")
+    file_id = check_id(file_id or f"{folder}/{slug(title or page.title)}")
     try:
         articles = parse_markdown(file_id, file_id + ".md", text)
     except ArticleError as exc:

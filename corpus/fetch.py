@@ -10,7 +10,9 @@ import ipaddress
 import math
 import socket
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpcore
@@ -55,6 +57,23 @@ def is_public(address: str) -> bool:
         if inner is not None:
             ip = inner
     return ip.is_global and not ip.is_multicast
+
+
+# A test setting, never a default: lets the fetcher reach servers on this machine's loopback
+# (tests serve feeds and pages on 127.0.0.1). Read by `allowed_from_env` alone.
+ALLOW_LOOPBACK_ENV = "FOOTNOTE_FETCH_ALLOW_LOOPBACK"
+
+
+def allowed_from_env(environ: Mapping[str, str]) -> Callable[[str], bool]:
+    """The address rule the entry points give the fetcher: public addresses only, unless
+    FOOTNOTE_FETCH_ALLOW_LOOPBACK=1 in `environ` also allows loopback (for tests)."""
+    if environ.get(ALLOW_LOOPBACK_ENV, "").strip() == "1":
+        return _public_or_loopback
+    return is_public
+
+
+def _public_or_loopback(address: str) -> bool:
+    return is_public(address) or ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
 
 
 class GuardedBackend(httpcore.SyncBackend):
@@ -113,24 +132,44 @@ def _within(timeout: float | None, deadline: float) -> float:
     return left if timeout is None else min(timeout, left)
 
 
-def fetch_page(url: str, allowed: Callable[[str], bool] = is_public, max_bytes: int = MAX_PAGE_BYTES,
-               timeout_s: float = TIMEOUT_S, resolve: Resolver = system_resolver) -> tuple[str, str]:
-    """(the final address, the HTML there), following up to MAX_REDIRECTS redirects, all within
-    `timeout_s`. Blocking: call it from a worker thread."""
+@dataclass(frozen=True)
+class Fetched:
+    """What a GET came back with: the final address (after redirects), the status, the headers
+    (names lower-cased) and the body, decompressed (empty unless the status is 200)."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+def fetch(url: str, accept: str, headers: Mapping[str, str] | None = None, allowed: Callable[[str], bool] = is_public,
+          max_bytes: int = MAX_PAGE_BYTES, timeout_s: float = TIMEOUT_S, resolve: Resolver = system_resolver,
+          user_agent: bytes = USER_AGENT) -> Fetched:
+    """GET `url` through the guards, following up to MAX_REDIRECTS redirects (each re-checked), all
+    within `timeout_s`; gzip and deflate are asked for and undone under the size cap. Any status
+    is returned (a 304 for a conditional GET, a 404 for a robots.txt); FetchError names the
+    address and the fix when the fetch itself fails. Blocking: call it from a worker thread."""
     deadline = time.monotonic() + timeout_s
     timeouts = {"connect": timeout_s, "read": timeout_s, "write": timeout_s, "pool": timeout_s}
+    sent = [(b"User-Agent", user_agent), (b"Accept", accept.encode()), (b"Accept-Encoding", b"gzip, deflate"),
+            *((k.encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items())]
     asked = url
     with httpcore.ConnectionPool(network_backend=GuardedBackend(allowed, deadline, resolve), retries=0) as pool:
         for _ in range(MAX_REDIRECTS + 1):
             url = web_address(url)
             try:
-                with pool.stream("GET", url, headers=[(b"User-Agent", USER_AGENT), (b"Accept", b"text/html")],
-                                 extensions={"timeout": timeouts}) as response:
+                with pool.stream("GET", url, headers=sent, extensions={"timeout": timeouts}) as response:
                     location = _header(response, b"location")
                     if response.status in (301, 302, 303, 307, 308) and location:
                         url = urljoin(url, location)
                         continue
-                    return url, _read_page(url, response, max_bytes, deadline)
+                    got = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers}
+                    body = _read_body(url, response, max_bytes, deadline) if response.status == 200 else b""
+                    return Fetched(url, response.status, got, body)
             except httpcore.TimeoutException:
                 raise FetchError(f"{url} took longer than {timeout_s:.0f} s to arrive; save the page and upload "
                                  "it") from None
@@ -142,6 +181,31 @@ def fetch_page(url: str, allowed: Callable[[str], bool] = is_public, max_bytes: 
                     raise FetchError(f"{asked[:200]} redirects to {url[:200]}, and {exc}") from None
                 raise
     raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times; give the page's final address")
+
+
+def fetch_page(url: str, allowed: Callable[[str], bool] = is_public, max_bytes: int = MAX_PAGE_BYTES,
+               timeout_s: float = TIMEOUT_S, resolve: Resolver = system_resolver,
+               user_agent: bytes = USER_AGENT) -> tuple[str, str]:
+    """(the final address, the HTML there), fetched through `fetch`. Blocking."""
+    got = fetch(url, "text/html", allowed=allowed, max_bytes=max_bytes, timeout_s=timeout_s, resolve=resolve,
+                user_agent=user_agent)
+    return got.url, page_text(got)
+
+
+def page_text(got: Fetched) -> str:
+    """The HTML of a fetched page, decoded by its charset; FetchError when it is no page."""
+    if got.status != 200:
+        raise FetchError(f"{got.url} answered HTTP {got.status}; check the address, or save the page and "
+                         "upload the file")
+    kind = got.header("content-type") or "text/html"
+    if "html" not in kind.lower():
+        raise FetchError(f"{got.url} is {kind.split(';')[0]!r}, not a web page; upload the file instead")
+    charset = next((p.split("=", 1)[1].strip(' "') for p in kind.split(";")[1:] if "charset=" in p.lower()),
+                   "utf-8")
+    try:
+        return got.body.decode(charset, errors="replace")
+    except (LookupError, UnicodeError):  # a charset Python does not know, or one that is no text encoding
+        return got.body.decode("utf-8", errors="replace")
 
 
 def web_address(url: str) -> str:
@@ -181,24 +245,36 @@ def _header(response: httpcore.Response, name: bytes) -> str | None:
     return value.decode("latin-1") if value is not None else None
 
 
-def _read_page(url: str, response: httpcore.Response, max_bytes: int, deadline: float) -> str:
-    if response.status >= 400:
-        raise FetchError(f"{url} answered HTTP {response.status}; check the address, or save the page and "
-                         "upload the file")
-    kind = _header(response, b"content-type") or "text/html"
-    if "html" not in kind.lower():
-        raise FetchError(f"{url} is {kind.split(';')[0]!r}, not a web page; upload the file instead")
+def _read_body(url: str, response: httpcore.Response, max_bytes: int, deadline: float) -> bytes:
+    """The body, decompressed, given up past `max_bytes` (after decompression: a small gzip can
+    unpack to gigabytes) or past the deadline."""
     size, pieces = 0, []
-    for piece in response.iter_stream():
+    for piece in _decoded(url, response.iter_stream(), _header(response, b"content-encoding") or ""):
         size += len(piece)
         if size > max_bytes:
-            raise FetchError(f"{url} is over {max_bytes // 2**20} MiB; save the article and upload it")
+            raise FetchError(f"{url} is over {max_bytes / 2**20:g} MiB; save the article and upload it")
         if time.monotonic() > deadline:
             raise FetchError(f"{url} took longer than the time allowed to arrive; save the page and upload it")
         pieces.append(piece)
-    charset = next((p.split("=", 1)[1].strip(' "') for p in kind.split(";")[1:] if "charset=" in p.lower()),
-                   "utf-8")
+    return b"".join(pieces)
+
+
+def _decoded(url: str, pieces: Iterator[bytes], encoding: str) -> Iterator[bytes]:
+    """`pieces` with their Content-Encoding undone, a bounded piece at a time."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        yield from pieces
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(f"{url} is sent with the encoding {encoding[:40]!r}, which Footnote does not read; "
+                         "ask the site for plain or gzip")
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: a gzip or a zlib header, whichever comes
     try:
-        return b"".join(pieces).decode(charset, errors="replace")
-    except (LookupError, UnicodeError):  # a charset Python does not know, or one that is no text encoding
-        return b"".join(pieces).decode("utf-8", errors="replace")
+        for piece in pieces:
+            while piece:
+                yield inflater.decompress(piece, 65536)
+                piece = inflater.unconsumed_tail
+        yield inflater.flush()
+    except zlib.error:
+        raise FetchError(f"{url} says it is {encoding} but is not; tell the site, or save the page and upload "
+                         "it") from None

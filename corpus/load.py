@@ -21,6 +21,8 @@ log = logging.getLogger("footnote.corpus")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # A JSON Lines file holds a whole collection, so it may be much larger.
 MAX_COLLECTION_BYTES = 512 * 1024 * 1024
+# Files at the top of the corpus folder that configure it rather than hold articles.
+NOT_ARTICLES = frozenset({"feeds.toml"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,9 @@ def scan_corpus(root: Path) -> tuple[list[Path], list[Skipped]]:
                 "is a link to a folder; Footnote does not follow folder links, so that nothing outside "
                 "the corpus is read: move or copy the folder into the corpus folder"), keep_previous=False))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder, name) for name in files if not name.startswith("."))
+        top = Path(folder) == root
+        found.extend(Path(folder, name) for name in files
+                     if not name.startswith(".") and not (top and name in NOT_ARTICLES))
     return sorted(found), sorted(skipped, key=lambda s: s.path)
 
 

@@ -31,3 +31,15 @@ def status_of(manifest: dict, where: str, corpus: Path, articles: int | None = N
             "chunking": manifest["chunking"], "articles": counts.get("articles") if articles is None else articles,
             "chunks": counts.get("chunks") if chunks is None else chunks, "built_at": manifest["built_at"],
             "corpus": str(corpus), "newer_than_index": newer}
+
+
+def feeds_status(corpus: Path) -> dict:
+    """The feeds in the corpus folder's feeds.toml with what their polls left (corpus/feeds), or
+    why they cannot be read."""
+    from corpus.feeds import FeedsFileError, load_feeds
+    from corpus.feeds.state import FeedsState
+
+    try:
+        return {"feeds": FeedsState.load(corpus).overview(load_feeds(corpus)), "error": None}
+    except (FeedsFileError, OSError) as exc:
+        return {"feeds": [], "error": str(exc)}

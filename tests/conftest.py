@@ -209,6 +209,15 @@ def wait_for_job(client, job_id: str, rounds: int = 400) -> dict:
     raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
+def wait_until_served(http, path: str, what: str, rounds: int = 300) -> None:
+    """Ask a live server for `path` until it answers 200 (bounded: about a minute)."""
+    for _ in range(rounds):
+        if http.get(path).status_code == 200:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: {path} never answered 200")
+
+
 def assert_error_shape(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.text
     body = response.json()

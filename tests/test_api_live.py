@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tests.conftest import live_server
-from tests.conftest import KEY, WRITE, make_corpus, make_index, make_settings
+from tests.conftest import KEY, WRITE, make_corpus, make_index, make_settings, wait_until_served
 
 QUESTION = "How much will the Larkspur Line cost?"
 
@@ -127,12 +127,7 @@ def test_serve_watch_indexes_a_saved_file_without_a_request(tmp_path):
         with httpx.Client(base_url=base, timeout=30) as http:
             assert http.get("/v1/articles/2026/pier").status_code == 404
             (tmp_path / "corpus" / "2026" / "pier.txt").write_text("date 2026-07-01\n\nThe new pier opened.\n")
-            for _ in range(300):  # bounded: about a minute
-                if http.get("/v1/articles/2026/pier").status_code == 200:
-                    break
-                time.sleep(0.2)
-            else:
-                raise AssertionError("the saved article was not indexed")
+            wait_until_served(http, "/v1/articles/2026/pier", "the saved article was not indexed")
             assert http.get("/v1/index").json()["articles"] == 5
 
 

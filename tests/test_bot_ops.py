@@ -194,7 +194,7 @@ def test_sync_registers_curator_commands_in_the_home_server_only(monkeypatch, tm
     assert names(everyone) == {"ask", "search", "forget-me", "config", "Ask Footnote"}  # another server sees these
     [config] = [c for c in everyone if c["name"] == "config"]
     assert str(config["default_member_permissions"]) == MANAGE_GUILD  # each server's admins, for their server
-    assert names(curators) == {"article", "reindex", "status"}
+    assert names(curators) == {"article", "reindex", "status", "feeds"}
 
 
 def test_sync_without_a_home_server_registers_no_curator_command_and_says_why(monkeypatch, tmp_path, capsys):

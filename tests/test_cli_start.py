@@ -19,9 +19,10 @@ MODEL_RUNTIMES = {"torch", "onnxruntime", "sentence_transformers", "transformers
 SERVERS = {"fastapi", "uvicorn", "starlette", "discord", "aiohttp", "httpx", "pydantic"}
 # Every library Footnote uses; `--help` needs none of them.
 LIBRARIES = {"numpy", "faiss", "yaml", "frontmatter", "dateutil", "syntok", "trafilatura", "lxml", "watchfiles",
+             "feedparser", "defusedxml", "tomlkit",
              *MODEL_RUNTIMES, *SERVERS}
 # The only Footnote modules `--help` may load: the parser and the defaults it shows.
-LIGHT = {"index.cli", "index.cli.main", "index.cli.gaps",
+LIGHT = {"index.cli", "index.cli.main", "index.cli.gaps", "index.cli.feeds",
          "index.defaults", "index.paths", "index.watch", "index.eval", "index.eval.cli",
          "index.eval.squad", "index.reader", "index.reader.command", "index.reader.params", "api.cli", "bot.cli"}
 ANSWER_PATH = {"index.answer", "index.search", "index.reader.model", "index.build", "trafilatura"}

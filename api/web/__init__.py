@@ -17,7 +17,7 @@ UPLOAD_PATHS = ("/collection/add",)  # bodies up to FOOTNOTE_MAX_ARTICLE_BYTES, 
 
 def install_web(app: FastAPI) -> None:
     """Add the pages, their error handlers and their static files to `app`."""
-    from api.web import article, ask, collection, curate, gaps
+    from api.web import article, ask, collection, curate, feeds, gaps
     from corpus.fetch import fetch_page
     from api.web.pages import error_page, install_handlers, make_templates
 
@@ -25,6 +25,6 @@ def install_web(app: FastAPI) -> None:
     app.state.web_error_page = error_page  # api.errors.page_or_json: a browser on a page gets a page
     app.state.web_fetch = fetch_page  # (url) -> (final url, html); tests swap in one that may reach 127.0.0.1
     install_handlers(app)
-    for module in (ask, article, collection, curate, gaps):
+    for module in (ask, article, collection, curate, feeds, gaps):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

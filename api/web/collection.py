@@ -18,7 +18,7 @@ from api.web.pages import render
 from api.web.session import ReaderDep
 from api.web.views import article_href
 from index.search import Filters
-from index.status import index_status
+from index.status import feeds_status, index_status
 from index.store import GenerationReader, IndexUnavailable
 
 router = APIRouter(include_in_schema=False)
@@ -37,11 +37,12 @@ class Listing:
 
 
 @router.get("/collection", response_class=HTMLResponse)
-async def collection(request: Request, _: ReaderDep, services: ServicesDep, source: str = "", after: str = "",
+async def collection(request: Request, visitor: ReaderDep, services: ServicesDep, source: str = "", after: str = "",
                      before: str = "", text: str = "", page: str = "1", per_page: str = str(PER_PAGE)):
     """Articles newest first, a page at a time, beside the index's state and the curator's tools."""
     form = {"source": source, "after": after, "before": before, "text": text}
-    context = {"nav": "collection", "form": form, "problem": None, "index": None, "changes": None,
+    feeds = await services.run(feeds_status, services.settings.corpus) if visitor.signed_in else None
+    context = {"nav": "collection", "form": form, "problem": None, "index": None, "changes": None, "feeds": feeds,
                "articles": [], "total": 0, "page": 1, "pages": 1, "sources": [], "pager": {"previous": None, "next": None}}
     try:
         generation = await services.run(services.live.current)

@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", parents=[common], help="re-index a moment after the corpus folder changes",
                        description="Bring the index up to date now, then again each time files in the corpus "
-                                   "folder change (debounced), printing one line per update. Ctrl-C stops it.")
+                                   "folder change (debounced), printing one line per update; the feeds in "
+                                   "feeds.toml are polled on their schedule meanwhile. Ctrl-C stops it.")
     p.add_argument("--debounce-ms", type=int, default=DEFAULT_DEBOUNCE_MS, metavar="MS",
                    help=f"wait until the folder has been quiet this long (default {DEFAULT_DEBOUNCE_MS})")
     p.set_defaults(run=cmd_watch)
@@ -106,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     register_eval(sub, common)
     register_gaps(sub, common)
     register_train_reader(sub, common)
+    from index.cli.feeds import register_feeds  # here: it imports this module's exit codes
+
+    register_feeds(sub, common)
     # `serve` (api/) and `bot` (bot/) plug in through entry points, so that index/ never
     # imports the packages built on top of it.
     for entry in sorted(entry_points(group="footnote.commands"), key=lambda e: e.name):
@@ -166,6 +170,10 @@ def cmd_index(args) -> int:
 
 
 def cmd_watch(args) -> int:
+    import threading
+
+    from corpus.feeds.schedule import start_polling
+    from corpus.fetch import allowed_from_env
     from index.embed import load_embedder
     from index.stores import open_store
     from index.watch import watch
@@ -179,17 +187,26 @@ def cmd_watch(args) -> int:
     first = update()
     print(f"watching {args.corpus} (generation {first['generation']}, {first['articles_total']} articles); "
           "Ctrl-C stops", flush=True)
-    watch(args.corpus, update, lambda line: print(line, flush=True), args.debounce_ms)
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    stop = threading.Event()
+    start_polling(args.corpus, allowed_from_env(os.environ), say, stop)  # saves feed articles; the watch indexes them
+    try:
+        watch(args.corpus, update, say, args.debounce_ms)
+    finally:
+        stop.set()
     return EXIT_OK
 
 
 def cmd_status(args) -> int:
     from index.cli.render import render_status
-    from index.status import status_of
+    from index.status import feeds_status, status_of
     from index.stores import open_store
 
     store = open_store(args.index, args.store)
     status = status_of(store.served(), store.where, args.corpus)  # the manifest: no segment is opened
+    status["feeds"] = feeds_status(args.corpus)
     print(json.dumps(status) if args.json else render_status(status))
     return EXIT_OK
 

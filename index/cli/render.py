@@ -55,4 +55,22 @@ def render_status(status: dict) -> str:
         lines += [f"  {path}" for path in newer]
     else:
         lines.append(f"no file in {status['corpus']} changed since")
-    return "\n".join(lines)
+    return "\n".join(lines + _feed_lines(status.get("feeds") or {}))
+
+
+def _feed_lines(feeds: dict) -> list[str]:
+    """The feeds' part of the status: how many, and each one's trouble with its fix."""
+    if feeds.get("error"):
+        return [f"feeds      cannot be read: {feeds['error']}"]
+    rows = feeds.get("feeds") or []
+    if not rows:
+        return []
+    troubled = [row for row in rows if row["last_error"] or row["problems"]]
+    lines = [f"feeds      {len(rows)} in feeds.toml, {sum(r['articles'] for r in rows)} article(s) saved, "
+             f"{len(troubled)} with problems{':' if troubled else ''}"]
+    for row in troubled:
+        if row["last_error"]:
+            lines.append(f"  {row['source']}: failed {row['failures']} time(s), tried again after {row['retry_after']}: "
+                         f"{row['last_error']}")
+        lines += [f"  {row['source']}: {problem}" for problem in row["problems"]]
+    return lines
