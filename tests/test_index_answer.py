@@ -179,3 +179,51 @@ def test_a_passage_made_the_fast_way_is_the_dataclass_passage_with_every_field()
     found = Passage.found(chunk, 0.5, "Title", "1987-03-02", "https://example.org/a1", "Wire", 7, 2, 1)
     assert found == made and hash(found) == hash(made)
     assert vars(found) == vars(made)  # a field added to Passage must be set by `found` too
+
+
+def test_answering_threads_take_turns_through_their_python_but_encode_side_by_side(tmp_path, monkeypatch):
+    """index/search/lane.py: four threads answer at once; their encodings overlap (each waits at
+    a barrier for another to be encoding too, which fails if they take turns there), while the
+    Python after the encoding (BM25 here) is never run by two threads at once; the answers are
+    those one thread gives."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.store import Generation
+
+    corpus = write(tmp_path / "corpus", NEWS)
+    inner = HashingEmbedder(256)
+    build_index(corpus, tmp_path / "index", inner, ChunkParams(40), progress=False)
+    together = threading.Barrier(2, timeout=10)
+
+    class MeetingEmbedder:
+        name, dimension = inner.name, inner.dimension
+
+        def encode(self, texts):
+            if threading.current_thread() is not threading.main_thread():
+                together.wait()  # BrokenBarrierError if no other thread can reach its encoding
+            return inner.encode(texts)
+
+    answerer = Answerer(Retriever(LiveIndex(tmp_path / "index", inner.name), MeetingEmbedder()), threshold=0.3,
+                        today=lambda: dt.date(2026, 11, 24))
+    questions = ["What was the bridge budget?", "Why were ferry fares frozen?", "What did the library open?",
+                 "Who is the ferry operator's chief?"] * 2
+    alone = [answerer.answer(AskRequest(q)).as_dict()["quotes"] for q in questions]
+    busy, most = [0], [0]
+    lexical, count = Generation.lexical, threading.Lock()
+
+    def watched(self, *args, **kwargs):
+        with count:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+        try:
+            return lexical(self, *args, **kwargs)
+        finally:
+            with count:
+                busy[0] -= 1
+
+    monkeypatch.setattr(Generation, "lexical", watched)
+    with ThreadPoolExecutor(4) as pool:
+        side_by_side = list(pool.map(lambda q: answerer.answer(AskRequest(q)).as_dict()["quotes"], questions))
+    assert side_by_side == alone and any(alone)
+    assert most[0] == 1

@@ -24,7 +24,8 @@ def parameters(function) -> list[tuple[str, object]]:
 
 def test_the_protocol_declares_what_the_answer_path_reads():
     assert {"lexical", "search_subset", "sentence_coverage", "list_articles", "article", "close"} <= set(METHODS)
-    assert {"name", "manifest", "vectors", "sentence_vectors", "fan_out"} <= set(GenerationReader.__annotations__)
+    assert {"name", "manifest", "vectors", "sentence_vectors", "fan_out", "takes_turns"} <= set(
+        GenerationReader.__annotations__)
 
 
 @pytest.mark.parametrize("name", METHODS)

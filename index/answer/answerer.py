@@ -47,6 +47,10 @@ class Answerer:
         self.reader = reader  # index.reader.OnnxReader, or None: the retriever's choice alone
 
     def answer(self, request: AskRequest) -> Answer:
+        with self.retriever.lane.inside():  # threads take turns through the Python (index/search/lane.py)
+            return self._answer(request)
+
+    def _answer(self, request: AskRequest) -> Answer:
         started = time.perf_counter()
         draft = self.draft(request)
         retrieved = time.perf_counter()
@@ -54,8 +58,9 @@ class Answerer:
         focus = query.focus or query.text
         weights = WEIGHTS
         if self.reader is not None and sentences:
-            sentences = read(self.reader, draft.question, draft.history, passages, sentences, self.params,
-                             query.prefer_recent)
+            with self.retriever.lane.outside():  # the reader's model runs beside other questions
+                sentences = read(self.reader, draft.question, draft.history, passages, sentences, self.params,
+                                 query.prefer_recent)
             passages = lead_first(passages, sentences[0])
             weights = READER_WEIGHTS
         features = {}

@@ -10,6 +10,7 @@ import numpy as np
 
 from index.embed import Embedder
 from index.search.fusion import collapse, fuse, lift
+from index.search.lane import Lane
 from index.search.params import MAX_PER_ARTICLE, RetrievalParams
 from index.search.sentences import SentenceScorer, quote_candidates, rerank
 from index.search.terms import content_terms
@@ -41,9 +42,16 @@ class Retriever:
         self.live = live
         self.embedder = embedder
         self.params = params
+        self.lane = Lane()  # the answerer's threads take turns through their Python (lane.py)
 
     def search(self, generation: GenerationReader, query: Query, k: int = 5) -> list[Passage]:
         """The top `k` passages for `query` in `generation`, best first."""
+        if not generation.takes_turns:  # a large or remote collection's search waits on threads or a server
+            with self.lane.outside():
+                return self._search(generation, query, k)
+        return self._search(generation, query, k)
+
+    def _search(self, generation: GenerationReader, query: Query, k: int) -> list[Passage]:
         params = self.params
         subset = generation.search_subset(query.filters) if query.filters.active else None
         if subset is not None and not len(subset):
@@ -52,7 +60,8 @@ class Retriever:
         lexical_args = (content_terms(query.text), query.filters, params.candidates)
         # On a large collection BM25 runs beside the encoding and the dense search (fanout.py).
         pending = fanout.pool().submit(generation.lexical, *lexical_args) if generation.fan_out else None
-        vectors = self.embedder.encode([query.text] if focus == query.text else [query.text, focus])
+        with self.lane.outside():  # the model needs no GIL: other questions' Python runs meanwhile
+            vectors = self.embedder.encode([query.text] if focus == query.text else [query.text, focus])
         vector, focus_vector = vectors[0], vectors[-1]
         dense_scores, dense_ids = generation.vectors.search(vector, params.candidates, subset)
         dense = [int(i) for i in dense_ids]

@@ -41,6 +41,7 @@ class Generation(OpenedGeneration):
         self._sentence_parts = _parts(segments, self._dead, "sentences")
         self.vectors = SpreadVectors(self._chunk_parts)
         self.fan_out = fanout.worth_it(self.total_chunks())  # a question's work side by side (fanout.py)
+        self.takes_turns = not self.fan_out
         self.sentence_vectors = SpreadVectors(self._sentence_parts)
         self._sentence_base = {part.segment.id: part.base for part in self._sentence_parts}
         self._home = {aid: n for n, seg in enumerate(segments) for aid in seg.article_ids() if aid not in self._dead[n]}

@@ -35,6 +35,9 @@ class GenerationReader(Protocol):
     vectors: VectorReader
     sentence_vectors: VectorReader
     fan_out: bool  # whether a question's work is spread over threads (index/store/fanout.py)
+    # Whether its questions' work is the asking thread's own Python, which the answerer's
+    # threads do taking turns (index/search/lane.py); not when it waits on other threads or a server.
+    takes_turns: bool
 
     def memo(self, key: str, make): ...
 
@@ -107,6 +110,7 @@ class OpenedGeneration:
     first use and kept with it, and `with` to close it."""
 
     fan_out = False  # whether a question's work is spread over threads (index/store/fanout.py)
+    takes_turns = False  # a Milvus generation's questions wait on its server
 
     def memo(self, key: str, make):
         """A value derived from this generation, made on first use and kept with it."""
