@@ -17,6 +17,7 @@ from index.embed import Embedder, text_hash
 from index.progress import Report
 from index.store import Generation, merge
 from index.store.segment import Segment
+from index.store.integrity import record_whole
 from index.store.segment_write import rename_into_place, write_segment
 
 class Job:
@@ -99,6 +100,7 @@ class Job:
             gc.unfreeze()
         with self.phase("sync"):
             rename_into_place(tmp, final)
+            record_whole(final, spec)
         return merge.entry(name, spec)
 
     def _split(self, articles: list[Article]) -> tuple[list, list]:

@@ -42,7 +42,7 @@ def _checksums_hold(path: Path, spec: dict) -> bool:
         stamps = json.loads(stamps_path.read_text())
     except (OSError, ValueError):
         stamps = {}
-    found = {}
+    found, held = {}, []
     for name, digest in spec.get("sha256", {}).items():
         st = (path / name).stat()
         stamp = [st.st_ino, st.st_size, st.st_mtime_ns, digest]
@@ -50,15 +50,38 @@ def _checksums_hold(path: Path, spec: dict) -> bool:
             if file_sha256(path / name) != digest:
                 return False
             found[f"{path.name}/{name}"] = stamp
+        held.append((str(path / name), *stamp))
+    _VERIFIED.update(held)  # opening the segment next, in this process, reads none of them again
     if found:
-        kept = {k: v for k, v in stamps.items() if (path.parent / k.split("/", 1)[0]).is_dir()}
-        tmp = stamps_path.with_name(f"{STAMPS_FILE}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps({**kept, **found}))
-            os.replace(tmp, stamps_path)
-        except OSError:  # a read-only index: the files are simply read again next time
-            tmp.unlink(missing_ok=True)
+        _keep_stamps(path.parent, stamps, found)
     return True
+
+
+def record_whole(path: Path, spec: dict) -> None:
+    """Stamp the files of a segment its writer has just checksummed (and renamed into place),
+    so that the next build's look and the next opening do not read them again."""
+    found = {}
+    for name, digest in spec.get("sha256", {}).items():
+        st = (path / name).stat()
+        found[f"{path.name}/{name}"] = [st.st_ino, st.st_size, st.st_mtime_ns, digest]
+        _VERIFIED.add((str(path / name), st.st_ino, st.st_size, st.st_mtime_ns, digest))
+    try:
+        stamps = json.loads((path.parent / STAMPS_FILE).read_text())
+    except (OSError, ValueError):
+        stamps = {}
+    _keep_stamps(path.parent, stamps, found)
+
+
+def _keep_stamps(segments: Path, stamps: dict, found: dict) -> None:
+    """Write the stamps file: `found` over `stamps`, without the stamps of segments gone."""
+    stamps_path = segments / STAMPS_FILE
+    kept = {k: v for k, v in stamps.items() if (segments / k.split("/", 1)[0]).is_dir()}
+    tmp = stamps_path.with_name(f"{STAMPS_FILE}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps({**kept, **found}))
+        os.replace(tmp, stamps_path)
+    except OSError:  # a read-only index: the files are simply read again next time
+        tmp.unlink(missing_ok=True)
 
 
 def sentence_dimension(path: Path, spec: dict) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from corpus import Chunk
 from index.store import layout
 from index.store.segment import ARTICLE_COLUMNS, Segment, article_from_row
+from index.store.integrity import record_whole
 from index.store.segment_write import rename_into_place, write_segment
 
 SEGMENTS_PER_TIER = 8
@@ -58,6 +59,7 @@ def merge(index_dir: Path, segments: list[Segment], dead: list[set[str]]) -> dic
     tmp = final.with_name(f".tmp-{name}")
     spec = write_segment(tmp, articles, chunks, sentences, np.vstack(chunk_vectors), np.vstack(sentence_vectors))
     rename_into_place(tmp, final)
+    record_whole(final, spec)
     return entry(name, spec)
 
 
