@@ -22,7 +22,7 @@ LIBRARIES = {"numpy", "faiss", "yaml", "frontmatter", "dateutil", "syntok", "tra
              "feedparser", "defusedxml", "tomlkit",
              *MODEL_RUNTIMES, *SERVERS}
 # The only Footnote modules `--help` may load: the parser and the defaults it shows.
-LIGHT = {"index.cli", "index.cli.main", "index.cli.gaps", "index.cli.feeds",
+LIGHT = {"index.cli", "index.cli.main", "index.cli.gaps", "index.cli.feeds", "index.cli.exits",
          "index.defaults", "index.paths", "index.watch", "index.eval", "index.eval.cli",
          "index.eval.squad", "index.reader", "index.reader.command", "index.reader.params", "api.cli", "bot.cli"}
 ANSWER_PATH = {"index.answer", "index.search", "index.reader.model", "index.build", "trafilatura"}

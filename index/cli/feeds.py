@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 
-from index.cli.main import EXIT_OK, EXIT_PARTIAL
+from index.cli.exits import EXIT_OK, EXIT_PARTIAL
 
 
 def register_feeds(sub, common) -> None:

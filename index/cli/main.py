@@ -15,13 +15,14 @@ from pathlib import Path
 # (tests/test_cli_start.py); each command imports its own machinery when it runs.
 from index.defaults import (DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_SENTENCE_VECTORS, EXECUTORS, READER_ENV,
                             SENTENCE_VECTORS, env_default)
+from index.cli.exits import EXIT_FATAL, EXIT_OK, EXIT_PARTIAL
+from index.cli.feeds import register_feeds
 from index.cli.gaps import register_gaps
 from index.eval.cli import register_eval
 from index.paths import DEMO_CORPUS, default_index_dir
 from index.reader.command import register_train_reader
 from index.watch import DEFAULT_DEBOUNCE_MS
 
-EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,8 +108,6 @@ def build_parser() -> argparse.ArgumentParser:
     register_eval(sub, common)
     register_gaps(sub, common)
     register_train_reader(sub, common)
-    from index.cli.feeds import register_feeds  # here: it imports this module's exit codes
-
     register_feeds(sub, common)
     # `serve` (api/) and `bot` (bot/) plug in through entry points, so that index/ never
     # imports the packages built on top of it.
