@@ -37,15 +37,10 @@ def _checksums_hold(path: Path, spec: dict) -> bool:
     modification time are those it had when last found whole is not read again; the others
     are, and the stamps of those that hold are kept (beside the segments: losing them only
     costs a read)."""
-    stamps_path = path.parent / STAMPS_FILE
-    try:
-        stamps = json.loads(stamps_path.read_text())
-    except (OSError, ValueError):
-        stamps = {}
+    stamps = _read_stamps(path.parent)
     found, held = {}, []
     for name, digest in spec.get("sha256", {}).items():
-        st = (path / name).stat()
-        stamp = [st.st_ino, st.st_size, st.st_mtime_ns, digest]
+        stamp = _stamp(path / name, digest)
         if stamps.get(f"{path.name}/{name}") != stamp:
             if file_sha256(path / name) != digest:
                 return False
@@ -60,16 +55,23 @@ def _checksums_hold(path: Path, spec: dict) -> bool:
 def record_whole(path: Path, spec: dict) -> None:
     """Stamp the files of a segment its writer has just checksummed (and renamed into place),
     so that the next build's look and the next opening do not read them again."""
-    found = {}
-    for name, digest in spec.get("sha256", {}).items():
-        st = (path / name).stat()
-        found[f"{path.name}/{name}"] = [st.st_ino, st.st_size, st.st_mtime_ns, digest]
-        _VERIFIED.add((str(path / name), st.st_ino, st.st_size, st.st_mtime_ns, digest))
+    found = {f"{path.name}/{name}": _stamp(path / name, digest) for name, digest in spec.get("sha256", {}).items()}
+    _VERIFIED.update((str(path.parent / key), *stamp) for key, stamp in found.items())
+    _keep_stamps(path.parent, _read_stamps(path.parent), found)
+
+
+def _stamp(file: Path, digest: str) -> list:
+    """What a file is known by while it is unchanged: its inode, size and modification time,
+    with its checksum."""
+    st = file.stat()
+    return [st.st_ino, st.st_size, st.st_mtime_ns, digest]
+
+
+def _read_stamps(segments: Path) -> dict:
     try:
-        stamps = json.loads((path.parent / STAMPS_FILE).read_text())
+        return json.loads((segments / STAMPS_FILE).read_text())
     except (OSError, ValueError):
-        stamps = {}
-    _keep_stamps(path.parent, stamps, found)
+        return {}
 
 
 def _keep_stamps(segments: Path, stamps: dict, found: dict) -> None:
@@ -97,8 +99,7 @@ _VERIFIED: set[tuple] = set()
 
 
 def checked(path: Path, digest: str) -> bool:
-    st = path.stat()
-    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, digest)
+    key = (str(path), *_stamp(path, digest))
     if key in _VERIFIED:
         return True
     if file_sha256(path) != digest:
